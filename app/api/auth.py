@@ -1,0 +1,59 @@
+"""Signing in for an access token, and signing out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from app.api.problems import problem_response
+from app.api.routing import ApiRoute
+from app.core.errors import problem_body
+from app.models.identity import Me, TokenResponse
+from app.services import identity
+
+router = APIRouter(tags=["identity"], route_class=ApiRoute)
+
+
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    responses={401: {"description": "Bad credentials"}, 429: {"description": "Too many failed attempts"}},
+)
+async def issue_token(
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """Exchange a username and password for a bearer token."""
+    issued = await run_in_threadpool(identity.login, session, settings, username, password)
+    if issued is None:
+        # Returned rather than raised, so the failed attempt's audit event is committed.
+        body = problem_body(401, "Not authenticated", "The username or password is not right.", slug="unauthorized")
+        return problem_response(body, {"WWW-Authenticate": 'Bearer realm="contest-hub"'})
+    token, lifetime = issued
+    return Response(TokenResponse(access_token=token, expires_in=lifetime).model_dump_json(),
+                    media_type="application/json")
+
+
+@router.delete("/auth/token", status_code=204, response_class=Response)
+def revoke_token(session: SessionDep, principal: CurrentPrincipal) -> None:
+    """Sign out: the token used for this request stops working at once."""
+    identity.logout(session, principal)
+
+
+@router.get("/me", response_model=Me)
+def read_me(principal: CurrentPrincipal) -> Me:
+    """Who the caller is: name, kind, role, organisation, scopes and clearance."""
+    return Me(
+        name=principal.name if principal.kind == "api_key" else principal.display_name,
+        kind=principal.kind,  # type: ignore[arg-type]
+        role=principal.role,
+        organisation=principal.organisation,
+        scopes=sorted(principal.scopes),
+        clearance=principal.clearance,
+        username=principal.name if principal.kind == "user" else None,
+    )

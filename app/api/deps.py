@@ -1,0 +1,92 @@
+"""Dependencies every router shares: the session, the principal, and one dependency per scope."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.core.database import Database
+from app.core.errors import Forbidden, Unauthorized
+from app.core.security import Principal
+from app.core.settings import Settings
+from app.services import identity
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_database(request: Request) -> Database:
+    """The process's database."""
+    database: Database = request.app.state.database
+    return database
+
+
+def get_settings(request: Request) -> Settings:
+    """The process's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, committed before the response is sent (or rolled back on error)."""
+    database = get_database(request)
+    async for session in database.unit_of_work(write=request.method not in _SAFE_METHODS):
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="A user access token or a partner API key.")
+
+
+async def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The authenticated caller; 401 without a valid bearer token."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized()
+    principal, touch_due = await run_in_threadpool(identity.authenticate, session, credentials.credentials)
+    if touch_due:
+        await run_in_threadpool(_touch_key, get_database(request), principal.id)
+    return principal
+
+
+def _touch_key(database: Database, key_id: str) -> None:
+    """Record a key's use in a short transaction of its own, so reads never need to write."""
+    with database.session(write=True) as session:
+        identity.touch_api_key(session, key_id)
+        session.commit()
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+class Requires:
+    """A route's permission, in its signature: `principal: Annotated[Principal, Requires("prevent:write")]`."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        if not principal.has(self.scope):
+            raise Forbidden(f"This needs the {self.scope!r} scope, which your token does not carry.")
+        return principal
+
+    def __repr__(self) -> str:
+        return f"Requires({self.scope!r})"
+
+
+def requires(scope: str) -> object:
+    """The dependency for one scope, for use in Annotated."""
+    return Depends(Requires(scope))
+
+
+AdminPrincipal = Annotated[Principal, requires("admin")]
+AuditReader = Annotated[Principal, requires("audit:read")]

@@ -1,0 +1,169 @@
+"""HTTP conventions shared by every router: ETags and If-Match, created responses, collections and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Header, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlmodel import Session
+
+from app.core.errors import PreconditionFailed, PreconditionRequired
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, SortKey, fetch_page, iterate_all
+
+CSV_MEDIA = "text/csv"
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {CSV_MEDIA: {"schema": {"type": "string"}}},
+          "description": "The page as JSON, or with `Accept: text/csv` every matching row as RFC 4180 CSV."}
+}
+IF_MATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {"description": "If-Match is stale: the record changed since it was read."},
+    428: {"description": "If-Match is missing."},
+}
+
+
+def etag_of(version: int) -> str:
+    """The strong ETag of a record at a version."""
+    return f'"{version}"'
+
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag last read; required.")]
+
+
+def check_if_match(if_match: str | None, version: int) -> None:
+    """428 without If-Match, 412 when it names another version (so nothing is silently overwritten)."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired()
+    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    if "*" not in tags and etag_of(version) not in tags:
+        raise PreconditionFailed()
+
+
+def with_etag(response: Response, version: int) -> None:
+    """Set the ETag header of a single-resource response."""
+    response.headers["ETag"] = etag_of(version)
+
+
+def created(request: Request, body: BaseModel, *, location: str, version: int | None = None) -> JSONResponse:
+    """201 with Location (and ETag, for versioned records)."""
+    headers = {"Location": str(request.url_for("api_root")).rstrip("/") + location}
+    if version is not None:
+        headers["ETag"] = etag_of(version)
+    return JSONResponse(body.model_dump(mode="json"), status_code=201, headers=headers)
+
+
+class PageParams(BaseModel):
+    """`limit` and `cursor` of a list request."""
+
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1-200).")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000, description="The next_cursor of the page before.")] = None,
+) -> PageParams:
+    """The paging parameters of a list request."""
+    return PageParams(limit=limit, cursor=cursor)
+
+
+def wants_csv(request: Request) -> bool:
+    """Whether the client asked for CSV rather than JSON."""
+    accept = request.headers.get("accept", "")
+    return CSV_MEDIA in accept and "application/json" not in accept
+
+
+def collection(
+    request: Request,
+    session: Session,
+    stmt: Select[Any],
+    keys: Sequence[SortKey],
+    params: PageParams,
+    present: type[BaseModel] | Callable[[Any], BaseModel],
+) -> Response:
+    """A list response: one page of JSON with next_cursor and Link, or every row as CSV.
+
+    `present` turns a row into its API schema: the schema class itself, or a function.
+    """
+    if isinstance(present, type):
+        schema = present
+        present = schema.model_validate
+        header = list(schema.model_fields)
+    else:
+        header = []
+    if wants_csv(request):
+        rows = [present(item).model_dump(mode="json") for item in iterate_all(session, stmt, keys)]
+        return csv_response(rows, filename=request.url.path.rstrip("/").rsplit("/", 1)[-1], header=header)
+    items, next_cursor = fetch_page(session, stmt, keys, limit=params.limit, cursor=params.cursor)
+    body = {"items": [present(item).model_dump(mode="json") for item in items], "next_cursor": next_cursor}
+    headers = {}
+    if next_cursor:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        url = request.url.replace(query=urlencode([*query, ("cursor", next_cursor)]))
+        headers["Link"] = f'<{url}>; rel="next"'
+    return JSONResponse(body, headers=headers)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: lists joined, objects as JSON, and text that a spreadsheet would run made inert."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        value = "; ".join(csv_cell(v) if not isinstance(v, dict) else json.dumps(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def flatten(row: dict[str, Any]) -> dict[str, Any]:
+    """Nested objects as dotted columns (location.lat), one level deep."""
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict) and value and all(not isinstance(v, dict | list) for v in value.values()):
+            for sub, inner in value.items():
+                flat[f"{key}.{sub}"] = inner
+        else:
+            flat[key] = value
+    return flat
+
+
+def csv_response(rows: Iterable[dict[str, Any]], *, filename: str, header: Sequence[str] = ()) -> Response:
+    """RFC 4180 CSV (CRLF line ends, a header row), formula-injection safe, as a download."""
+    flat = [flatten(r) for r in rows]
+    columns: list[str] = [] if flat else list(header)
+    for row in flat:
+        columns.extend(k for k in row if k not in columns)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in flat:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    safe_name = "".join(ch for ch in filename if ch.isalnum() or ch in "-_") or "export"
+    return StreamingResponse(
+        iter([buffer.getvalue()]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{safe_name}.csv"'},
+    )

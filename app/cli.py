@@ -1,0 +1,203 @@
+"""The `contest-hub` command: serve, migrate, bootstrap users and keys, verify the audit chain."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from app.core.errors import AppError
+from app.core.security import SCOPES, Classification, Role
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from app.core.settings import get_settings
+
+    return get_settings()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database schema up to date."""
+    from app.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print(f"Database migrated: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Migrate, optionally load demo data, then serve web and API together."""
+    import uvicorn
+
+    from app.main import create_app
+
+    cmd_migrate(args)
+    settings = _settings()
+    if args.demo:
+        if settings.env != "development":
+            print("--demo is only for development databases (CONTEST_ENV=development).", file=sys.stderr)
+            return 2
+        _load_demo()
+    print(f"CONTEST Hub on http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/api/docs)",
+          flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False, proxy_headers=True,
+                log_level=settings.log_level.lower())
+    return 0
+
+
+def _load_demo() -> None:
+    from app import demo
+    from app.core.database import Database
+
+    database = Database(_settings())
+    with database.session() as session:
+        report = demo.load(session)
+        session.commit()
+    database.dispose()
+    print("\nDemo logins (development only):")
+    for username, password, role in report.logins:
+        print(f"  {role:<8} username: {username:<8} password: {password}")
+    if report.api_key:
+        print(f"\nDemo partner API key (shown once): {report.api_key}")
+    for note in report.notes:
+        print(f"  {note}")
+    print(flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Load demonstration data into a migrated development database."""
+    cmd_migrate(args)
+    _load_demo()
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    """Create a user, reading the password from standard input (prompting on a terminal)."""
+    from app.core.database import Database
+    from app.models.identity import UserCreate
+    from app.services import identity
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("The passwords do not match.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        data = UserCreate(username=args.username, name=args.name or args.username, password=password,
+                          role=Role(args.role), clearance=args.clearance,
+                          organisation=args.organisation or "Council")
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
+        return 1
+    database = Database(_settings())
+    try:
+        with database.session() as session:
+            user = identity.create_user(session, data, actor=None)
+            session.commit()
+    except AppError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"Created {user.username} ({user.role}, {user.clearance}).")
+    return 0
+
+
+def cmd_create_api_key(args: argparse.Namespace) -> int:
+    """Create a partner API key and print it alone on the last line."""
+    from app.core.database import Database
+    from app.models.identity import ApiKeyCreate
+    from app.services import identity
+
+    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+    try:
+        data = ApiKeyCreate(name=args.name, organisation=args.organisation, scopes=scopes,  # type: ignore[arg-type]
+                            clearance=Classification(args.clearance))
+    except (ValidationError, ValueError) as exc:
+        print(f"Not created: {exc}", file=sys.stderr)
+        return 1
+    database = Database(_settings())
+    try:
+        with database.session() as session:
+            created = identity.create_api_key(session, data, actor=None, created_by="cli")
+            session.commit()
+    finally:
+        database.dispose()
+    print(f"Created API key {created.name!r} for {created.organisation} with scopes {', '.join(created.scopes)}.")
+    print("It is shown once; only a hash is kept:")
+    print(created.key)
+    return 0
+
+
+def cmd_verify_audit(args: argparse.Namespace) -> int:
+    """Check the audit chain; exit 1 if it is broken."""
+    from app.core.database import Database
+    from app.services import audit
+
+    database = Database(_settings())
+    with database.session(write=False) as session:
+        result = audit.verify(session)
+    database.dispose()
+    if result.ok:
+        print(f"Audit chain intact: {result.checked} events checked.")
+        return 0
+    print(f"Audit chain BROKEN at event {result.first_bad_id} ({result.checked} events checked before it).",
+          file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="contest-hub", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, then serve the web pages and the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load demonstration data and print demo logins")
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    commands.add_parser("demo", help="load demonstration data").set_defaults(func=cmd_demo)
+    commands.add_parser("verify-audit", help="check the audit hash chain").set_defaults(func=cmd_verify_audit)
+
+    user = commands.add_parser("create-user", help="create a user (password from standard input)")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user.add_argument("--clearance", choices=[c.value for c in Classification])
+    user.add_argument("--organisation")
+    user.add_argument("--name", help="full name (default: the username)")
+    user.set_defaults(func=cmd_create_user)
+
+    key = commands.add_parser("create-api-key", help="create a partner API key (printed on the last line)")
+    key.add_argument("name")
+    key.add_argument("--organisation", required=True)
+    key.add_argument("--scopes", required=True, help=f"comma-separated, from: {', '.join(SCOPES)}")
+    key.add_argument("--clearance", default="OFFICIAL", choices=[c.value for c in Classification])
+    key.set_defaults(func=cmd_create_api_key)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line."""
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""One settings object, read from the environment (prefix CONTEST_), passed in — never read at import time."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105 - the refused default
+
+
+class Settings(BaseSettings):
+    """Every setting the product reads; see README.md for each one."""
+
+    model_config = SettingsConfigDict(env_prefix="CONTEST_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./var/contest-hub.db"
+    secret_key: str = DEVELOPMENT_SECRET
+    api_url: str = ""
+    token_lifetime_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=10)
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    risk_matrix: str = ""
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_secret(self) -> Settings:
+        if self.env != "development" and (self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "CONTEST_SECRET_KEY must be set to a random value of at least 32 characters outside development"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()

@@ -1,0 +1,76 @@
+"""Demonstration data (`contest-hub serve --demo`): invented, plausible, holding no personal data.
+
+Loading is idempotent: running it again changes nothing that is already there. Each area adds a loader to
+LOADERS; they run in order in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.core.security import Role
+from app.models.identity import ApiKey, ApiKeyCreate, User, UserCreate
+from app.services import identity
+
+# Demo passwords are printed for anyone to use: they only ever exist in a development database.
+DEMO_USERS = [
+    ("admin", "Alex Admin", Role.ADMIN, "Council ICT"),
+    ("officer", "Olu Officer", Role.OFFICER, "Community Safety"),
+    ("emt", "Eve Executive", Role.EMT, "Executive Management Team"),
+    ("member", "Cllr Morgan Member", Role.MEMBER, "Councillors"),
+    ("viewer", "Vic Viewer", Role.VIEWER, "Emergency Planning"),
+]
+DEMO_PASSWORD_SUFFIX = "-demo-password"
+DEMO_KEY_NAME = "Met Police CT partner (demo)"
+
+
+@dataclass
+class DemoReport:
+    """What was loaded, for printing."""
+
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+    api_key: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+Loader = Callable[[Session, DemoReport], None]
+LOADERS: list[Loader] = []
+
+
+def _users(session: Session, report: DemoReport) -> None:
+    for username, name, role, organisation in DEMO_USERS:
+        password = username + DEMO_PASSWORD_SUFFIX
+        report.logins.append((username, password, role.value))
+        if session.execute(select(User.id).where(User.username == username)).first():
+            continue
+        identity.create_user(session, UserCreate(username=username, name=name, password=password, role=role,
+                                                 organisation=organisation), actor=None)
+
+
+def _partner_key(session: Session, report: DemoReport) -> None:
+    if session.execute(select(ApiKey.id).where(ApiKey.name == DEMO_KEY_NAME, ApiKey.revoked_at.is_(None))).first():  # type: ignore[union-attr]
+        report.notes.append(f"The partner key {DEMO_KEY_NAME!r} exists; its secret was shown when it was made.")
+        return
+    created = identity.create_api_key(
+        session,
+        ApiKeyCreate(name=DEMO_KEY_NAME, organisation="Metropolitan Police Service",
+                     scopes=["prevent:read", "protect:read", "prepare:read", "threat:write"],
+                     clearance="OFFICIAL-SENSITIVE"),  # type: ignore[arg-type]
+        actor=None, created_by="demo",
+    )
+    report.api_key = created.key
+
+
+LOADERS.extend([_users, _partner_key])
+
+
+def load(session: Session) -> DemoReport:
+    """Load every area's demonstration data; the caller commits."""
+    report = DemoReport()
+    for loader in LOADERS:
+        loader(session, report)
+    return report

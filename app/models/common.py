@@ -1,0 +1,80 @@
+"""What every stored record and every API schema shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+from sqlalchemy import DateTime, String
+from sqlmodel import Field, SQLModel
+
+from app.core.clock import as_utc, rfc3339, utcnow
+from app.core.database import configure_metadata
+from app.core.ids import new_id
+from app.core.security import Classification
+
+configure_metadata(SQLModel.metadata)
+
+UtcDateTime = Annotated[
+    datetime,
+    AfterValidator(as_utc),
+    PlainSerializer(rfc3339, return_type=str, when_used="json"),
+]
+
+
+def timestamp_field(**kwargs: object) -> object:
+    """A timezone-aware timestamp column."""
+    return Field(sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+
+
+def enum_field(max_length: int = 40, **kwargs: object) -> object:
+    """An enum stored as its plain string value (no database enum types, so migrations stay simple)."""
+    return Field(sa_type=String(max_length), **kwargs)  # type: ignore[call-overload]
+
+
+class Record(SQLModel):
+    """Columns every stored record has: an opaque id, creation and change times, a version for ETags."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    created_at: datetime = timestamp_field(default_factory=utcnow, nullable=False)  # type: ignore[assignment]
+    updated_at: datetime = timestamp_field(default_factory=utcnow, nullable=False)  # type: ignore[assignment]
+    version: int = Field(default=1, nullable=False)
+
+
+class RecordRead(BaseModel):
+    """The common fields as the API shows them."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    version: int
+
+
+class ClassifiedRead(RecordRead):
+    """A record that carries a security marking."""
+
+    classification: Classification
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a collection; follow next_cursor (or the Link header) for the next."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None

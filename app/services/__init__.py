@@ -1,0 +1,1 @@
+"""The rules: validation beyond types, permissions and classification, derived fields, audit."""

@@ -1,0 +1,98 @@
+"""The HTMX front end: pages that call the API as the signed-in user and render GOV.UK templates.
+
+It never imports models, services or the database: every screen is proof the API is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
+
+from app.core.settings import Settings
+from app.web import admin, auth, home
+from app.web.client import ApiClient, ApiUnavailable
+from app.web.deps import LoginRequired, WebError, anonymous_web, login_url
+from app.web.session import SessionCodec
+from app.web.templating import Renderer
+
+log = logging.getLogger("contest_hub.web")
+
+ROUTERS = [auth.router, home.router, admin.router]
+
+_STATUS_TITLES = {
+    400: "There is a problem with the request", 403: "You do not have access", 404: "Page not found",
+    405: "That cannot be done here", 500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
+    """Add the pages, their state and their error pages to the app."""
+    if settings.api_url:
+        transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(retries=1)
+        base_url = settings.api_url.rstrip("/") + "/"
+    else:
+        transport = httpx.ASGITransport(app=api_app)
+        base_url = "http://api.internal/api/v1/"
+    app.state.api_client = ApiClient(httpx.AsyncClient(transport=transport, base_url=base_url, timeout=15.0))
+    app.state.renderer = Renderer()
+    app.state.session_codec = SessionCodec(settings.secret_key, max_age=settings.token_lifetime_minutes * 60,
+                                           secure=settings.env == "production")
+    for router in ROUTERS:
+        app.include_router(router, include_in_schema=False)
+    _install_error_pages(app)
+
+
+def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
+    """An accessible error page; it needs nothing from the API."""
+    web = anonymous_web(request)
+    return web.render("errors/error.html", status=status, title=title or _STATUS_TITLES.get(status, "Error"),
+                      message=message, status_code=status)
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        web = anonymous_web(request)
+        if web.session.token:
+            web.session.sign_out()
+        if request.headers.get("hx-request") == "true":
+            response: Response = Response(status_code=204, headers={"HX-Redirect": login_url(request)})
+        else:
+            response = RedirectResponse(login_url(request), status_code=303)
+        web.save(response)
+        return response
+
+    @app.exception_handler(WebError)
+    async def _web_error(request: Request, exc: WebError) -> Response:
+        return error_page(request, exc.status, exc.message, exc.title)
+
+    @app.exception_handler(ApiUnavailable)
+    async def _unavailable(request: Request, exc: ApiUnavailable) -> Response:
+        log.error("API unreachable: %s", exc)
+        return error_page(request, 503, "The service cannot reach its data just now. Try again in a few minutes; "
+                          "if it keeps happening, tell the service desk.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error_page(request, 400, "The address or form had a value this page does not accept.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {404: "If you typed the web address, check it is correct. If you pasted it, check you copied "
+                        "the whole address."}.get(exc.status_code, str(exc.detail))
+        return error_page(request, exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return HTMLResponse(
+            "<!DOCTYPE html><html lang='en'><head><title>Sorry, there is a problem with the service</title></head>"
+            "<body><main><h1>Sorry, there is a problem with the service</h1><p>Try again later.</p></main>"
+            "</body></html>", status_code=500)

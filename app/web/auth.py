@@ -1,0 +1,64 @@
+"""Signing in and out of the web pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import Response
+
+from app.web.deps import AnonymousWeb, CsrfChecked, SignedInWeb
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only ever return to a page of this site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login")
+async def login_page(web: AnonymousWeb, next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    """The sign-in form."""
+    if web.session.token:
+        return web.redirect(_safe_next(next))
+    return web.render("auth/login.html", next=_safe_next(next), errors={}, values={})
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+async def login(
+    web: AnonymousWeb,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    """Check the credentials with the API and keep its token in the session."""
+    errors = {}
+    if not username.strip():
+        errors["username"] = "Enter your username"
+    if not password:
+        errors["password"] = "Enter your password"
+    if not errors:
+        result = await web.api.post("/auth/token", data={"username": username, "password": password})
+        if result.ok:
+            token = result.body["access_token"]
+            me = await web.api.get("/me", token=token)
+            web.session.sign_in(token, me.body)
+            return web.redirect(_safe_next(next))
+        if result.status == 429:
+            errors["username"] = "Too many failed attempts for this username. Wait 15 minutes and try again"
+        else:
+            errors["password"] = "The username or password is not right"
+    return web.render("auth/login.html", status=400 if errors else 200, next=_safe_next(next), errors=errors,
+                      values={"username": username})
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+async def logout(web: SignedInWeb) -> Response:
+    """Revoke the token and forget it."""
+    await web.call("DELETE", "/auth/token")
+    web.session.sign_out()
+    web.session.add_flash("You have signed out.")
+    return web.redirect("/login")

@@ -1,0 +1,159 @@
+"""What every page handler gets: the session, the API client with the user's token, and rendering."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.core.settings import Settings
+from app.web.client import ApiClient, ApiResult
+from app.web.session import SessionCodec, WebSession
+from app.web.templating import Renderer
+
+
+class LoginRequired(Exception):
+    """The page needs a signed-in user (or their token stopped working)."""
+
+
+class WebError(Exception):
+    """A page-level error shown as an error page with its status."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+NAVIGATION = [
+    # (label, href, scope needed or None for every signed-in user, match prefix)
+    ("Dashboard", "/", None, "/"),
+    ("API keys", "/admin/api-keys", "admin", "/admin/api-keys"),
+    ("Users", "/admin/users", "admin", "/admin/users"),
+    ("Audit log", "/admin/audit", "audit:read", "/admin/audit"),
+]
+
+
+@dataclass
+class Web:
+    """One page request: session, API access as the signed-in user, and rendering."""
+
+    request: Request
+    session: WebSession
+    api: ApiClient
+    renderer: Renderer
+    codec: SessionCodec
+    settings: Settings
+
+    @property
+    def user(self) -> dict[str, Any] | None:
+        """The signed-in user's /me, as stored at sign-in."""
+        return self.session.user
+
+    def can(self, scope: str) -> bool:
+        """Whether the signed-in user holds a scope (for showing links; the API decides for real)."""
+        return bool(self.user and scope in self.user.get("scopes", []))
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> ApiResult:
+        """Call the API as the signed-in user; a refused token sends them to sign in again."""
+        result = await self.api.request(method, path, token=self.session.token, **kwargs)
+        if result.status == 401 and self.session.token:
+            self.session.sign_out()
+            raise LoginRequired()
+        return result
+
+    async def fetch(self, path: str, **kwargs: Any) -> Any:
+        """GET a resource the page cannot do without: 403/404 become error pages."""
+        result = await self.call("GET", path, **kwargs)
+        if result.status == 404:
+            raise WebError(404, "Page not found", "There is nothing here, or you are not cleared to see it.")
+        if result.status == 403:
+            raise WebError(403, "You do not have access", result.detail or "Your role does not allow this.")
+        if not result.ok:
+            raise WebError(result.status if result.status >= 500 else 400, "Something went wrong",
+                           result.detail or "The service could not answer.")
+        return result.body
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        """What every template gets."""
+        path = self.request.url.path
+        nav = [
+            {"text": text, "href": href, "active": path == match if match == "/" else path.startswith(match)}
+            for text, href, scope, match in NAVIGATION
+            if self.user and (scope is None or self.can(scope))
+        ]
+        clearance = (self.user or {}).get("clearance", "OFFICIAL")
+        return {
+            "request": self.request, "user": self.user, "csrf_token": self.session.csrf, "navigation": nav,
+            "flash": self.session.pop_flash(), "marking": extra.pop("marking", clearance), "can": self.can,
+            "settings": self.settings, **extra,
+        }
+
+    def render(self, template: str, status: int = 200, *, block: str | None = None, **extra: Any) -> Response:
+        """Render a page (or, with block, one fragment of it for htmx)."""
+        context = self.context(**extra)
+        html = self.renderer.block(template, block, context) if block else self.renderer.page(template, context)
+        response = HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request"})
+        self.save(response)
+        return response
+
+    def redirect(self, url: str) -> Response:
+        """Post/redirect/get."""
+        response = RedirectResponse(url, status_code=303)
+        self.save(response)
+        return response
+
+    def save(self, response: Response) -> None:
+        """Write the session cookie onto a response, if it changed."""
+        self.codec.save(self.session, response, https=self.request.url.scheme == "https")
+
+    @property
+    def is_htmx(self) -> bool:
+        """Whether htmx sent this request (so a fragment will do)."""
+        return self.request.headers.get("hx-request") == "true"
+
+
+def _web(request: Request) -> Web:
+    state = request.app.state
+    codec: SessionCodec = state.session_codec
+    return Web(request=request, session=codec.load(request), api=state.api_client, renderer=state.renderer,
+               codec=codec, settings=state.settings)
+
+
+def anonymous_web(request: Request) -> Web:
+    """A page anyone may see."""
+    return _web(request)
+
+
+def signed_in_web(request: Request) -> Web:
+    """A page for signed-in users; others are sent to sign in."""
+    web = _web(request)
+    if not web.session.token:
+        raise LoginRequired()
+    return web
+
+
+async def csrf_checked(request: Request) -> None:
+    """Refuse a form POST whose csrf_token does not match the session's."""
+    form = await request.form()
+    sent = str(form.get("csrf_token") or "")
+    codec: SessionCodec = request.app.state.session_codec
+    expected = codec.load(request).csrf
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise WebError(403, "Your form could not be sent",
+                       "The form had expired or did not come from this service. Go back, reload the page "
+                       "and try again.")
+
+
+AnonymousWeb = Annotated[Web, Depends(anonymous_web)]
+SignedInWeb = Annotated[Web, Depends(signed_in_web)]
+CsrfChecked = Depends(csrf_checked)
+
+
+def login_url(request: Request) -> str:
+    """Where to sign in, coming back here afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(target, safe='')}"

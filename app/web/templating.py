@@ -1,0 +1,79 @@
+"""Jinja2 with GOV.UK Frontend macros, rendering whole pages or, for htmx, one block of them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from jinja2_fragments import render_block
+
+from app.core.clock import LONDON
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def london_time(value: str | datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
+    """An RFC 3339 time from the API as UK local time, the way GOV.UK writes it."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+    return moment.astimezone(LONDON).strftime(fmt)
+
+
+def long_date(value: str | date | None) -> str:
+    """2026-11-29 → 29 November 2026."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return day.strftime("%-d %B %Y")
+
+
+def label(value: str | None) -> str:
+    """An enum value as words: `not_started` → `Not started`."""
+    if not value:
+        return ""
+    return value.replace("_", " ").capitalize()
+
+
+def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
+    """A GOV.UK error summary's list: each message links to its field (ids match field names)."""
+    return [{"text": message, "href": f"#{field.replace('.', '-')}"} for field, message in errors.items()]
+
+
+def err(errors: dict[str, str], field: str) -> dict[str, str] | None:
+    """A GOV.UK component's errorMessage for one field, or None."""
+    message = errors.get(field)
+    return {"text": message} if message else None
+
+
+def make_environment() -> Environment:
+    """The template environment: our templates first, then govuk-frontend-jinja's under its prefix."""
+    env = Environment(
+        loader=ChoiceLoader([
+            FileSystemLoader(str(TEMPLATES)),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(london_time=london_time, long_date=long_date, label=label)
+    env.globals.update(error_list=error_list, err=err)
+    return env
+
+
+class Renderer:
+    """Render a page template, or a single block of it for an htmx request."""
+
+    def __init__(self) -> None:
+        self.env = make_environment()
+
+    def page(self, name: str, context: dict[str, Any]) -> str:
+        """A whole page."""
+        return self.env.get_template(name).render(context)
+
+    def block(self, name: str, block: str, context: dict[str, Any]) -> str:
+        """One block of a page (an htmx fragment)."""
+        return render_block(self.env, name, block, context)
