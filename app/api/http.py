@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import Select
@@ -34,7 +34,13 @@ def etag_of(version: int) -> str:
     return f'"{version}"'
 
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag last read; required.")]
+def _if_match(
+    if_match: Annotated[str | None, Header(alias="If-Match", description="The ETag last read; required.")] = None,
+) -> str | None:
+    return if_match
+
+
+IfMatch = Annotated[str | None, Depends(_if_match)]
 
 
 def check_if_match(if_match: str | None, version: int) -> None:

@@ -102,13 +102,19 @@ def login(session: Session, settings: Settings, username: str, password: str) ->
         audit.record(session, actor=None, anonymous_name=username, action=LOGIN_FAILED,
                      entity_type="user", entity_id=username)
         return None
-    token, lifetime = new_secret(USER_TOKEN_PREFIX), settings.token_lifetime_minutes * 60
-    now = utcnow()
-    session.add(AccessToken(user_id=user.id, token_hash=hash_secret(token), created_at=now,
-                            expires_at=now + timedelta(seconds=lifetime)))
-    user.last_login_at = now
+    lifetime = settings.token_lifetime_minutes * 60
+    token = issue_token(session, user, lifetime_seconds=lifetime)
+    user.last_login_at = utcnow()
     audit.record(session, actor=user_principal(user), action="auth.login", entity_type="user", entity_id=user.id)
     return token, lifetime
+
+
+def issue_token(session: Session, user: User, *, lifetime_seconds: int) -> str:
+    """A new bearer token for a user; only its hash is stored."""
+    token, now = new_secret(USER_TOKEN_PREFIX), utcnow()
+    session.add(AccessToken(user_id=user.id, token_hash=hash_secret(token), created_at=now,
+                            expires_at=now + timedelta(seconds=lifetime_seconds)))
+    return token
 
 
 def _throttle(session: Session, settings: Settings, username: str) -> None:
