@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the whole product for one process."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     database = database or Database(settings)
     app = FastAPI(title="CONTEST Hub", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings, app.state.database = settings, database
