@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from app.api import api_keys, audit, auth, meta, users
 from app.api.problems import install as install_problem_handlers
 from app.core.database import Database
 from app.core.settings import Settings
 
-ROUTERS: list[APIRouter] = [meta.router, auth.router, users.router, api_keys.router, audit.router]
+from app.discovery import modules
+
+
+def routers() -> list[APIRouter]:
+    """Every module of app.api that has a `router`, in name order."""
+    return [m.router for m in modules("app.api") if isinstance(getattr(m, "router", None), APIRouter)]
+
 
 DESCRIPTION = """
 The API partner agencies code against. Conventions (errors as problem+json, keyset pagination with
@@ -31,6 +36,6 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     api.state.settings = settings
     api.state.database = database
     install_problem_handlers(api)
-    for router in ROUTERS:
+    for router in routers():
         api.include_router(router)
     return api

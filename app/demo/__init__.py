@@ -1,12 +1,11 @@
 """Demonstration data (`contest-hub serve --demo`): invented, plausible, holding no personal data.
 
-Loading is idempotent: running it again changes nothing that is already there. Each area adds a loader to
-LOADERS; they run in order in one transaction.
+Loading is idempotent: running it again changes nothing that is already there. Each area has a module here
+with `ORDER` (an int) and `load(session, report)`; they run in ORDER in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -37,8 +36,6 @@ class DemoReport:
     notes: list[str] = field(default_factory=list)
 
 
-Loader = Callable[[Session, DemoReport], None]
-LOADERS: list[Loader] = []
 
 
 def _users(session: Session, report: DemoReport) -> None:
@@ -65,12 +62,13 @@ def _partner_key(session: Session, report: DemoReport) -> None:
     report.api_key = created.key
 
 
-LOADERS.extend([_users, _partner_key])
-
-
 def load(session: Session) -> DemoReport:
     """Load every area's demonstration data; the caller commits."""
+    from app.discovery import modules
+
     report = DemoReport()
-    for loader in LOADERS:
-        loader(session, report)
+    _users(session, report)
+    _partner_key(session, report)
+    for module in sorted(modules("app.demo"), key=lambda m: getattr(m, "ORDER", 100)):
+        module.load(session, report)
     return report

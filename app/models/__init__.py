@@ -1,5 +1,5 @@
 """Tables and API schemas, one module per resource. Importing this registers every table."""
 
-from app.models import audit, common, idempotency, identity
+from app.discovery import modules
 
-__all__ = ["audit", "common", "idempotency", "identity"]
+TABLE_MODULES = [m.__name__ for m in modules("app.models")]

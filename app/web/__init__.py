@@ -15,15 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from app.core.settings import Settings
-from app.web import admin, auth, home
+from app.discovery import modules
 from app.web.client import ApiClient, ApiUnavailable
-from app.web.deps import LoginRequired, WebError, anonymous_web, login_url
+from app.web.deps import LoginRequired, WebError, anonymous_web, login_url, navigation
 from app.web.session import SessionCodec
 from app.web.templating import Renderer
 
 log = logging.getLogger("contest_hub.web")
 
-ROUTERS = [auth.router, home.router, admin.router]
 
 _STATUS_TITLES = {
     400: "There is a problem with the request", 403: "You do not have access", 404: "Page not found",
@@ -41,11 +40,13 @@ def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
         transport = httpx.ASGITransport(app=api_app, root_path="/api/v1")
         base_url = "http://api.internal/api/v1/"
     app.state.api_client = ApiClient(httpx.AsyncClient(transport=transport, base_url=base_url, timeout=15.0))
-    app.state.renderer = Renderer()
+    app.state.renderer = Renderer(navigation())
     app.state.session_codec = SessionCodec(settings.secret_key, max_age=settings.token_lifetime_minutes * 60,
                                            secure=settings.env == "production")
-    for router in ROUTERS:
-        app.include_router(router, include_in_schema=False)
+    for module in modules("app.web"):
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router, include_in_schema=False)
     _install_error_pages(app)
 
 

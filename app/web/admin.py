@@ -8,9 +8,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from app.core.security import SCOPES, Classification, Role
-from app.web.deps import CsrfChecked, SignedInWeb
+from app.web.deps import CsrfChecked, NavItem, SignedInWeb
 
 router = APIRouter(prefix="/admin")
+NAVIGATION = [
+    NavItem(90, "API keys", "/admin/api-keys", "admin"),
+    NavItem(91, "Users", "/admin/users", "admin"),
+    NavItem(92, "Audit log", "/admin/audit", "audit:read"),
+]
 
 CLEARANCES = [c.value for c in Classification]
 ROLES = [r.value for r in Role]

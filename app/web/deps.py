@@ -28,13 +28,26 @@ class WebError(Exception):
         self.status, self.title, self.message = status, title, message
 
 
-NAVIGATION = [
-    # (label, href, scope needed or None for every signed-in user, match prefix)
-    ("Dashboard", "/", None, "/"),
-    ("API keys", "/admin/api-keys", "admin", "/admin/api-keys"),
-    ("Users", "/admin/users", "admin", "/admin/users"),
-    ("Audit log", "/admin/audit", "audit:read", "/admin/audit"),
-]
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the service navigation: shown to users holding `scope` (None: everyone signed in)."""
+
+    order: int
+    text: str
+    href: str
+    scope: str | None = None
+
+    def active(self, path: str) -> bool:
+        """Whether the current page belongs under this link."""
+        return path == "/" if self.href == "/" else path.startswith(self.href)
+
+
+def navigation() -> list[NavItem]:
+    """Every web module's NAVIGATION items, in order."""
+    from app.discovery import modules
+
+    items = [item for m in modules("app.web") for item in getattr(m, "NAVIGATION", [])]
+    return sorted(items, key=lambda i: i.order)
 
 
 @dataclass
@@ -81,9 +94,9 @@ class Web:
         """What every template gets."""
         path = self.request.url.path
         nav = [
-            {"text": text, "href": href, "active": path == match if match == "/" else path.startswith(match)}
-            for text, href, scope, match in NAVIGATION
-            if self.user and (scope is None or self.can(scope))
+            {"text": item.text, "href": item.href, "active": item.active(path)}
+            for item in self.renderer.navigation
+            if self.user and (item.scope is None or self.can(item.scope))
         ]
         clearance = (self.user or {}).get("clearance", "OFFICIAL")
         return {

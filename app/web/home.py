@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.web.deps import SignedInWeb
+from app.web.deps import NavItem, SignedInWeb
 
 router = APIRouter()
+NAVIGATION = [NavItem(0, "Dashboard", "/")]
 
 
 @router.get("/")

@@ -67,8 +67,9 @@ def make_environment() -> Environment:
 class Renderer:
     """Render a page template, or a single block of it for an htmx request."""
 
-    def __init__(self) -> None:
+    def __init__(self, navigation: list[Any] | None = None) -> None:
         self.env = make_environment()
+        self.navigation = navigation or []
 
     def page(self, name: str, context: dict[str, Any]) -> str:
         """A whole page."""
