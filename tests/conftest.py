@@ -26,7 +26,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.migrate import upgrade
 from app.models.identity import ApiKeyCreate, User
-from app.services import identity
+from app.services import identity, threat_level
 
 pytest_plugins = ["tests.browser"]
 
@@ -97,6 +97,7 @@ def clean_tables(database: Database) -> Iterator[None]:
         else:
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
+    threat_level.CACHE.clear()
 
 
 @pytest.fixture(scope="session")

@@ -107,6 +107,8 @@ class Database:
             try:
                 yield session
                 await run_in_threadpool(session.commit)
+                for callback in session.info.pop("after_commit", []):
+                    callback()
             except BaseException:
                 await run_in_threadpool(session.rollback)
                 raise

@@ -1,0 +1,71 @@
+"""The threat level: public to read (cheap, cacheable), `threat:write` to record."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.api.deps import SessionDep, requires
+from app.api.http import CSV_RESPONSE, PageParams, collection, created, page_params
+from app.api.routing import ApiRoute
+from app.core.errors import NotFound
+from app.core.pagination import SortKey
+from app.core.security import Principal
+from app.models.common import Page
+from app.models.threat_level import ThreatLevelChange, ThreatLevelChangeRead, ThreatLevelCreate, ThreatLevelRead, ThreatScope
+from app.services import threat_level
+
+router = APIRouter(prefix="/threat-level", tags=["threat level"], route_class=ApiRoute)
+
+PUBLIC_CACHE = "public, max-age=15, stale-while-revalidate=15"
+ORDER = [SortKey(ThreatLevelChange.effective_from, descending=True),  # type: ignore[arg-type]
+         SortKey(ThreatLevelChange.id, descending=True)]  # type: ignore[arg-type]
+
+
+@router.get(
+    "",
+    response_model=ThreatLevelRead,
+    responses={304: {"description": "Not modified (If-None-Match matched the ETag)."},
+               404: {"description": "No level has been recorded for this scope yet."}},
+)
+def read_threat_level(
+    request: Request, session: SessionDep, scope: ThreatScope = ThreatScope.UK,
+) -> Response:
+    """The level in force now. Public; answers If-None-Match with 304; may be cached for 15 seconds."""
+    current = threat_level.current(session, scope)
+    headers = {"ETag": current.etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept"}
+    if current.last_modified:
+        headers["Last-Modified"] = format_datetime(current.last_modified, usegmt=True)
+    if current.read is None:
+        raise NotFound(f"No {scope.value} threat level has been recorded yet.")
+    if current.etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(current.read.model_dump_json(), media_type="application/json", headers=headers)
+
+
+@router.get("/history", response_model=Page[ThreatLevelChangeRead], responses=CSV_RESPONSE)
+def list_threat_level_history(
+    request: Request,
+    session: SessionDep,
+    params: Annotated[PageParams, Depends(page_params)],
+    scope: Annotated[ThreatScope | None, Query(description="One scope; both when absent.")] = None,
+) -> Response:
+    """Every recorded level, newest first. Public."""
+    response = collection(request, session, threat_level.history_statement(scope), ORDER, params,
+                          threat_level.present)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return response
+
+
+@router.post("", response_model=ThreatLevelChangeRead, status_code=201)
+def record_threat_level(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, requires("threat:write")],
+    data: ThreatLevelCreate,
+) -> Response:
+    """Record a level. Recording the level already in force is kept in the history with `changed: false`."""
+    change = threat_level.record(session, data, actor=principal)
+    return created(request, threat_level.present(change), location="/threat-level/history", version=change.version)
