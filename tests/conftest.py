@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
@@ -86,11 +86,18 @@ def app(settings: Settings, database: Database) -> FastAPI:
 _KEEP = {"alembic_version"}
 
 
+@pytest.fixture(scope="session")
+def migrated_tables(database: Database) -> list[str]:
+    """The tables the migrations made, children before parents."""
+    present = set(inspect(database.engine).get_table_names())
+    return [t.name for t in reversed(SQLModel.metadata.sorted_tables) if t.name in present and t.name not in _KEEP]
+
+
 @pytest.fixture(autouse=True)
-def clean_tables(database: Database) -> Iterator[None]:
+def clean_tables(database: Database, migrated_tables: list[str]) -> Iterator[None]:
     """Every test starts from empty tables."""
     yield
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables) if t.name not in _KEEP]
+    tables = migrated_tables
     with database.write_engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from app.api.problems import install as install_problem_handlers
+from app.api.routing import IdempotencyMiddleware
 from app.core.database import Database
 from app.core.settings import Settings
 
@@ -36,6 +37,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     api.state.settings = settings
     api.state.database = database
     install_problem_handlers(api)
+    api.add_middleware(IdempotencyMiddleware)
     for router in routers():
         api.include_router(router)
     return api

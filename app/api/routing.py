@@ -1,69 +1,141 @@
-"""The route class of every API router: it adds Idempotency-Key replay to POSTs."""
+"""Idempotency-Key replay for every API POST, as ASGI middleware around the API.
+
+It sits outside routing, not in a route handler: the request's session commits when the handler's
+dependencies close, which is after the handler returns but before the response is sent. So the response is
+kept for replay at the right moment — after the change is committed, before the client hears of it.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.database import Database
+from app.api.problems import problem_response
 from app.core.errors import AppError, Conflict, Unprocessable
 from app.services import identity, idempotency
 
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
 
 
 class ApiRoute(APIRoute):
-    """An APIRoute whose POSTs honour Idempotency-Key (API.md: same principal, 24 h, same body)."""
+    """The route class of API routers (a single place to hang per-route behaviour)."""
 
-    def get_route_handler(self) -> Handler:
-        original = super().get_route_handler()
-        if "POST" not in self.methods:
-            return original
 
-        async def handler(request: Request) -> Response:
-            key = request.headers.get("idempotency-key")
-            if key is None:
-                return await original(request)
-            if not 1 <= len(key) <= 255:
-                raise Unprocessable.field("Idempotency-Key", "must be 1 to 255 characters")
-            database: Database = request.app.state.database
-            principal_id = await run_in_threadpool(_principal_id, database, request)
-            if principal_id is None:
-                return await original(request)  # it will answer 401 itself
-            body = await request.body()
-            digest = hashlib.sha256(
-                b"\n".join([request.url.path.encode(), request.url.query.encode(), body])
-            ).hexdigest()
-            claim = await run_in_threadpool(_in_transaction, database, idempotency.claim,
-                                            principal_id=principal_id, key=key, request_hash=digest)
-            if claim.outcome == "mismatch":
-                raise Unprocessable.field("Idempotency-Key", "was already used with a different request")
-            if claim.outcome == "in_progress":
-                raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
-            if claim.outcome == "replay":
-                headers = {**(claim.headers or {}), "Idempotent-Replayed": "true"}
-                return Response(claim.body, status_code=claim.status_code or 200, headers=headers)
-            assert claim.record_id is not None
-            try:
-                response = await original(request)
-            except (AppError, Exception):
-                await run_in_threadpool(_in_transaction, database, idempotency.release, claim.record_id)
-                raise
-            if 200 <= response.status_code < 300 and hasattr(response, "body"):
-                kept = {k: v for k, v in response.headers.items() if k.lower() in _REPLAYED_HEADERS}
-                await run_in_threadpool(_in_transaction, database, idempotency.complete, claim.record_id,
-                                        status_code=response.status_code, headers=kept, body=bytes(response.body))
-            else:
-                await run_in_threadpool(_in_transaction, database, idempotency.release, claim.record_id)
-            return response
+class IdempotencyMiddleware:
+    """A POST repeated with the same Idempotency-Key by the same principal within 24 h gets the first response."""
 
-        return handler
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await _idempotent(self.app, scope, receive, send)
+        except AppError as exc:
+            await problem_response(exc.problem(instance=scope["path"]), exc.headers)(scope, receive, send)
+
+
+async def _idempotent(inner: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    request = Request(scope, receive)
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        await inner(scope, receive, send)
+        return
+    if not 1 <= len(key) <= 255:
+        raise Unprocessable.field("Idempotency-Key", "must be 1 to 255 characters")
+    database: Database = scope["app"].state.database
+    body = await request.body()
+    replay_body = _replay(body)
+    principal_id = await run_in_threadpool(_principal_id, database, request)
+    if principal_id is None:
+        await inner(scope, replay_body, send)  # it will answer 401 itself
+        return
+    digest = hashlib.sha256(b"\n".join([scope["path"].encode(), scope.get("query_string", b""), body]))
+    claim = await run_in_threadpool(
+        _in_transaction,
+        database,
+        idempotency.claim,
+        principal_id=principal_id,
+        key=key,
+        request_hash=digest.hexdigest(),
+    )
+    if claim.outcome == "mismatch":
+        raise Unprocessable.field("Idempotency-Key", "was already used with a different request")
+    if claim.outcome == "in_progress":
+        raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
+    if claim.outcome == "replay":
+        headers = {**(claim.headers or {}), "Idempotent-Replayed": "true"}
+        await Response(claim.body, status_code=claim.status_code or 200, headers=headers)(
+            scope, receive, send
+        )
+        return
+    assert claim.record_id is not None
+    record_id, buffered = claim.record_id, _Buffer()
+    try:
+        await inner(scope, replay_body, buffered.send)
+    except BaseException:
+        await run_in_threadpool(_in_transaction, database, idempotency.release, record_id)
+        raise
+    if 200 <= buffered.status < 300:
+        await run_in_threadpool(
+            _in_transaction,
+            database,
+            idempotency.complete,
+            record_id,
+            status_code=buffered.status,
+            headers=buffered.kept_headers(),
+            body=buffered.body,
+        )
+    else:
+        await run_in_threadpool(_in_transaction, database, idempotency.release, record_id)
+    for message in buffered.messages:
+        await send(message)
+
+
+class _Buffer:
+    """Holds a response's messages until it has been recorded."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.status = 500
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = b""
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status, self.headers = message["status"], list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+        self.messages.append(message)
+
+    def kept_headers(self) -> dict[str, str]:
+        return {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in self.headers
+            if k.decode("latin-1").lower() in _REPLAYED_HEADERS
+        }
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 def _principal_id(database: Database, request: Request) -> str | None:
@@ -85,3 +157,6 @@ def _in_transaction(database: Database, fn: Callable[..., Any], *args: Any, **kw
         result = fn(session, *args, **kwargs)
         session.commit()
         return result
+
+
+__all__ = ["ApiRoute"]

@@ -1,0 +1,63 @@
+# CONTEST Hub — `make run` serves the product with demo data; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PYTEST_ARGS ?=
+
+.PHONY: run serve worker test lint fmt typecheck pytest pytest-postgres chromium bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "CONTEST Hub needs Python 3.11 or newer"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## run: install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:8000
+run: $(STAMP)
+	@mkdir -p var
+	$(BIN)/contest-hub serve --demo --host 127.0.0.1 --port 8000
+
+## test: ruff, mypy, pytest on SQLite (browser tests included) and, with TEST_DATABASE_URL, on PostgreSQL
+test: $(STAMP) chromium lint typecheck pytest pytest-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff format --check app tests bench migrations
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix app tests bench migrations
+	$(BIN)/ruff format app tests bench migrations
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+pytest-postgres: $(STAMP)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== PostgreSQL: $$TEST_DATABASE_URL"; \
+	  CONTEST_TEST_BACKEND=postgres $(BIN)/pytest -m "not browser" $(PYTEST_ARGS); \
+	else \
+	  echo "== TEST_DATABASE_URL is not set: PostgreSQL tests not run (CI sets it)"; \
+	fi
+
+## chromium: browser tests drive Debian's Chromium; install it when missing and possible, else say how
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium'"; \
+	  exit 1; \
+	fi
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache
