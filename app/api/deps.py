@@ -53,7 +53,9 @@ async def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
     principal, touch_due = await run_in_threadpool(identity.authenticate, session, credentials.credentials)
-    if touch_due:
+    if touch_due and request.method not in _SAFE_METHODS:
+        await run_in_threadpool(identity.touch_api_key, session, principal.id)  # already a write transaction
+    elif touch_due:
         await run_in_threadpool(_touch_key, get_database(request), principal.id)
     return principal
 
