@@ -1,0 +1,341 @@
+"""The protective security site register and its security assessments (`protect:read` / `protect:write`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import func
+from sqlmodel import col
+
+from app.api.deps import SessionDep, requires
+from app.api.http import (
+    CSV_MEDIA,
+    CSV_RESPONSE,
+    IF_MATCH_RESPONSES,
+    IfMatch,
+    PageParams,
+    check_if_match,
+    collection,
+    created,
+    csv_response,
+    page_params,
+    wants_csv,
+    with_etag,
+)
+from app.api.routing import ApiRoute
+from app.core.errors import Unprocessable
+from app.core.pagination import SortKey, decode_cursor, encode_cursor, iterate_all
+from app.core.security import Principal
+from app.models.common import Page
+from app.models.protect import (
+    AssessmentCreate,
+    AssessmentRead,
+    AssessmentUpdate,
+    SecurityAssessment,
+    Site,
+    SiteCategory,
+    SiteCreate,
+    SiteRead,
+    SiteUpdate,
+    Tier,
+)
+from app.services import geo, sites, threat_level
+
+
+def _key(expression: Any, descending: bool = False) -> SortKey:
+    return SortKey(expression, descending)
+
+
+router = APIRouter(prefix="/sites", tags=["protect"], route_class=ApiRoute)
+
+Reader = Annotated[Principal, requires("protect:read")]
+Writer = Annotated[Principal, requires("protect:write")]
+
+GEOJSON = "application/geo+json"
+MAX_RADIUS_M = 50_000
+_LAST = date(9999, 12, 31)
+SORTS: dict[str, list[SortKey]] = {
+    "name": [_key(col(Site.name)), _key(col(Site.id))],
+    "-name": [_key(col(Site.name), True), _key(col(Site.id), True)],
+    "category": [_key(col(Site.category)), _key(col(Site.name)), _key(col(Site.id))],
+    "ward": [_key(func.coalesce(col(Site.ward), "")), _key(col(Site.name)), _key(col(Site.id))],
+    "capacity": [_key(func.coalesce(col(Site.capacity), -1)), _key(col(Site.id))],
+    "-capacity": [_key(func.coalesce(col(Site.capacity), -1), True), _key(col(Site.id), True)],
+    "next_review_due": [_key(func.coalesce(col(Site.next_review_due), _LAST)), _key(col(Site.id))],
+    "-next_review_due": [
+        _key(func.coalesce(col(Site.next_review_due), _LAST), True),
+        _key(col(Site.id), True),
+    ],
+}
+SortName = Literal[
+    "name", "-name", "category", "ward", "capacity", "-capacity", "next_review_due", "-next_review_due"
+]
+_NEAR_KEYS = [
+    _key(col(Site.id)),
+    _key(col(Site.id)),
+]  # (distance_m, id): only the length matters to the cursor
+ASSESSMENT_ORDER = [
+    _key(col(SecurityAssessment.assessed_on), True),
+    _key(col(SecurityAssessment.id), True),
+]
+
+LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            CSV_MEDIA: {"schema": {"type": "string"}},
+            GEOJSON: {"schema": {"type": "object", "description": "An RFC 7946 FeatureCollection."}},
+        },
+        "description": "A page as JSON; with `Accept: text/csv` every matching row as CSV; with "
+        "`Accept: application/geo+json` every matching site as an RFC 7946 FeatureCollection "
+        "(Point coordinates `[lon, lat]`, the record in `properties`).",
+    }
+}
+
+
+def _floats(field: str, raw: str, count: int) -> list[float]:
+    parts = raw.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != count or any(v != v or v in (float("inf"), float("-inf")) for v in values):
+        raise Unprocessable.field(field, f"must be {count} comma-separated numbers")
+    return values
+
+
+def _bbox(raw: str | None) -> geo.BBox | None:
+    if raw is None:
+        return None
+    min_lon, min_lat, max_lon, max_lat = _floats("bbox", raw, 4)
+    if not (
+        -180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90
+    ):
+        raise Unprocessable.field("bbox", "longitudes must be in -180..180 and latitudes in -90..90")
+    if min_lon > max_lon or min_lat > max_lat:
+        raise Unprocessable.field(
+            "bbox", "must be minLon,minLat,maxLon,maxLat with each minimum <= its maximum"
+        )
+    return geo.BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def _near(raw: str | None, radius_m: float | None) -> sites.Near | None:
+    if raw is None:
+        if radius_m is not None:
+            raise Unprocessable.field("radius_m", "only applies with near=lat,lon")
+        return None
+    lat, lon = _floats("near", raw, 2)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Unprocessable.field("near", "must be lat,lon with lat in -90..90 and lon in -180..180")
+    if radius_m is None:
+        raise Unprocessable.field("radius_m", "is required with near")
+    return sites.Near(lat, lon, radius_m)
+
+
+def _feature(read: SiteRead) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": read.id,
+        "geometry": {"type": "Point", "coordinates": [read.location.lon, read.location.lat]},
+        "properties": read.model_dump(mode="json"),
+    }
+
+
+def _geojson(reads: list[SiteRead]) -> Response:
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": [_feature(r) for r in reads]}, media_type=GEOJSON
+    )
+
+
+def _near_response(
+    request: Request, pairs: list[tuple[Site, float]], params: PageParams, present: sites.Presenter
+) -> Response:
+    """Near results in (distance, id) order; the cursor is the last (distance, id) shown."""
+    if wants_csv(request):
+        return csv_response([present(s, d).model_dump(mode="json") for s, d in pairs], filename="sites")
+    if GEOJSON in request.headers.get("accept", ""):
+        return _geojson([present(s, d) for s, d in pairs])
+    if params.cursor:
+        after = tuple(decode_cursor(params.cursor, _NEAR_KEYS))
+        pairs = [(s, d) for s, d in pairs if (d, s.id) > after]
+    page, more = pairs[: params.limit], len(pairs) > params.limit
+    next_cursor = encode_cursor([page[-1][1], page[-1][0].id]) if more and page else None
+    headers = {}
+    if next_cursor:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        headers["Link"] = (
+            f'<{request.url.replace(query=urlencode([*query, ("cursor", next_cursor)]))}>; rel="next"'
+        )
+    body = {"items": [present(s, d).model_dump(mode="json") for s, d in page], "next_cursor": next_cursor}
+    return JSONResponse(body, headers=headers)
+
+
+@router.get("", response_model=Page[SiteRead], responses=LIST_RESPONSES)
+def list_sites(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    params: Annotated[PageParams, Depends(page_params)],
+    category: SiteCategory | None = None,
+    ward: Annotated[str | None, Query(max_length=100, description="Exact ward name (any case).")] = None,
+    tier: Tier | None = None,
+    review_overdue: Annotated[
+        bool | None, Query(description="Next review due before today (London).")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in name, address, postcode, operator.")
+    ] = None,
+    bbox: Annotated[
+        str | None, Query(max_length=200, description="minLon,minLat,maxLon,maxLat; edges included.")
+    ] = None,
+    near: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="lat,lon: sites within radius_m, nearest first, "
+            "each with distance_m (great-circle, metres).",
+        ),
+    ] = None,
+    radius_m: Annotated[
+        float | None, Query(gt=0, le=MAX_RADIUS_M, description="Radius for near, metres.")
+    ] = None,
+    sort: Annotated[
+        SortName, Query(description="Order (ignored with near, which is nearest first).")
+    ] = "name",
+) -> Response:
+    """Sites the caller may see, filtered (AND).
+
+    With `near`, results are nearest first and pages follow (distance_m, id): stable and gap-free.
+    """
+    filters = sites.SiteFilters(
+        category=category, ward=ward, tier=tier, review_overdue=review_overdue, q=q, bbox=_bbox(bbox)
+    )
+    point = _near(near, radius_m)
+    present = sites.Presenter(principal, threat_level.uk_response_level(session))
+    stmt = sites.list_statement(principal, filters)
+    if point is not None:
+        return _near_response(request, sites.near(session, stmt, point), params, present)
+    keys = SORTS[sort]
+    if GEOJSON in request.headers.get("accept", "") and not wants_csv(request):
+        return _geojson([present(s) for s in iterate_all(session, stmt, keys)])
+    return collection(request, session, stmt, keys, params, present)
+
+
+@router.post("", response_model=SiteRead, status_code=201)
+def create_site(request: Request, session: SessionDep, principal: Writer, data: SiteCreate) -> Response:
+    """Add a site (OFFICIAL-SENSITIVE unless marked otherwise); a point outside the UK gets a warning."""
+    site = sites.create_site(session, data, actor=principal)
+    read = sites.Presenter(principal, threat_level.uk_response_level(session))(site)
+    return created(request, read, location=f"/sites/{site.id}", version=site.version)
+
+
+@router.get("/{site_id}", response_model=SiteRead)
+def read_site(session: SessionDep, principal: Reader, site_id: str, response: Response) -> SiteRead:
+    """One site."""
+    site = sites.get_site(session, site_id, principal)
+    with_etag(response, site.version)
+    return sites.Presenter(principal, threat_level.uk_response_level(session))(site)
+
+
+@router.patch("/{site_id}", response_model=SiteRead, responses=IF_MATCH_RESPONSES)
+def update_site(
+    session: SessionDep,
+    principal: Writer,
+    site_id: str,
+    data: SiteUpdate,
+    if_match: IfMatch,
+    response: Response,
+) -> SiteRead:
+    """Change a site; `null` clears an optional field."""
+    site = sites.get_site(session, site_id, principal)
+    check_if_match(if_match, site.version)
+    site = sites.update_site(session, site, data, actor=principal)
+    with_etag(response, site.version)
+    return sites.Presenter(principal, threat_level.uk_response_level(session))(site)
+
+
+@router.delete("/{site_id}", status_code=204, responses=IF_MATCH_RESPONSES)
+def delete_site(session: SessionDep, principal: Writer, site_id: str, if_match: IfMatch) -> Response:
+    """Remove a site and its assessments."""
+    site = sites.get_site(session, site_id, principal)
+    check_if_match(if_match, site.version)
+    sites.delete_site(session, site, actor=principal)
+    return Response(status_code=204)
+
+
+@router.get("/{site_id}/assessments", response_model=Page[AssessmentRead], responses=CSV_RESPONSE)
+def list_assessments(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    site_id: str,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Response:
+    """A site's security assessments, newest first."""
+    site = sites.get_site(session, site_id, principal)
+    return collection(
+        request,
+        session,
+        sites.assessments_statement(site),
+        ASSESSMENT_ORDER,
+        params,
+        lambda a: sites.present_assessment(a, site),
+    )
+
+
+@router.post("/{site_id}/assessments", response_model=AssessmentRead, status_code=201)
+def create_assessment(
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    site_id: str,
+    data: AssessmentCreate,
+) -> Response:
+    """Record an assessment; the site's `last_assessed_on` follows its newest assessment."""
+    site = sites.get_site(session, site_id, principal)
+    assessment = sites.create_assessment(session, site, data, actor=principal)
+    return created(
+        request,
+        sites.present_assessment(assessment, site),
+        location=f"/sites/{site.id}/assessments/{assessment.id}",
+        version=assessment.version,
+    )
+
+
+@router.get("/{site_id}/assessments/{assessment_id}", response_model=AssessmentRead)
+def read_assessment(
+    session: SessionDep,
+    principal: Reader,
+    site_id: str,
+    assessment_id: str,
+    response: Response,
+) -> AssessmentRead:
+    """One assessment."""
+    site = sites.get_site(session, site_id, principal)
+    assessment = sites.get_assessment(session, site, assessment_id)
+    with_etag(response, assessment.version)
+    return sites.present_assessment(assessment, site)
+
+
+@router.patch(
+    "/{site_id}/assessments/{assessment_id}", response_model=AssessmentRead, responses=IF_MATCH_RESPONSES
+)
+def update_assessment(
+    session: SessionDep,
+    principal: Writer,
+    site_id: str,
+    assessment_id: str,
+    data: AssessmentUpdate,
+    if_match: IfMatch,
+    response: Response,
+) -> AssessmentRead:
+    """Change an assessment (e.g. a recommendation's status); `recommendations` replaces the list."""
+    site = sites.get_site(session, site_id, principal)
+    assessment = sites.get_assessment(session, site, assessment_id)
+    check_if_match(if_match, assessment.version)
+    assessment = sites.update_assessment(session, site, assessment, data, actor=principal)
+    with_etag(response, assessment.version)
+    return sites.present_assessment(assessment, site)

@@ -1,0 +1,301 @@
+"""The site register and its security assessments: filters, geography, derived fields, classification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlmodel import Session, col
+
+from app.core.clock import today_london, utcnow
+from app.core.errors import Forbidden, NotFound
+from app.core.security import Classification, Principal
+from app.models.protect import (
+    ENHANCED_FROM,
+    STANDARD_FROM,
+    AssessmentCreate,
+    AssessmentRead,
+    AssessmentUpdate,
+    Location,
+    SecurityAssessment,
+    Site,
+    SiteCreate,
+    SiteRead,
+    SiteUpdate,
+    Tier,
+    tier_of,
+)
+from app.models.threat_level import ResponseLevel
+from app.services import audit, geo
+
+OUTSIDE_UK = (
+    "The location is outside the UK's rough bounding box: check latitude and longitude are not swapped."
+)
+
+
+@dataclass(frozen=True)
+class SiteFilters:
+    """The filters of a site list, combined with AND."""
+
+    category: str | None = None
+    ward: str | None = None
+    tier: Tier | None = None
+    review_overdue: bool | None = None
+    q: str | None = None
+    bbox: geo.BBox | None = None
+
+
+@dataclass(frozen=True)
+class Near:
+    """A `near` query: a point and a radius."""
+
+    lat: float
+    lon: float
+    radius_m: float
+
+
+def _tier_clause(tier: Tier) -> Any:
+    """The tier as capacity ranges, so the filter runs in SQL on the capacity index."""
+    capacity = col(Site.capacity)
+    return {
+        Tier.ENHANCED: capacity >= ENHANCED_FROM,
+        Tier.STANDARD: and_(capacity >= STANDARD_FROM, capacity < ENHANCED_FROM),
+        Tier.OUT_OF_SCOPE: capacity < STANDARD_FROM,
+        Tier.UNKNOWN: capacity.is_(None),
+    }[tier]
+
+
+def _within(box: geo.BBox) -> Any:
+    return and_(
+        col(Site.lat).between(box.min_lat, box.max_lat),
+        col(Site.lon).between(box.min_lon, box.max_lon),
+    )
+
+
+def list_statement(principal: Principal, filters: SiteFilters, *, today: date | None = None) -> Select[Any]:
+    """The sites the principal may see that match every filter."""
+    stmt = select(Site).where(col(Site.classification).in_(principal.clearance.visible()))
+    if filters.category:
+        stmt = stmt.where(col(Site.category) == filters.category)
+    if filters.ward:
+        stmt = stmt.where(func.lower(col(Site.ward)) == filters.ward.strip().lower())
+    if filters.tier:
+        stmt = stmt.where(_tier_clause(filters.tier))
+    if filters.review_overdue is not None:
+        due, today = col(Site.next_review_due), today or today_london()
+        overdue = and_(due.is_not(None), due < today)
+        stmt = stmt.where(overdue if filters.review_overdue else or_(due.is_(None), due >= today))
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                *(
+                    func.lower(c).like(like)
+                    for c in (col(Site.name), col(Site.address), col(Site.postcode), col(Site.operator))
+                )
+            )
+        )
+    if filters.bbox:
+        stmt = stmt.where(_within(filters.bbox))
+    return stmt
+
+
+def near(session: Session, stmt: Select[Any], point: Near) -> list[tuple[Site, float]]:
+    """Sites of the statement within the radius, nearest first (ties by id), with their distances.
+
+    A bounding box on the (lat, lon) index narrows the candidates; the exact great-circle distance decides.
+    """
+    box = geo.bbox_around(point.lat, point.lon, point.radius_m)
+    found = []
+    for site in session.execute(stmt.where(_within(box))).scalars():
+        distance = round(geo.haversine_m(point.lat, point.lon, site.lat, site.lon), 2)
+        if distance <= point.radius_m:
+            found.append((site, distance))
+    found.sort(key=lambda pair: (pair[1], pair[0].id))
+    return found
+
+
+class Presenter:
+    """Turns sites into their API form for one request: the default response level is looked up once."""
+
+    def __init__(self, principal: Principal, default_level: ResponseLevel | None) -> None:
+        self.principal, self.default_level, self.today = principal, default_level, today_london()
+
+    def __call__(self, site: Site, distance_m: float | None = None) -> SiteRead:
+        """A site with its derived fields; protective measures only for OFFICIAL-SENSITIVE clearance."""
+        sensitive = self.principal.may_see(Classification.OFFICIAL_SENSITIVE)
+        own = ResponseLevel(site.response_level) if site.response_level else None
+        return SiteRead(
+            id=site.id,
+            created_at=site.created_at,
+            updated_at=site.updated_at,
+            version=site.version,
+            classification=Classification(site.classification),
+            name=site.name,
+            category=site.category,
+            address=site.address,
+            postcode=site.postcode,
+            ward=site.ward,
+            uprn=site.uprn,
+            location=Location(lat=site.lat, lon=site.lon),
+            capacity=site.capacity,
+            martyns_law_tier=tier_of(site.capacity),
+            response_level=own or self.default_level,
+            site_response_level=own,
+            protective_measures=list(site.protective_measures) if sensitive else None,
+            operator=site.operator,
+            last_assessed_on=site.last_assessed_on,
+            next_review_due=site.next_review_due,
+            review_overdue=site.next_review_due is not None and site.next_review_due < self.today,
+            distance_m=distance_m,
+            warnings=[] if geo.in_uk(site.lat, site.lon) else [OUTSIDE_UK],
+        )
+
+
+def _stored(site: Site) -> dict[str, Any] | None:
+    """A site's stored fields for the audit log (the measures included: the log is audit:read only)."""
+    return audit.snapshot(site.model_dump(exclude={"created_at", "updated_at"}))
+
+
+def get_site(session: Session, site_id: str, principal: Principal) -> Site:
+    """A site the principal may see, or 404 (a site above their clearance does not exist for them)."""
+    site = session.get(Site, site_id)
+    if site is None or not principal.may_see(site.classification):
+        raise NotFound(f"There is no site with id {site_id!r}.")
+    return site
+
+
+def _check_marking(principal: Principal, marking: Classification) -> None:
+    if not principal.may_see(marking):
+        raise Forbidden(f"You cannot mark a record {marking.value}: it is above your clearance.")
+
+
+def create_site(session: Session, data: SiteCreate, *, actor: Principal) -> Site:
+    """Add a site to the register."""
+    _check_marking(actor, data.classification)
+    fields = data.model_dump(exclude={"location"})
+    site = Site(**fields, lat=data.location.lat, lon=data.location.lon)
+    session.add(site)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="site.create", entity_type="site", entity_id=site.id, after=_stored(site)
+    )
+    return site
+
+
+def update_site(session: Session, site: Site, data: SiteUpdate, *, actor: Principal) -> Site:
+    """Change a site; null clears an optional field."""
+    if data.classification is not None:
+        _check_marking(actor, data.classification)
+    before = _stored(site)
+    changes = data.model_dump(exclude_unset=True)
+    location = changes.pop("location", None)
+    if location is not None:
+        site.lat, site.lon = location["lat"], location["lon"]
+    for name, value in changes.items():
+        setattr(site, name, value)
+    site.updated_at, site.version = utcnow(), site.version + 1
+    session.flush()
+    old, new = audit.changed(before, _stored(site))
+    audit.record(
+        session,
+        actor=actor,
+        action="site.update",
+        entity_type="site",
+        entity_id=site.id,
+        before=old,
+        after=new,
+    )
+    return site
+
+
+def delete_site(session: Session, site: Site, *, actor: Principal) -> None:
+    """Remove a site and its assessments."""
+    before = _stored(site)
+    session.execute(delete(SecurityAssessment).where(col(SecurityAssessment.site_id) == site.id))
+    session.delete(site)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="site.delete", entity_type="site", entity_id=site.id, before=before
+    )
+
+
+# Security assessments -------------------------------------------------------------------------------------
+
+
+def present_assessment(assessment: SecurityAssessment, site: Site) -> AssessmentRead:
+    """An assessment with its site's classification."""
+    return AssessmentRead.model_validate({**assessment.model_dump(), "classification": site.classification})
+
+
+def assessments_statement(site: Site) -> Select[Any]:
+    """A site's assessments."""
+    return select(SecurityAssessment).where(col(SecurityAssessment.site_id) == site.id)
+
+
+def get_assessment(session: Session, site: Site, assessment_id: str) -> SecurityAssessment:
+    """One assessment of a (visible) site, or 404."""
+    assessment = session.get(SecurityAssessment, assessment_id)
+    if assessment is None or assessment.site_id != site.id:
+        raise NotFound(f"Site {site.id!r} has no assessment with id {assessment_id!r}.")
+    return assessment
+
+
+def _follow_newest(session: Session, site: Site) -> None:
+    """Keep the site's last_assessed_on equal to its newest assessment's date (a change is a new version)."""
+    newest = session.execute(
+        select(func.max(col(SecurityAssessment.assessed_on))).where(
+            col(SecurityAssessment.site_id) == site.id
+        )
+    ).scalar()
+    if newest != site.last_assessed_on:
+        site.last_assessed_on, site.updated_at, site.version = newest, utcnow(), site.version + 1
+        session.flush()
+
+
+def create_assessment(
+    session: Session, site: Site, data: AssessmentCreate, *, actor: Principal
+) -> SecurityAssessment:
+    """Record an assessment of a site."""
+    assessment = SecurityAssessment(site_id=site.id, **data.model_dump(mode="json"))
+    assessment.assessed_on = data.assessed_on
+    session.add(assessment)
+    session.flush()
+    _follow_newest(session, site)
+    audit.record(
+        session,
+        actor=actor,
+        action="security_assessment.create",
+        entity_type="security_assessment",
+        entity_id=assessment.id,
+        after=audit.snapshot(present_assessment(assessment, site)),
+    )
+    return assessment
+
+
+def update_assessment(
+    session: Session, site: Site, assessment: SecurityAssessment, data: AssessmentUpdate, *, actor: Principal
+) -> SecurityAssessment:
+    """Change an assessment (a new list of recommendations replaces the old one)."""
+    before = audit.snapshot(present_assessment(assessment, site))
+    for name, value in data.model_dump(exclude_unset=True, mode="json").items():
+        if value is not None:
+            setattr(assessment, name, value)
+    if data.assessed_on is not None:
+        assessment.assessed_on = data.assessed_on
+    assessment.updated_at, assessment.version = utcnow(), assessment.version + 1
+    session.flush()
+    _follow_newest(session, site)
+    old, new = audit.changed(before, audit.snapshot(present_assessment(assessment, site)))
+    audit.record(
+        session,
+        actor=actor,
+        action="security_assessment.update",
+        entity_type="security_assessment",
+        entity_id=assessment.id,
+        before=old,
+        after=new,
+    )
+    return assessment
