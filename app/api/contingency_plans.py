@@ -1,0 +1,129 @@
+"""Contingency plans (`prepare:read` / `prepare:write`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.api.deps import SessionDep, requires
+from app.api.http import (
+    CSV_RESPONSE,
+    IF_MATCH_RESPONSES,
+    IfMatch,
+    PageParams,
+    check_if_match,
+    collection,
+    created,
+    page_params,
+    with_etag,
+)
+from app.api.routing import ApiRoute
+from app.core.pagination import SortKey
+from app.core.security import Principal
+from app.models.common import Page
+from app.models.prepare import (
+    ContingencyPlan,
+    ContingencyPlanCreate,
+    ContingencyPlanRead,
+    ContingencyPlanUpdate,
+    PlanStatus,
+    PlanType,
+)
+from app.services import contingency_plans as plans
+
+router = APIRouter(prefix="/contingency-plans", tags=["prepare"], route_class=ApiRoute)
+
+Reader = Annotated[Principal, requires("prepare:read")]
+Writer = Annotated[Principal, requires("prepare:write")]
+ORDER = [SortKey(ContingencyPlan.title), SortKey(ContingencyPlan.id)]  # type: ignore[arg-type]
+
+
+@router.get("", response_model=Page[ContingencyPlanRead], responses=CSV_RESPONSE)
+def list_contingency_plans(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    params: Annotated[PageParams, Depends(page_params)],
+    plan_type: PlanType | None = None,
+    status: PlanStatus | None = None,
+    review_overdue: Annotated[bool | None, Query(description="review_due is before today.")] = None,
+    active_now: Annotated[
+        bool | None,
+        Query(
+            description="Approved and activated by the current UK response level (NORMAL if none recorded)."
+        ),
+    ] = None,
+    exercise_overdue: Annotated[bool | None, Query(description="Not exercised in the last 365 days.")] = None,
+    risk_id: Annotated[str | None, Query(max_length=36, description="Plans answering this risk.")] = None,
+    site_id: Annotated[str | None, Query(max_length=36, description="Plans covering this site.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in title, summary or owner.")] = None,
+) -> Response:
+    """The plans you may see, by title."""
+    v = plans.view(session, principal)
+    stmt = plans.list_statement(
+        v,
+        plan_type=plan_type,
+        status=status,
+        review_overdue=review_overdue,
+        active_now=active_now,
+        exercise_overdue=exercise_overdue,
+        risk_id=risk_id,
+        site_id=site_id,
+        q=q,
+    )
+    return collection(request, session, stmt, ORDER, params, lambda plan: plans.present(session, plan, v))
+
+
+@router.post("", response_model=ContingencyPlanRead, status_code=201)
+def create_contingency_plan(
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    data: ContingencyPlanCreate,
+) -> Response:
+    """Add a plan. Linked sites and risks must exist and be visible to you (else 422)."""
+    plan = plans.create_plan(session, data, actor=principal)
+    body = plans.present(session, plan, plans.view(session, principal))
+    return created(request, body, location=f"/contingency-plans/{plan.id}", version=plan.version)
+
+
+@router.get("/{plan_id}", response_model=ContingencyPlanRead)
+def read_contingency_plan(
+    session: SessionDep,
+    principal: Reader,
+    plan_id: str,
+    response: Response,
+) -> ContingencyPlanRead:
+    """One plan, with its derived review, activation and exercise state."""
+    plan = plans.get_plan(session, plan_id, principal)
+    with_etag(response, plan.version)
+    return plans.present(session, plan, plans.view(session, principal))
+
+
+@router.patch("/{plan_id}", response_model=ContingencyPlanRead, responses=IF_MATCH_RESPONSES)
+def update_contingency_plan(
+    session: SessionDep,
+    principal: Writer,
+    plan_id: str,
+    data: ContingencyPlanUpdate,
+    if_match: IfMatch,
+    response: Response,
+) -> ContingencyPlanRead:
+    """Change a plan (If-Match required)."""
+    plan = plans.get_plan(session, plan_id, principal)
+    check_if_match(if_match, plan.version)
+    plan = plans.update_plan(session, plan, data, actor=principal)
+    with_etag(response, plan.version)
+    return plans.present(session, plan, plans.view(session, principal))
+
+
+@router.delete("/{plan_id}", status_code=204, responses=IF_MATCH_RESPONSES)
+def delete_contingency_plan(
+    session: SessionDep, principal: Writer, plan_id: str, if_match: IfMatch
+) -> Response:
+    """Remove a plan (If-Match required); exercises of it are kept."""
+    plan = plans.get_plan(session, plan_id, principal)
+    check_if_match(if_match, plan.version)
+    plans.delete_plan(session, plan, actor=principal)
+    return Response(status_code=204)
