@@ -50,9 +50,9 @@ def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
     _install_error_pages(app)
 
 
-def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
-    """An accessible error page; it needs nothing from the API."""
-    web = anonymous_web(request)
+async def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
+    """An accessible error page (the threat level banner shows if the API can give it)."""
+    web = await anonymous_web(request)
     return web.render("errors/error.html", status=status, title=title or _STATUS_TITLES.get(status, "Error"),
                       message=message, status_code=status)
 
@@ -60,35 +60,36 @@ def error_page(request: Request, status: int, message: str, title: str | None = 
 def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        web = anonymous_web(request)
-        if web.session.token:
-            web.session.sign_out()
+        codec: SessionCodec = request.app.state.session_codec
+        session = codec.load(request)
+        if session.token:
+            session.sign_out()
         if request.headers.get("hx-request") == "true":
             response: Response = Response(status_code=204, headers={"HX-Redirect": login_url(request)})
         else:
             response = RedirectResponse(login_url(request), status_code=303)
-        web.save(response)
+        codec.save(session, response, https=request.url.scheme == "https")
         return response
 
     @app.exception_handler(WebError)
     async def _web_error(request: Request, exc: WebError) -> Response:
-        return error_page(request, exc.status, exc.message, exc.title)
+        return await error_page(request, exc.status, exc.message, exc.title)
 
     @app.exception_handler(ApiUnavailable)
     async def _unavailable(request: Request, exc: ApiUnavailable) -> Response:
         log.error("API unreachable: %s", exc)
-        return error_page(request, 503, "The service cannot reach its data just now. Try again in a few minutes; "
+        return await error_page(request, 503, "The service cannot reach its data just now. Try again in a few minutes; "
                           "if it keeps happening, tell the service desk.")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return error_page(request, 400, "The address or form had a value this page does not accept.")
+        return await error_page(request, 400, "The address or form had a value this page does not accept.")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = {404: "If you typed the web address, check it is correct. If you pasted it, check you copied "
                         "the whole address."}.get(exc.status_code, str(exc.detail))
-        return error_page(request, exc.status_code, message)
+        return await error_page(request, exc.status_code, message)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

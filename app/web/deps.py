@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.settings import Settings
-from app.web.client import ApiClient, ApiResult
+from app.web.client import ApiClient, ApiResult, ApiUnavailable
 from app.web.session import SessionCodec, WebSession
 from app.web.templating import Renderer
 
@@ -60,6 +60,7 @@ class Web:
     renderer: Renderer
     codec: SessionCodec
     settings: Settings
+    threat: dict[str, Any] | None = None
 
     @property
     def user(self) -> dict[str, Any] | None:
@@ -102,7 +103,7 @@ class Web:
         return {
             "request": self.request, "user": self.user, "csrf_token": self.session.csrf, "navigation": nav,
             "flash": self.session.pop_flash(), "marking": extra.pop("marking", clearance), "can": self.can,
-            "settings": self.settings, **extra,
+            "settings": self.settings, "threat": self.threat, **extra,
         }
 
     def render(self, template: str, status: int = 200, *, block: str | None = None, **extra: Any) -> Response:
@@ -129,21 +130,28 @@ class Web:
         return self.request.headers.get("hx-request") == "true"
 
 
-def _web(request: Request) -> Web:
+async def build_web(request: Request) -> Web:
+    """The page context of a request, with the current UK threat level for the banner."""
     state = request.app.state
     codec: SessionCodec = state.session_codec
-    return Web(request=request, session=codec.load(request), api=state.api_client, renderer=state.renderer,
-               codec=codec, settings=state.settings)
+    web = Web(request=request, session=codec.load(request), api=state.api_client, renderer=state.renderer,
+              codec=codec, settings=state.settings)
+    try:
+        current = await web.api.get("/threat-level")
+        web.threat = current.body if current.ok else None
+    except ApiUnavailable:
+        web.threat = None
+    return web
 
 
-def anonymous_web(request: Request) -> Web:
+async def anonymous_web(request: Request) -> Web:
     """A page anyone may see."""
-    return _web(request)
+    return await build_web(request)
 
 
-def signed_in_web(request: Request) -> Web:
+async def signed_in_web(request: Request) -> Web:
     """A page for signed-in users; others are sent to sign in."""
-    web = _web(request)
+    web = await build_web(request)
     if not web.session.token:
         raise LoginRequired()
     return web
