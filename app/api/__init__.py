@@ -8,8 +8,18 @@ from app.api.problems import install as install_problem_handlers
 from app.api.routing import IdempotencyMiddleware
 from app.core.database import Database
 from app.core.settings import Settings
-
 from app.discovery import modules
+from app.models.common import Problem
+
+_PROBLEM = {"content": {"application/problem+json": {"schema": Problem.model_json_schema()}}}
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {**_PROBLEM, "description": text} for status, text in {
+        400: "Bad request", 401: "No valid bearer token", 403: "The token lacks the scope, or clearance",
+        404: "Not found (or above your clearance)", 409: "Conflict", 412: "If-Match is stale",
+        413: "Body over 1 MiB", 422: "Validation failed (see `errors`)", 428: "If-Match is missing",
+        429: "Too many requests (see Retry-After)",
+    }.items()
+}
 
 
 def routers() -> list[APIRouter]:
@@ -39,5 +49,5 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     install_problem_handlers(api)
     api.add_middleware(IdempotencyMiddleware)
     for router in routers():
-        api.include_router(router)
+        api.include_router(router, responses=PROBLEM_RESPONSES)
     return api

@@ -1,0 +1,88 @@
+"""Deny by default: every API route, walked from the app itself, against no token and every role."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from app.api.deps import Requires
+from app.core.security import ROLE_SCOPES, SCOPES, Role
+
+# Routes anyone may call, without a token. Everything else must answer 401 without one.
+PUBLIC = {
+    ("GET", "/"),
+    ("POST", "/auth/token"),
+    ("GET", "/threat-level"),
+    ("GET", "/threat-level/history"),
+    ("POST", "/feeds/{feed_id}/events"),  # signed with the feed's own secret instead of a token
+}
+
+
+def _scopes_needed(dependant: Any) -> set[str]:
+    found = set()
+    for sub in dependant.dependencies:
+        if isinstance(sub.call, Requires):
+            found.add(sub.call.scope)
+        found |= _scopes_needed(sub)
+    return found
+
+
+def api_routes(app) -> list[tuple[str, str, set[str]]]:
+    """Every (method, path, scopes) of the mounted API."""
+    api = next(r.app for r in app.routes if getattr(r, "path", None) == "/api/v1")
+    routes = []
+    for context in iter_route_contexts(api.routes):
+        if isinstance(context.original_route, APIRoute):
+            for method in context.methods or ():
+                routes.append((method, context.path, _scopes_needed(context.original_route.dependant)))
+    return routes
+
+
+def _url(path: str) -> str:
+    return "/api/v1" + re.sub(r"\{[^}]+\}", "00000000-0000-7000-8000-000000000000", path)
+
+
+def test_the_walk_finds_the_routes(app):
+    routes = {(m, p) for m, p, _ in api_routes(app)}
+    assert ("GET", "/users") in routes and ("POST", "/threat-level") in routes
+    assert len(routes) >= 12
+
+
+def test_every_non_public_route_needs_a_token(client, app):
+    for method, path, _ in api_routes(app):
+        if (method, path) in PUBLIC:
+            continue
+        response = client.request(method, _url(path), json={})
+        assert response.status_code == 401, f"{method} {path} answered {response.status_code} without a token"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_token_without_the_scope_is_403(client, app, make_api_key):
+    for method, path, scopes in api_routes(app):
+        for scope in scopes:
+            others = [s for s in SCOPES if s not in scopes]
+            key = make_api_key(others, clearance="OFFICIAL-SENSITIVE")
+            response = client.request(method, _url(path), json={}, headers=key.headers)
+            assert response.status_code == 403, f"{method} {path} without {scope}: {response.status_code}"
+
+
+def test_every_route_against_every_role(client, app, make_user):
+    actors = {role: make_user(role) for role in Role}
+    for method, path, scopes in api_routes(app):
+        if (method, path) == ("DELETE", "/auth/token"):
+            continue  # signing out would end the actor's token for the rest of this walk
+        for role, actor in actors.items():
+            response = client.request(method, _url(path), json={}, headers=actor.headers)
+            allowed = scopes <= ROLE_SCOPES[role]
+            if allowed:
+                assert response.status_code not in (401, 403), f"{role} refused {method} {path}: {response.text}"
+            else:
+                assert response.status_code == 403, f"{role} allowed {method} {path}: {response.status_code}"
+
+
+def test_every_route_declares_a_scope_or_is_public_or_self_service(app):
+    self_service = {("GET", "/me"), ("DELETE", "/auth/token")}
+    for method, path, scopes in api_routes(app):
+        assert scopes or (method, path) in PUBLIC | self_service, f"{method} {path} declares no scope"
