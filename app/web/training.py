@@ -1,0 +1,94 @@
+"""Protect: the awareness training log, with a chart of attendees per financial quarter."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.web.deps import CsrfChecked, SignedInWeb, Web
+
+router = APIRouter(prefix="/protect/training")
+
+COURSES = ["act_awareness", "act_operational", "act_strategic", "prevent_awareness", "other"]
+AUDIENCES = ["staff", "business", "community", "partner"]
+FIELDS = ("course", "delivered_on", "audience", "organisation", "attendees", "delivered_by")
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 640, 260, 24, 40
+
+
+def chart(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bars for an inline SVG: each group's attendees scaled to the tallest, with label positions."""
+    tallest = max((g["attendees"] for g in groups), default=0) or 1
+    slot = CHART_WIDTH / max(len(groups), 1)
+    plot = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    bars = []
+    for i, g in enumerate(groups):
+        height = round(plot * g["attendees"] / tallest, 1)
+        x = round(i * slot + slot * 0.15, 1)
+        bars.append(
+            {
+                "key": g["key"],
+                "value": g["attendees"],
+                "x": x,
+                "width": round(slot * 0.7, 1),
+                "y": round(CHART_TOP + plot - height, 1),
+                "height": height,
+                "centre": round(x + slot * 0.35, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "baseline": CHART_HEIGHT - CHART_BOTTOM,
+    }
+
+
+async def _page(
+    web: Web, *, values: dict[str, Any], errors: dict[str, str], cursor: str | None = None, status: int = 200
+) -> Response:
+    log = await web.fetch(
+        "/training-sessions", params={"limit": 50, **({"cursor": cursor} if cursor else {})}
+    )
+    stats = await web.fetch("/training-sessions/stats", params={"group_by": "quarter"})
+    return web.render(
+        "protect/training.html",
+        status=status,
+        log=log,
+        stats=stats["groups"],
+        chart=chart(stats["groups"]),
+        courses=COURSES,
+        audiences=AUDIENCES,
+        values=values,
+        errors=errors,
+    )
+
+
+@router.get("")
+async def training_log(
+    web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None
+) -> Response:
+    """Sessions delivered, attendees per quarter, and a form to log one."""
+    return await _page(web, values={}, errors={}, cursor=cursor)
+
+
+@router.post("", dependencies=[CsrfChecked])
+async def log_session(web: SignedInWeb, request: Request) -> Response:
+    """Log a delivered session."""
+    form = await request.form()
+    values = {k: str(form.get(k, "")).strip() for k in FIELDS}
+    body: dict[str, Any] = {k: v for k, v in values.items() if v or k in ("organisation", "delivered_by")}
+    if values["attendees"].isdigit():
+        body["attendees"] = int(values["attendees"])
+    result = await web.call("POST", "/training-sessions", json=body)
+    if result.ok:
+        web.session.add_flash(f"The session on {result.body['delivered_on']} was logged.")
+        return web.redirect("/protect/training")
+    errors = result.field_errors() or {"course": result.detail}
+    missing = {
+        k: f"Enter {k.replace('_', ' ')}"
+        for k in ("course", "delivered_on", "audience", "attendees")
+        if k in errors and not values[k]
+    }
+    return await _page(web, values=values, errors=errors | missing, status=400)
