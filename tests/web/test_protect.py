@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser import assert_accessible
@@ -66,7 +68,7 @@ def test_register_filters_in_place_and_the_map_shows_the_filtered_sites(
     assert _markers(page) == 1
     with page.expect_download() as download:
         page.click("a:has-text('Download these sites as CSV')")
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     assert "Charing Cross Station" in text and "Trafalgar Square" not in text
     page.locator(".leaflet-marker-icon").first.click()
     page.click(".leaflet-popup a:has-text('Charing Cross Station')")
