@@ -352,3 +352,26 @@ def test_site_links_are_checked_against_the_site_register(client, officer, make_
             422,
         )
         assert body["errors"][0]["field"] == "site_ids"
+
+
+def test_demo_data_loads_once_and_is_visible_through_the_api(client, db_session, officer, viewer):
+    from app.demo import DemoReport
+    from app.demo import prepare as demo
+
+    for _ in range(2):  # idempotent
+        demo.load(db_session, DemoReport())
+        db_session.commit()
+    everything = client.get(URL, headers=officer.headers, params={"limit": 200}).json()["items"]
+    assert len(everything) == 16 and {p["plan_type"] for p in everything} >= {
+        "emergency_response",
+        "business_continuity",
+        "warning_and_informing",
+        "recovery",
+        "site_specific",
+        "other",
+    }
+    official = client.get(URL, headers=viewer.headers, params={"limit": 200}).json()["items"]
+    assert 0 < len(official) < len(everything)
+    assert (
+        len(client.get("/api/v1/risks", headers=officer.headers, params={"limit": 200}).json()["items"]) == 20
+    )
