@@ -314,6 +314,7 @@ class Coverage(BaseModel):
     plan_id: str
     threat_assessment_id: str | None
     threat_assessment_title: str | None
+    threat_assessment_classification: Classification | None
     priorities: list[CoveragePriority]
     unanswered: int
 

@@ -302,6 +302,7 @@ def coverage(session: Session, plan: PreventPlan, principal: Principal) -> Cover
         plan_id=plan.id,
         threat_assessment_id=assessment.id if assessment else None,
         threat_assessment_title=assessment.title if assessment else None,
+        threat_assessment_classification=assessment.classification if assessment else None,
         priorities=priorities,
         unanswered=sum(1 for p in priorities if not p.items),
     )
