@@ -107,7 +107,8 @@ class Site(Record, table=True):
     operator: str | None = SQLField(default=None, max_length=200)
     last_assessed_on: date | None = SQLField(default=None)
     next_review_due: date | None = SQLField(default=None, index=True)
-    classification: str = enum_field(20, index=True)  # type: ignore[assignment]
+    # Not indexed: two values, and an index on it would lure SQLite away from the (lat, lon) index.
+    classification: str = enum_field(20)  # type: ignore[assignment]
 
 
 class SecurityAssessment(Record, table=True):

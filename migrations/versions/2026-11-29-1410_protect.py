@@ -47,7 +47,6 @@ def upgrade() -> None:
     with op.batch_alter_table("site", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_site_capacity"), ["capacity"], unique=False)
         batch_op.create_index(batch_op.f("ix_site_category"), ["category"], unique=False)
-        batch_op.create_index(batch_op.f("ix_site_classification"), ["classification"], unique=False)
         batch_op.create_index("ix_site_lat_lon", ["lat", "lon"], unique=False)
         batch_op.create_index("ix_site_name_id", ["name", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_site_next_review_due"), ["next_review_due"], unique=False)
@@ -121,7 +120,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_site_next_review_due"))
         batch_op.drop_index("ix_site_name_id")
         batch_op.drop_index("ix_site_lat_lon")
-        batch_op.drop_index(batch_op.f("ix_site_classification"))
         batch_op.drop_index(batch_op.f("ix_site_category"))
         batch_op.drop_index(batch_op.f("ix_site_capacity"))
 
