@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -12,7 +11,7 @@ from app.api.http import CSV_RESPONSE, PageParams, collection, page_params
 from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.models.audit import AuditEvent, AuditEventRead, AuditVerification
-from app.models.common import Page
+from app.models.common import Page, UtcDateTime
 from app.services import audit
 
 router = APIRouter(prefix="/audit-events", tags=["audit"], route_class=ApiRoute)
@@ -30,8 +29,8 @@ def list_audit_events(
     entity_id: Annotated[str | None, Query(max_length=200)] = None,
     actor: Annotated[str | None, Query(max_length=250, description="e.g. `user:alice` or `api_key:Met CT`")] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,
-    since: Annotated[datetime | None, Query(description="Events at or after this time.")] = None,
-    until: Annotated[datetime | None, Query(description="Events before this time.")] = None,
+    since: Annotated[UtcDateTime | None, Query(description="Events at or after this time (RFC 3339).")] = None,
+    until: Annotated[UtcDateTime | None, Query(description="Events before this time (RFC 3339).")] = None,
 ) -> Response:
     """Audit events, newest first."""
     stmt = audit.list_statement(entity_type=entity_type, entity_id=entity_id, actor=actor, action=action,

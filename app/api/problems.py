@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Match
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.errors import PROBLEM_JSON, AppError, problem_body
@@ -37,6 +39,16 @@ def validation_errors(errors: Any) -> list[dict[str, str]]:
     return [{"field": field_name(e.get("loc", ())), "message": str(e.get("msg", "is not valid"))} for e in errors]
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this app accepts at the request's path (for a 405's Allow header)."""
+    contexts = list(iter_route_contexts(request.app.routes))
+    matching = [c for c in contexts if c.route.matches(request.scope)[0] != Match.NONE]
+    if not matching:
+        return []
+    template = matching[0].path  # the route this path resolves to; others with the same template share it
+    return sorted({m for c in contexts if c.path == template for m in (c.methods or ())})
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
 
@@ -59,8 +71,10 @@ def install(app: FastAPI) -> None:
             404: f"There is nothing at {request.url.path}.",
             405: f"{request.method} is not allowed on {request.url.path}.",
         }.get(exc.status_code, title)
-        return problem_response(problem_body(exc.status_code, title, detail, instance=request.url.path),
-                                dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem_response(problem_body(exc.status_code, title, detail, instance=request.url.path), headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from sqlalchemy import DateTime, String
 from sqlmodel import Field, SQLModel
 
@@ -16,11 +17,25 @@ from app.core.security import Classification
 
 configure_metadata(SQLModel.metadata)
 
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: Any) -> Any:
+    """Dates and times come as ISO 8601 text (or are already dates); never numbers read as Unix times."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_START.match(value):
+        raise ValueError("must be an ISO 8601 date or time as text, for example 2026-03-31 or 2026-03-31T09:30:00Z")
+    return value
+
+
 UtcDateTime = Annotated[
     datetime,
+    BeforeValidator(_iso_text),
     AfterValidator(as_utc),
     PlainSerializer(rfc3339, return_type=str, when_used="json"),
 ]
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 
 
 def timestamp_field(**kwargs: object) -> object:

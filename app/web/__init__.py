@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
+from app.api.problems import problem_response
+from app.core.errors import problem_body
 from app.core.settings import Settings
 from app.discovery import modules
 from app.web.client import ApiClient, ApiUnavailable
@@ -87,6 +89,10 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):  # an API path the API's mount could not take
+            return problem_response(problem_body(exc.status_code, "Not found" if exc.status_code == 404 else "Error",
+                                                 f"There is nothing at {request.url.path}.",
+                                                 instance=request.url.path))
         message = {404: "If you typed the web address, check it is correct. If you pasted it, check you copied "
                         "the whole address."}.get(exc.status_code, str(exc.detail))
         return await error_page(request, exc.status_code, message)

@@ -6,6 +6,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
 from app.core.security import SCOPES
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -26,5 +28,8 @@ def full_key(make_api_key):
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, full_key):
-    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {full_key.token}"}
-    case.call_and_validate()
+    # Excluded: schema-valid values can still be refused by rules the schema cannot express (a cursor this list
+    # did not give out, a due date before the start date, a link to a record that does not exist): those are
+    # 422s by design. Every other check (no 5xx, status codes, content types, response schemas) runs.
+    case.call_and_validate(headers={"Authorization": f"Bearer {full_key.token}"},
+                           excluded_checks=[positive_data_acceptance])
