@@ -99,11 +99,8 @@ def clean_tables(database: Database, migrated_tables: list[str]) -> Iterator[Non
     yield
     tables = migrated_tables
     with database.write_engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f'DELETE FROM "{table}"'))
+        for table in tables:  # DELETE, not TRUNCATE: far cheaper on PostgreSQL for a few rows
+            connection.execute(text(f'DELETE FROM "{table}"'))
     threat_level.CACHE.clear()
 
 
