@@ -49,10 +49,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print("--demo is only for development databases (CONTEST_ENV=development).", file=sys.stderr)
             return 2
         _load_demo()
-    print(f"CONTEST Hub on http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/api/docs)",
-          flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False, proxy_headers=True,
-                log_level=settings.log_level.lower())
+    print(
+        f"CONTEST Hub on http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/api/docs)",
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+    )
     return 0
 
 
@@ -96,9 +104,14 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        data = UserCreate(username=args.username, name=args.name or args.username, password=password,
-                          role=Role(args.role), clearance=args.clearance,
-                          organisation=args.organisation or "Council")
+        data = UserCreate(
+            username=args.username,
+            name=args.name or args.username,
+            password=password,
+            role=Role(args.role),
+            clearance=args.clearance,
+            organisation=args.organisation or "Council",
+        )
     except ValidationError as exc:
         for error in exc.errors():
             print(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", file=sys.stderr)
@@ -125,8 +138,12 @@ def cmd_create_api_key(args: argparse.Namespace) -> int:
 
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     try:
-        data = ApiKeyCreate(name=args.name, organisation=args.organisation, scopes=scopes,  # type: ignore[arg-type]
-                            clearance=Classification(args.clearance))
+        data = ApiKeyCreate(
+            name=args.name,
+            organisation=args.organisation,
+            scopes=scopes,  # type: ignore[arg-type]
+            clearance=Classification(args.clearance),
+        )
     except (ValidationError, ValueError) as exc:
         print(f"Not created: {exc}", file=sys.stderr)
         return 1
@@ -155,8 +172,10 @@ def cmd_verify_audit(args: argparse.Namespace) -> int:
     if result.ok:
         print(f"Audit chain intact: {result.checked} events checked.")
         return 0
-    print(f"Audit chain BROKEN at event {result.first_bad_id} ({result.checked} events checked before it).",
-          file=sys.stderr)
+    print(
+        f"Audit chain BROKEN at event {result.first_bad_id} ({result.checked} events checked before it).",
+        file=sys.stderr,
+    )
     return 1
 
 

@@ -44,8 +44,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if settings.map_tile_url:
         parsed = urlparse(settings.map_tile_url.replace("{s}", "a"))
         tile_host = f"{parsed.scheme}://{parsed.netloc}".replace("://a.", "://*.")
-    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
-                       csp=content_security_policy(tile_host))
+    app.add_middleware(
+        RequestMiddleware,
+        max_body_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
+        csp=content_security_policy(tile_host),
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -24,13 +24,24 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Drive Debian's Chromium; never a downloaded browser."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.exit("Browser tests need Debian's Chromium: run `apt-get install -y chromium` (make test does "
-                    "this when it can).", returncode=3)
+        pytest.exit(
+            "Browser tests need Debian's Chromium: run `apt-get install -y chromium` (make test does "
+            "this when it can).",
+            returncode=3,
+        )
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
@@ -45,8 +56,7 @@ def _free_port() -> int:
 def live_server(app: FastAPI) -> Iterator[str]:
     """The whole product on http://127.0.0.1:PORT, for the browser."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -62,9 +72,7 @@ def live_server(app: FastAPI) -> Iterator[str]:
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Run axe-core on the page (WCAG 2.2 A/AA) and return its violations, summarised."""
     page.evaluate(AXE.read_text())  # add_script_tag would be refused by our CSP
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-    )
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]

@@ -30,8 +30,8 @@ from app.services import identity, threat_level
 
 pytest_plugins = ["tests.browser"]
 
-TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - tests only
-TEST_PASSWORD = "correct-horse-battery"  # noqa: S105 - tests only
+TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+TEST_PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password(TEST_PASSWORD)  # hashed once: Argon2 is slow by design
 
 
@@ -136,14 +136,24 @@ class Actor:
 def make_user(database: Database) -> Callable[..., Actor]:
     """Create a user of a role and return an Actor holding a token for them."""
 
-    def make(role: Role | str = Role.OFFICER, *, username: str | None = None,
-             clearance: Classification | str | None = None, organisation: str = "Council") -> Actor:
+    def make(
+        role: Role | str = Role.OFFICER,
+        *,
+        username: str | None = None,
+        clearance: Classification | str | None = None,
+        organisation: str = "Council",
+    ) -> Actor:
         role = Role(role)
         username = username or f"{role.value}-{uuid.uuid4().hex[:8]}"
         with database.session() as session:
-            user = User(username=username, name=username.title(), role=role, organisation=organisation,
-                        clearance=Classification(clearance) if clearance else ROLE_CLEARANCE[role],
-                        password_hash=_PASSWORD_HASH)
+            user = User(
+                username=username,
+                name=username.title(),
+                role=role,
+                organisation=organisation,
+                clearance=Classification(clearance) if clearance else ROLE_CLEARANCE[role],
+                password_hash=_PASSWORD_HASH,
+            )
             session.add(user)
             session.flush()
             token = identity.issue_token(session, user, lifetime_seconds=3600)
@@ -157,13 +167,26 @@ def make_user(database: Database) -> Callable[..., Actor]:
 def make_api_key(database: Database) -> Callable[..., Actor]:
     """Create a partner API key and return an Actor holding it."""
 
-    def make(scopes: list[str], *, clearance: str = "OFFICIAL", organisation: str = "Metropolitan Police Service",
-             **extra: Any) -> Actor:
+    def make(
+        scopes: list[str],
+        *,
+        clearance: str = "OFFICIAL",
+        organisation: str = "Metropolitan Police Service",
+        **extra: Any,
+    ) -> Actor:
         with database.session() as session:
             created = identity.create_api_key(
-                session, ApiKeyCreate(name=f"key-{uuid.uuid4().hex[:6]}", organisation=organisation,
-                                      scopes=scopes, clearance=clearance, **extra),  # type: ignore[arg-type]
-                actor=None, created_by="tests")
+                session,
+                ApiKeyCreate(
+                    name=f"key-{uuid.uuid4().hex[:6]}",
+                    organisation=organisation,
+                    scopes=scopes,
+                    clearance=clearance,
+                    **extra,
+                ),  # type: ignore[arg-type]
+                actor=None,
+                created_by="tests",
+            )
             session.commit()
             return Actor(token=created.key, user_id=created.id)
 

@@ -13,10 +13,17 @@ from app.models.common import Problem
 
 _PROBLEM = {"content": {"application/problem+json": {"schema": Problem.model_json_schema()}}}
 PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {**_PROBLEM, "description": text} for status, text in {
-        400: "Bad request", 401: "No valid bearer token", 403: "The token lacks the scope, or clearance",
-        404: "Not found (or above your clearance)", 409: "Conflict", 412: "If-Match is stale",
-        413: "Body over 1 MiB", 422: "Validation failed (see `errors`)", 428: "If-Match is missing",
+    status: {**_PROBLEM, "description": text}
+    for status, text in {
+        400: "Bad request",
+        401: "No valid bearer token",
+        403: "The token lacks the scope, or clearance",
+        404: "Not found (or above your clearance)",
+        409: "Conflict",
+        412: "If-Match is stale",
+        413: "Body over 1 MiB",
+        422: "Validation failed (see `errors`)",
+        428: "If-Match is missing",
         429: "Too many requests (see Retry-After)",
     }.items()
 }

@@ -21,7 +21,9 @@ ORDER = [SortKey(ApiKey.id, descending=True)]  # type: ignore[arg-type]
 
 @router.get("", response_model=Page[ApiKeyRead], responses=CSV_RESPONSE)
 def list_api_keys(
-    request: Request, session: SessionDep, principal: AdminPrincipal,
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Response:
     """Every key, newest first, revoked ones included."""

@@ -33,8 +33,9 @@ def list_audit_events(
     until: Annotated[UtcDateTime | None, Query(description="Events before this time (RFC 3339).")] = None,
 ) -> Response:
     """Audit events, newest first."""
-    stmt = audit.list_statement(entity_type=entity_type, entity_id=entity_id, actor=actor, action=action,
-                                since=since, until=until)
+    stmt = audit.list_statement(
+        entity_type=entity_type, entity_id=entity_id, actor=actor, action=action, since=since, until=until
+    )
     return collection(request, session, stmt, ORDER, params, AuditEventRead)
 
 

@@ -35,8 +35,10 @@ async def issue_token(
         body = problem_body(401, "Not authenticated", "The username or password is not right.", slug="unauthorized")
         return problem_response(body, {"WWW-Authenticate": 'Bearer realm="contest-hub"'})
     token, lifetime = issued
-    return Response(TokenResponse(access_token=token, expires_in=lifetime).model_dump_json(),
-                    media_type="application/json")
+    return Response(
+        TokenResponse(access_token=token, expires_in=lifetime).model_dump_json(),
+        media_type="application/json",
+    )
 
 
 @router.delete("/auth/token", status_code=204, response_class=Response)

@@ -20,8 +20,10 @@ from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, SortKey, fetch_page, i
 
 CSV_MEDIA = "text/csv"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {CSV_MEDIA: {"schema": {"type": "string"}}},
-          "description": "The page as JSON, or with `Accept: text/csv` every matching row as RFC 4180 CSV."}
+    200: {
+        "content": {CSV_MEDIA: {"schema": {"type": "string"}}},
+        "description": "The page as JSON, or with `Accept: text/csv` every matching row as RFC 4180 CSV.",
+    }
 }
 IF_MATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     412: {"description": "If-Match is stale: the record changed since it was read."},
@@ -98,17 +100,16 @@ def collection(
 
     `present` turns a row into its API schema: the schema class itself, or a function.
     """
-    if isinstance(present, type):
-        schema = present
-        present = schema.model_validate
-        header = list(schema.model_fields)
+    convert: Callable[[Any], BaseModel]
+    if isinstance(present, type) and issubclass(present, BaseModel):
+        convert, header = present.model_validate, list(present.model_fields)
     else:
-        header = []
+        convert, header = present, []  # type: ignore[assignment]
     if wants_csv(request):
-        rows = [present(item).model_dump(mode="json") for item in iterate_all(session, stmt, keys)]
+        rows = [convert(item).model_dump(mode="json") for item in iterate_all(session, stmt, keys)]
         return csv_response(rows, filename=request.url.path.rstrip("/").rsplit("/", 1)[-1], header=header)
     items, next_cursor = fetch_page(session, stmt, keys, limit=params.limit, cursor=params.cursor)
-    body = {"items": [present(item).model_dump(mode="json") for item in items], "next_cursor": next_cursor}
+    body = {"items": [convert(item).model_dump(mode="json") for item in items], "next_cursor": next_cursor}
     headers = {}
     if next_cursor:
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]

@@ -9,16 +9,26 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from starlette.routing import Match
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.core.errors import PROBLEM_JSON, AppError, problem_body
 
 log = logging.getLogger("contest_hub.api")
 
-_TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
-           405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 413: "Payload too large",
-           415: "Unsupported media type", 422: "Validation failed", 429: "Too many requests"}
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+}
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -60,17 +70,29 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = validation_errors(exc.errors())
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "The request is not valid."
-        return problem_response(problem_body(422, "Validation failed", detail, slug="validation-failed",
-                                             errors=errors, instance=request.url.path))
+        return problem_response(
+            problem_body(
+                422,
+                "Validation failed",
+                detail,
+                slug="validation-failed",
+                errors=errors,
+                instance=request.url.path,
+            )
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = _TITLES.get(exc.status_code, "Error")
         generic = not isinstance(exc.detail, str) or exc.detail.lower() == title.lower()
-        detail = exc.detail if not generic else {
-            404: f"There is nothing at {request.url.path}.",
-            405: f"{request.method} is not allowed on {request.url.path}.",
-        }.get(exc.status_code, title)
+        detail = (
+            exc.detail
+            if not generic
+            else {
+                404: f"There is nothing at {request.url.path}.",
+                405: f"{request.method} is not allowed on {request.url.path}.",
+            }.get(exc.status_code, title)
+        )
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))
@@ -79,6 +101,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(problem_body(500, "Internal server error",
-                                             "Something went wrong on our side; it has been logged.",
-                                             instance=request.url.path))
+        return problem_response(
+            problem_body(
+                500,
+                "Internal server error",
+                "Something went wrong on our side; it has been logged.",
+                instance=request.url.path,
+            )
+        )

@@ -16,10 +16,10 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.database import Database
 from app.api.problems import problem_response
+from app.core.database import Database
 from app.core.errors import AppError, Conflict, Unprocessable
-from app.services import identity, idempotency
+from app.services import idempotency, identity
 
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
 
@@ -74,9 +74,7 @@ async def _idempotent(inner: ASGIApp, scope: Scope, receive: Receive, send: Send
         raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
     if claim.outcome == "replay":
         headers = {**(claim.headers or {}), "Idempotent-Replayed": "true"}
-        await Response(claim.body, status_code=claim.status_code or 200, headers=headers)(
-            scope, receive, send
-        )
+        await Response(claim.body, status_code=claim.status_code or 200, headers=headers)(scope, receive, send)
         return
     assert claim.record_id is not None
     record_id, buffered = claim.record_id, _Buffer()

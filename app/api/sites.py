@@ -71,9 +71,7 @@ SORTS: dict[str, list[SortKey]] = {
         _key(col(Site.id), True),
     ],
 }
-SortName = Literal[
-    "name", "-name", "category", "ward", "capacity", "-capacity", "next_review_due", "-next_review_due"
-]
+SortName = Literal["name", "-name", "category", "ward", "capacity", "-capacity", "next_review_due", "-next_review_due"]
 _NEAR_KEYS = [
     _key(col(Site.id)),
     _key(col(Site.id)),
@@ -111,14 +109,10 @@ def _bbox(raw: str | None) -> geo.BBox | None:
     if raw is None:
         return None
     min_lon, min_lat, max_lon, max_lat = _floats("bbox", raw, 4)
-    if not (
-        -180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90
-    ):
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
         raise Unprocessable.field("bbox", "longitudes must be in -180..180 and latitudes in -90..90")
     if min_lon > max_lon or min_lat > max_lat:
-        raise Unprocessable.field(
-            "bbox", "must be minLon,minLat,maxLon,maxLat with each minimum <= its maximum"
-        )
+        raise Unprocessable.field("bbox", "must be minLon,minLat,maxLon,maxLat with each minimum <= its maximum")
     return geo.BBox(min_lon, min_lat, max_lon, max_lat)
 
 
@@ -145,9 +139,7 @@ def _feature(read: SiteRead) -> dict[str, Any]:
 
 
 def _geojson(reads: list[SiteRead]) -> Response:
-    return JSONResponse(
-        {"type": "FeatureCollection", "features": [_feature(r) for r in reads]}, media_type=GEOJSON
-    )
+    return JSONResponse({"type": "FeatureCollection", "features": [_feature(r) for r in reads]}, media_type=GEOJSON)
 
 
 def _near_response(
@@ -166,9 +158,7 @@ def _near_response(
     headers = {}
     if next_cursor:
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        headers["Link"] = (
-            f'<{request.url.replace(query=urlencode([*query, ("cursor", next_cursor)]))}>; rel="next"'
-        )
+        headers["Link"] = f'<{request.url.replace(query=urlencode([*query, ("cursor", next_cursor)]))}>; rel="next"'
     body = {"items": [present(s, d).model_dump(mode="json") for s, d in page], "next_cursor": next_cursor}
     return JSONResponse(body, headers=headers)
 
@@ -182,12 +172,8 @@ def list_sites(
     category: SiteCategory | None = None,
     ward: Annotated[str | None, Query(max_length=100, description="Exact ward name (any case).")] = None,
     tier: Tier | None = None,
-    review_overdue: Annotated[
-        bool | None, Query(description="Next review due before today (London).")
-    ] = None,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Text in name, address, postcode, operator.")
-    ] = None,
+    review_overdue: Annotated[bool | None, Query(description="Next review due before today (London).")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in name, address, postcode, operator.")] = None,
     bbox: Annotated[
         str | None, Query(max_length=200, description="minLon,minLat,maxLon,maxLat; edges included.")
     ] = None,
@@ -195,16 +181,11 @@ def list_sites(
         str | None,
         Query(
             max_length=100,
-            description="lat,lon: sites within radius_m, nearest first, "
-            "each with distance_m (great-circle, metres).",
+            description="lat,lon: sites within radius_m, nearest first, each with distance_m (great-circle, metres).",
         ),
     ] = None,
-    radius_m: Annotated[
-        float | None, Query(gt=0, le=MAX_RADIUS_M, description="Radius for near, metres.")
-    ] = None,
-    sort: Annotated[
-        SortName, Query(description="Order (ignored with near, which is nearest first).")
-    ] = "name",
+    radius_m: Annotated[float | None, Query(gt=0, le=MAX_RADIUS_M, description="Radius for near, metres.")] = None,
+    sort: Annotated[SortName, Query(description="Order (ignored with near, which is nearest first).")] = "name",
 ) -> Response:
     """Sites the caller may see, filtered (AND).
 
@@ -320,9 +301,7 @@ def read_assessment(
     return sites.present_assessment(assessment, site)
 
 
-@router.patch(
-    "/{site_id}/assessments/{assessment_id}", response_model=AssessmentRead, responses=IF_MATCH_RESPONSES
-)
+@router.patch("/{site_id}/assessments/{assessment_id}", response_model=AssessmentRead, responses=IF_MATCH_RESPONSES)
 def update_assessment(
     session: SessionDep,
     principal: Writer,

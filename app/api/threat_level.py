@@ -14,24 +14,36 @@ from app.core.errors import NotFound
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import Page
-from app.models.threat_level import ThreatLevelChange, ThreatLevelChangeRead, ThreatLevelCreate, ThreatLevelRead, ThreatScope
+from app.models.threat_level import (
+    ThreatLevelChange,
+    ThreatLevelChangeRead,
+    ThreatLevelCreate,
+    ThreatLevelRead,
+    ThreatScope,
+)
 from app.services import threat_level
 
 router = APIRouter(prefix="/threat-level", tags=["threat level"], route_class=ApiRoute)
 
 PUBLIC_CACHE = "public, max-age=15, stale-while-revalidate=15"
-ORDER = [SortKey(ThreatLevelChange.effective_from, descending=True),  # type: ignore[arg-type]
-         SortKey(ThreatLevelChange.id, descending=True)]  # type: ignore[arg-type]
+ORDER = [
+    SortKey(ThreatLevelChange.effective_from, descending=True),  # type: ignore[arg-type]
+    SortKey(ThreatLevelChange.id, descending=True),
+]  # type: ignore[arg-type]
 
 
 @router.get(
     "",
     response_model=ThreatLevelRead,
-    responses={304: {"description": "Not modified (If-None-Match matched the ETag)."},
-               404: {"description": "No level has been recorded for this scope yet."}},
+    responses={
+        304: {"description": "Not modified (If-None-Match matched the ETag)."},
+        404: {"description": "No level has been recorded for this scope yet."},
+    },
 )
 def read_threat_level(
-    request: Request, session: SessionDep, scope: ThreatScope = ThreatScope.UK,
+    request: Request,
+    session: SessionDep,
+    scope: ThreatScope = ThreatScope.UK,
 ) -> Response:
     """The level in force now. Public; answers If-None-Match with 304; may be cached for 15 seconds."""
     current = threat_level.current(session, scope)
@@ -53,8 +65,7 @@ def list_threat_level_history(
     scope: Annotated[ThreatScope | None, Query(description="One scope; both when absent.")] = None,
 ) -> Response:
     """Every recorded level, newest first. Public."""
-    response = collection(request, session, threat_level.history_statement(scope), ORDER, params,
-                          threat_level.present)
+    response = collection(request, session, threat_level.history_statement(scope), ORDER, params, threat_level.present)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
 

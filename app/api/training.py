@@ -71,9 +71,7 @@ def list_training_sessions(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Response:
     """Delivered sessions, newest first."""
-    return collection(
-        request, session, training.list_statement(principal, filters), ORDER, params, TrainingRead
-    )
+    return collection(request, session, training.list_statement(principal, filters), ORDER, params, TrainingRead)
 
 
 # Declared before /{session_id}, so "stats" is never taken for an id.
@@ -82,9 +80,7 @@ def training_stats(
     session: SessionDep,
     principal: Reader,
     filters: Filters,
-    group_by: Annotated[
-        training.GroupBy, Query(description="`quarter`, `course` or `audience`.")
-    ] = "quarter",
+    group_by: Annotated[training.GroupBy, Query(description="`quarter`, `course` or `audience`.")] = "quarter",
 ) -> TrainingStats:
     """Sessions and attendees per group, from the sessions the caller may see (filters apply).
 
@@ -112,9 +108,7 @@ def create_training_session(
 
 
 @router.get("/{session_id}", response_model=TrainingRead)
-def read_training_session(
-    session: SessionDep, principal: Reader, session_id: str, response: Response
-) -> TrainingRead:
+def read_training_session(session: SessionDep, principal: Reader, session_id: str, response: Response) -> TrainingRead:
     """One session."""
     record = training.get_session(session, session_id, principal)
     with_etag(response, record.version)
@@ -139,9 +133,7 @@ def update_training_session(
 
 
 @router.delete("/{session_id}", status_code=204, responses=IF_MATCH_RESPONSES)
-def delete_training_session(
-    session: SessionDep, principal: Writer, session_id: str, if_match: IfMatch
-) -> Response:
+def delete_training_session(session: SessionDep, principal: Writer, session_id: str, if_match: IfMatch) -> Response:
     """Remove a logged session."""
     record = training.get_session(session, session_id, principal)
     check_if_match(if_match, record.version)

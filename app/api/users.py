@@ -7,7 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.deps import AdminPrincipal, SessionDep
-from app.api.http import CSV_RESPONSE, IF_MATCH_RESPONSES, IfMatch, PageParams, check_if_match, collection, created, page_params, with_etag
+from app.api.http import (
+    CSV_RESPONSE,
+    IF_MATCH_RESPONSES,
+    IfMatch,
+    PageParams,
+    check_if_match,
+    collection,
+    created,
+    page_params,
+    with_etag,
+)
 from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.models.common import Page
@@ -21,7 +31,9 @@ ORDER = [SortKey(User.username), SortKey(User.id)]  # type: ignore[arg-type]
 
 @router.get("", response_model=Page[UserRead], responses=CSV_RESPONSE)
 def list_users(
-    request: Request, session: SessionDep, principal: AdminPrincipal,
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Response:
     """Every user, by username."""
@@ -45,7 +57,11 @@ def read_user(session: SessionDep, principal: AdminPrincipal, user_id: str, resp
 
 @router.patch("/{user_id}", response_model=UserRead, responses=IF_MATCH_RESPONSES)
 def update_user(
-    session: SessionDep, principal: AdminPrincipal, user_id: str, data: UserUpdate, if_match: IfMatch,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    user_id: str,
+    data: UserUpdate,
+    if_match: IfMatch,
     response: Response,
 ) -> UserRead:
     """Change a user; `"active": false` deactivates them and ends their tokens at once."""

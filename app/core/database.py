@@ -85,7 +85,11 @@ class Database:
             self.write_engine = _sqlite_engine(url, immediate=True, pool_size=size)
         else:
             self.engine = create_engine(
-                _psycopg_url(url), pool_size=size, max_overflow=SIDE_CONNECTIONS, pool_timeout=60, pool_pre_ping=True
+                _psycopg_url(url),
+                pool_size=size,
+                max_overflow=SIDE_CONNECTIONS,
+                pool_timeout=60,
+                pool_pre_ping=True,
             )
             self.write_engine = self.engine
 

@@ -29,16 +29,17 @@ class AppError(Exception):
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
         """The problem+json body of this error."""
-        return problem_body(self.status, self.title, self.detail, slug=self.slug, errors=self.errors,
-                            instance=instance)
+        return problem_body(self.status, self.title, self.detail, slug=self.slug, errors=self.errors, instance=instance)
 
 
 class Unauthorized(AppError):
     status, title, slug = 401, "Not authenticated", "unauthorized"
 
     def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail or "A valid bearer token is required.",
-                         headers={"WWW-Authenticate": 'Bearer realm="contest-hub"'})
+        super().__init__(
+            detail or "A valid bearer token is required.",
+            headers={"WWW-Authenticate": 'Bearer realm="contest-hub"'},
+        )
 
 
 class Forbidden(AppError):

@@ -103,9 +103,17 @@ class RequestMiddleware:
         log.info("refused a body over %d bytes on %s (request %s)", self.max_body_bytes, scope["path"], request_id)
         detail = f"The request body is larger than the limit of {self.max_body_bytes} bytes."
         body = json.dumps(problem_body(413, "Payload too large", detail, slug="payload-too-large")).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

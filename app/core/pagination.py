@@ -23,7 +23,7 @@ MAX_LIMIT = 200
 class SortKey:
     """One expression of the sort order; the last key of an order must be unique (the id)."""
 
-    expression: ColumnElement[Any]
+    expression: Any  # a column or SQL expression (SQLModel columns are typed as their Python values)
     descending: bool = False
 
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.core.security import Role
 from app.models.identity import ApiKey, ApiKeyCreate, User, UserCreate
@@ -36,16 +35,17 @@ class DemoReport:
     notes: list[str] = field(default_factory=list)
 
 
-
-
 def _users(session: Session, report: DemoReport) -> None:
     for username, name, role, organisation in DEMO_USERS:
         password = username + DEMO_PASSWORD_SUFFIX
         report.logins.append((username, password, role.value))
         if session.execute(select(User.id).where(User.username == username)).first():
             continue
-        identity.create_user(session, UserCreate(username=username, name=name, password=password, role=role,
-                                                 organisation=organisation), actor=None)
+        identity.create_user(
+            session,
+            UserCreate(username=username, name=name, password=password, role=role, organisation=organisation),
+            actor=None,
+        )
 
 
 def _partner_key(session: Session, report: DemoReport) -> None:
@@ -54,10 +54,14 @@ def _partner_key(session: Session, report: DemoReport) -> None:
         return
     created = identity.create_api_key(
         session,
-        ApiKeyCreate(name=DEMO_KEY_NAME, organisation="Metropolitan Police Service",
-                     scopes=["prevent:read", "protect:read", "prepare:read", "threat:write"],
-                     clearance="OFFICIAL-SENSITIVE"),  # type: ignore[arg-type]
-        actor=None, created_by="demo",
+        ApiKeyCreate(
+            name=DEMO_KEY_NAME,
+            organisation="Metropolitan Police Service",
+            scopes=["prevent:read", "protect:read", "prepare:read", "threat:write"],
+            clearance="OFFICIAL-SENSITIVE",
+        ),  # type: ignore[arg-type]
+        actor=None,
+        created_by="demo",
     )
     report.api_key = created.key
 

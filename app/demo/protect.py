@@ -124,9 +124,7 @@ def load(session: Session, report: Any) -> None:
         _sites(session)
     if session.execute(select(col(TrainingSession.id)).limit(1)).first() is None:
         _training(session)
-    report.notes.append(
-        f"Protect: {len(SITES)} demo sites in central London and a year of training sessions."
-    )
+    report.notes.append(f"Protect: {len(SITES)} demo sites in central London and a year of training sessions.")
 
 
 def _sites(session: Session) -> None:

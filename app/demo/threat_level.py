@@ -6,8 +6,8 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from app.models.threat_level import ThreatLevel, ThreatLevelChange, ThreatLevelCreate, ThreatScope
 from app.services import threat_level
@@ -23,6 +23,10 @@ def load(session: Session, report: object) -> None:
     with HISTORY.open(newline="") as handle:
         for row in csv.DictReader(handle):
             effective = datetime.fromisoformat(row["effective_on"]).replace(tzinfo=UTC)
-            data = ThreatLevelCreate(level=ThreatLevel(row["level"]), scope=ThreatScope(row["scope"]),
-                                     effective_from=effective, note=row["note"] or "")
+            data = ThreatLevelCreate(
+                level=ThreatLevel(row["level"]),
+                scope=ThreatScope(row["scope"]),
+                effective_from=effective,
+                note=row["note"] or "",
+            )
             threat_level.record(session, data, actor=None, source="public record", recorded_by="demo")

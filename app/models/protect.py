@@ -121,9 +121,7 @@ class SecurityAssessment(Record, table=True):
     assessed_on: date = SQLField()
     assessor: str = SQLField(max_length=200)
     summary: str = SQLField(default="", max_length=5000)
-    recommendations: list[dict[str, Any]] = SQLField(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    recommendations: list[dict[str, Any]] = SQLField(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class TrainingSession(Record, table=True):
@@ -254,9 +252,7 @@ class SiteRead(ClassifiedRead):
     next_review_due: date | None
     review_overdue: bool
     distance_m: float | None = Field(default=None, description="Metres from the `near` point (near queries).")
-    warnings: list[str] = Field(
-        default_factory=list, description="Sanity warnings, e.g. a point outside the UK."
-    )
+    warnings: list[str] = Field(default_factory=list, description="Sanity warnings, e.g. a point outside the UK.")
 
 
 class Recommendation(BaseModel):

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Select, select, text
-from sqlmodel import Session
+from sqlalchemy import Select, text
+from sqlmodel import Session, select
 
 from app.core.audit_chain import GENESIS, event_hash
 from app.core.clock import utcnow
@@ -104,16 +104,26 @@ def verify(session: Session, *, batch: int = 1000) -> AuditVerification:
     """Walk the whole chain; report the first event whose hash or link does not hold."""
     prev_hash, checked, after_id = GENESIS, 0, 0
     while True:
-        events = session.execute(
-            select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id).limit(batch)  # type: ignore[arg-type,operator,union-attr]
-        ).scalars().all()
+        events = (
+            session.execute(
+                select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id).limit(batch)  # type: ignore[arg-type,operator,union-attr]
+            )
+            .scalars()
+            .all()
+        )
         if not events:
             return AuditVerification(ok=True, checked=checked, first_bad_id=None)
         for event in events:
             content = {
-                "actor": event.actor, "actor_kind": event.actor_kind, "organisation": event.organisation,
-                "action": event.action, "entity_type": event.entity_type, "entity_id": event.entity_id,
-                "before": event.before, "after": event.after, "request_id": event.request_id,
+                "actor": event.actor,
+                "actor_kind": event.actor_kind,
+                "organisation": event.organisation,
+                "action": event.action,
+                "entity_type": event.entity_type,
+                "entity_id": event.entity_id,
+                "before": event.before,
+                "after": event.after,
+                "request_id": event.request_id,
             }
             if event.prev_hash != prev_hash or event.hash != event_hash(prev_hash, event.at, content):
                 return AuditVerification(ok=False, checked=checked, first_bad_id=event.id)

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.core.clock import as_utc, utcnow
 from app.models.idempotency import IdempotencyRecord
@@ -45,8 +45,12 @@ def claim(session: Session, *, principal_id: str, key: str, request_hash: str) -
         elif existing.status_code is None:
             return Claim("in_progress")
         else:
-            return Claim("replay", status_code=existing.status_code,
-                         headers=json.loads(existing.response_headers or "{}"), body=existing.response_body)
+            return Claim(
+                "replay",
+                status_code=existing.status_code,
+                headers=json.loads(existing.response_headers or "{}"),
+                body=existing.response_body,
+            )
     record = IdempotencyRecord(principal_id=principal_id, key=key, request_hash=request_hash, created_at=now)
     session.add(record)
     try:
@@ -61,7 +65,11 @@ def complete(session: Session, record_id: str, *, status_code: int, headers: dic
     """Keep the response of a claimed key for replay."""
     record = session.get(IdempotencyRecord, record_id)
     if record is not None:
-        record.status_code, record.response_headers, record.response_body = status_code, json.dumps(headers), body
+        record.status_code, record.response_headers, record.response_body = (
+            status_code,
+            json.dumps(headers),
+            body,
+        )
 
 
 def release(session: Session, record_id: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from app.core.clock import as_utc, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
@@ -45,8 +45,14 @@ LOGIN_FAILED = "auth.login_failed"
 def user_principal(user: User, token_id: str | None = None) -> Principal:
     """The principal a signed-in user acts as."""
     return Principal(
-        id=user.id, kind="user", name=user.username, organisation=user.organisation,
-        scopes=ROLE_SCOPES[user.role], clearance=Classification(user.clearance), role=user.role, token_id=token_id,
+        id=user.id,
+        kind="user",
+        name=user.username,
+        organisation=user.organisation,
+        scopes=ROLE_SCOPES[user.role],
+        clearance=Classification(user.clearance),
+        role=user.role,
+        token_id=token_id,
         display_name=user.name,
     )
 
@@ -54,8 +60,12 @@ def user_principal(user: User, token_id: str | None = None) -> Principal:
 def key_principal(key: ApiKey) -> Principal:
     """The principal a partner system acts as."""
     return Principal(
-        id=key.id, kind="api_key", name=key.name, organisation=key.organisation,
-        scopes=frozenset(key.scopes), clearance=Classification(key.clearance),
+        id=key.id,
+        kind="api_key",
+        name=key.name,
+        organisation=key.organisation,
+        scopes=frozenset(key.scopes),
+        clearance=Classification(key.clearance),
     )
 
 
@@ -99,8 +109,14 @@ def login(session: Session, settings: Settings, username: str, password: str) ->
     if user is None:
         burn_password_check(password)
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        audit.record(session, actor=None, anonymous_name=username, action=LOGIN_FAILED,
-                     entity_type="user", entity_id=username)
+        audit.record(
+            session,
+            actor=None,
+            anonymous_name=username,
+            action=LOGIN_FAILED,
+            entity_type="user",
+            entity_id=username,
+        )
         return None
     lifetime = settings.token_lifetime_minutes * 60
     token = issue_token(session, user, lifetime_seconds=lifetime)
@@ -112,8 +128,14 @@ def login(session: Session, settings: Settings, username: str, password: str) ->
 def issue_token(session: Session, user: User, *, lifetime_seconds: int) -> str:
     """A new bearer token for a user; only its hash is stored."""
     token, now = new_secret(USER_TOKEN_PREFIX), utcnow()
-    session.add(AccessToken(user_id=user.id, token_hash=hash_secret(token), created_at=now,
-                            expires_at=now + timedelta(seconds=lifetime_seconds)))
+    session.add(
+        AccessToken(
+            user_id=user.id,
+            token_hash=hash_secret(token),
+            created_at=now,
+            expires_at=now + timedelta(seconds=lifetime_seconds),
+        )
+    )
     return token
 
 
@@ -127,8 +149,7 @@ def _throttle(session: Session, settings: Settings, username: str) -> None:
     ).one()
     if failures[0] >= settings.login_max_failures:
         retry = int((as_utc(failures[1]) - since).total_seconds()) + 1
-        raise TooManyRequests("Too many failed sign-in attempts for this username; try again later.",
-                              retry_after=retry)
+        raise TooManyRequests("Too many failed sign-in attempts for this username; try again later.", retry_after=retry)
 
 
 def logout(session: Session, principal: Principal) -> None:
@@ -159,13 +180,23 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal | None) 
     if session.execute(select(User.id).where(User.username == data.username)).first():
         raise Conflict(f"The username {data.username!r} is already taken.")
     user = User(
-        username=data.username, name=data.name, role=data.role, organisation=data.organisation,
-        clearance=data.clearance or ROLE_CLEARANCE[data.role], password_hash=hash_password(data.password),
+        username=data.username,
+        name=data.name,
+        role=data.role,
+        organisation=data.organisation,
+        clearance=data.clearance or ROLE_CLEARANCE[data.role],
+        password_hash=hash_password(data.password),
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.create", entity_type="user", entity_id=user.id,
-                 after=audit.snapshot(UserRead.model_validate(user)))
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        after=audit.snapshot(UserRead.model_validate(user)),
+    )
     return user
 
 
@@ -188,8 +219,15 @@ def update_user(session: Session, user: User, data: UserUpdate, *, actor: Princi
     old, new = audit.changed(before, audit.snapshot(UserRead.model_validate(user)))
     if password:
         new["password"] = "(changed)"
-    audit.record(session, actor=actor, action="user.update", entity_type="user", entity_id=user.id,
-                 before=old, after=new)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.update",
+        entity_type="user",
+        entity_id=user.id,
+        before=old,
+        after=new,
+    )
     return user
 
 
@@ -206,22 +244,35 @@ def list_keys_statement() -> Any:
     return select(ApiKey)
 
 
-def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal | None,
-                   created_by: str | None = None) -> ApiKeyCreated:
+def create_api_key(
+    session: Session, data: ApiKeyCreate, *, actor: Principal | None, created_by: str | None = None
+) -> ApiKeyCreated:
     """Mint a key; the secret is in the result and nowhere else, ever."""
     if actor is not None and not actor.clearance.allows(data.clearance):
         raise Forbidden("You cannot give a key a clearance above your own.")
     secret = new_secret(API_KEY_PREFIX)
     key = ApiKey(
-        name=data.name, organisation=data.organisation, scopes=list(data.scopes), clearance=data.clearance,
-        expires_at=data.expires_at, prefix=secret[:12], key_hash=hash_secret(secret),
+        name=data.name,
+        organisation=data.organisation,
+        scopes=list(data.scopes),
+        clearance=data.clearance,
+        expires_at=data.expires_at,
+        prefix=secret[:12],
+        key_hash=hash_secret(secret),
         created_by=created_by or (actor.actor if actor else "cli"),
     )
     session.add(key)
     session.flush()
     read = ApiKeyRead.model_validate(key)
-    audit.record(session, actor=actor, action="api_key.create", entity_type="api_key", entity_id=key.id,
-                 after=audit.snapshot(read), anonymous_name="cli")
+    audit.record(
+        session,
+        actor=actor,
+        action="api_key.create",
+        entity_type="api_key",
+        entity_id=key.id,
+        after=audit.snapshot(read),
+        anonymous_name="cli",
+    )
     return ApiKeyCreated(**read.model_dump(), key=secret)
 
 
@@ -233,5 +284,12 @@ def revoke_api_key(session: Session, key_id: str, *, actor: Principal) -> None:
     if key.revoked_at is not None:
         return
     key.revoked_at, key.updated_at, key.version = utcnow(), utcnow(), key.version + 1
-    audit.record(session, actor=actor, action="api_key.revoke", entity_type="api_key", entity_id=key.id,
-                 before={"revoked_at": None}, after={"revoked_at": key.revoked_at})
+    audit.record(
+        session,
+        actor=actor,
+        action="api_key.revoke",
+        entity_type="api_key",
+        entity_id=key.id,
+        before={"revoked_at": None},
+        after={"revoked_at": key.revoked_at},
+    )

@@ -30,9 +30,7 @@ from app.models.protect import (
 from app.models.threat_level import ResponseLevel
 from app.services import audit, geo
 
-OUTSIDE_UK = (
-    "The location is outside the UK's rough bounding box: check latitude and longitude are not swapped."
-)
+OUTSIDE_UK = "The location is outside the UK's rough bounding box: check latitude and longitude are not swapped."
 
 
 @dataclass(frozen=True)
@@ -179,9 +177,7 @@ def create_site(session: Session, data: SiteCreate, *, actor: Principal) -> Site
     site = Site(**fields, lat=data.location.lat, lon=data.location.lon)
     session.add(site)
     session.flush()
-    audit.record(
-        session, actor=actor, action="site.create", entity_type="site", entity_id=site.id, after=_stored(site)
-    )
+    audit.record(session, actor=actor, action="site.create", entity_type="site", entity_id=site.id, after=_stored(site))
     return site
 
 
@@ -217,9 +213,7 @@ def delete_site(session: Session, site: Site, *, actor: Principal) -> None:
     session.execute(delete(SecurityAssessment).where(col(SecurityAssessment.site_id) == site.id))
     session.delete(site)
     session.flush()
-    audit.record(
-        session, actor=actor, action="site.delete", entity_type="site", entity_id=site.id, before=before
-    )
+    audit.record(session, actor=actor, action="site.delete", entity_type="site", entity_id=site.id, before=before)
 
 
 # Security assessments -------------------------------------------------------------------------------------
@@ -246,18 +240,14 @@ def get_assessment(session: Session, site: Site, assessment_id: str) -> Security
 def _follow_newest(session: Session, site: Site) -> None:
     """Keep the site's last_assessed_on equal to its newest assessment's date (a change is a new version)."""
     newest = session.execute(
-        select(func.max(col(SecurityAssessment.assessed_on))).where(
-            col(SecurityAssessment.site_id) == site.id
-        )
+        select(func.max(col(SecurityAssessment.assessed_on))).where(col(SecurityAssessment.site_id) == site.id)
     ).scalar()
     if newest != site.last_assessed_on:
         site.last_assessed_on, site.updated_at, site.version = newest, utcnow(), site.version + 1
         session.flush()
 
 
-def create_assessment(
-    session: Session, site: Site, data: AssessmentCreate, *, actor: Principal
-) -> SecurityAssessment:
+def create_assessment(session: Session, site: Site, data: AssessmentCreate, *, actor: Principal) -> SecurityAssessment:
     """Record an assessment of a site."""
     assessment = SecurityAssessment(site_id=site.id, **data.model_dump(mode="json"))
     assessment.assessed_on = data.assessed_on

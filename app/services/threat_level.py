@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlmodel import Session
+from sqlalchemy import Select
+from sqlmodel import Session, select
 
 from app.core.clock import LONDON, as_utc, utcnow
 from app.core.errors import Unprocessable
@@ -44,10 +44,18 @@ def present(change: ThreatLevelChange, *, stale: bool = False) -> ThreatLevelCha
     """A stored change with its derived fields."""
     level = ThreatLevel(change.level)
     return ThreatLevelChangeRead(
-        id=change.id, scope=ThreatScope(change.scope), level=level,
-        description=description(level, change.effective_from), response_level=RESPONSE_LEVELS[level],
-        effective_from=change.effective_from, source=change.source, recorded_at=change.created_at, stale=stale,
-        note=change.note, recorded_by=change.recorded_by, changed=change.changed,
+        id=change.id,
+        scope=ThreatScope(change.scope),
+        level=level,
+        description=description(level, change.effective_from),
+        response_level=RESPONSE_LEVELS[level],
+        effective_from=change.effective_from,
+        source=change.source,
+        recorded_at=change.created_at,
+        stale=stale,
+        note=change.note,
+        recorded_by=change.recorded_by,
+        changed=change.changed,
     )
 
 
@@ -98,7 +106,7 @@ class CurrentCache:
 
     def get(self, session: Session, scope: ThreatScope) -> Current:
         """The current level, from the cache when fresh."""
-        key = (str(session.get_bind().url), scope)
+        key = (str(session.get_bind().engine.url), scope)
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
@@ -161,15 +169,26 @@ def record(
         raise Unprocessable.field("effective_from", "cannot be in the future")
     before = latest(session, data.scope, at=effective_from)
     change = ThreatLevelChange(
-        scope=data.scope, level=data.level, effective_from=effective_from, source=source, feed_id=feed_id,
-        recorded_by=recorded_by or (actor.actor if actor else source), note=data.note,
+        scope=data.scope,
+        level=data.level,
+        effective_from=effective_from,
+        source=source,
+        feed_id=feed_id,
+        recorded_by=recorded_by or (actor.actor if actor else source),
+        note=data.note,
         changed=before is None or before.level != data.level,
     )
     session.add(change)
     session.flush()
-    audit.record(session, actor=actor, anonymous_name=source, action="threat_level.record",
-                 entity_type="threat_level", entity_id=change.id,
-                 before={"level": before.level if before else None, "scope": data.scope},
-                 after=audit.snapshot(present(change), exclude={"description", "stale"}))
+    audit.record(
+        session,
+        actor=actor,
+        anonymous_name=source,
+        action="threat_level.record",
+        entity_type="threat_level",
+        entity_id=change.id,
+        before={"level": before.level if before else None, "scope": data.scope},
+        after=audit.snapshot(present(change), exclude={"description", "stale"}),
+    )
     session.info.setdefault("after_commit", []).append(CACHE.clear)
     return change

@@ -45,9 +45,7 @@ class TrainingFilters:
 
 def list_statement(principal: Principal, filters: TrainingFilters) -> Select[Any]:
     """The sessions the principal may see that match every filter."""
-    stmt = select(TrainingSession).where(
-        col(TrainingSession.classification).in_(principal.clearance.visible())
-    )
+    stmt = select(TrainingSession).where(col(TrainingSession.classification).in_(principal.clearance.visible()))
     if filters.course:
         stmt = stmt.where(col(TrainingSession.course) == filters.course)
     if filters.audience:
@@ -59,9 +57,7 @@ def list_statement(principal: Principal, filters: TrainingFilters) -> Select[Any
     return stmt
 
 
-def stats(
-    session: Session, principal: Principal, filters: TrainingFilters, group_by: GroupBy
-) -> TrainingStats:
+def stats(session: Session, principal: Principal, filters: TrainingFilters, group_by: GroupBy) -> TrainingStats:
     """Sessions and attendees per financial quarter (chronological), course or audience (by key)."""
     visible = list_statement(principal, filters).subquery()
     column = visible.c.delivered_on if group_by == "quarter" else visible.c[group_by]

@@ -27,8 +27,11 @@ log = logging.getLogger("contest_hub.web")
 
 
 _STATUS_TITLES = {
-    400: "There is a problem with the request", 403: "You do not have access", 404: "Page not found",
-    405: "That cannot be done here", 500: "Sorry, there is a problem with the service",
+    400: "There is a problem with the request",
+    403: "You do not have access",
+    404: "Page not found",
+    405: "That cannot be done here",
+    500: "Sorry, there is a problem with the service",
     503: "Sorry, the service is unavailable",
 }
 
@@ -43,8 +46,9 @@ def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
         base_url = "http://api.internal/api/v1/"
     app.state.api_client = ApiClient(httpx.AsyncClient(transport=transport, base_url=base_url, timeout=15.0))
     app.state.renderer = Renderer(navigation())
-    app.state.session_codec = SessionCodec(settings.secret_key, max_age=settings.token_lifetime_minutes * 60,
-                                           secure=settings.env == "production")
+    app.state.session_codec = SessionCodec(
+        settings.secret_key, max_age=settings.token_lifetime_minutes * 60, secure=settings.env == "production"
+    )
     for module in modules("app.web"):
         router = getattr(module, "router", None)
         if router is not None:
@@ -55,8 +59,13 @@ def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
 async def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
     """An accessible error page (the threat level banner shows if the API can give it)."""
     web = await anonymous_web(request)
-    return web.render("errors/error.html", status=status, title=title or _STATUS_TITLES.get(status, "Error"),
-                      message=message, status_code=status)
+    return web.render(
+        "errors/error.html",
+        status=status,
+        title=title or _STATUS_TITLES.get(status, "Error"),
+        message=message,
+        status_code=status,
+    )
 
 
 def _install_error_pages(app: FastAPI) -> None:
@@ -80,8 +89,12 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(ApiUnavailable)
     async def _unavailable(request: Request, exc: ApiUnavailable) -> Response:
         log.error("API unreachable: %s", exc)
-        return await error_page(request, 503, "The service cannot reach its data just now. Try again in a few minutes; "
-                          "if it keeps happening, tell the service desk.")
+        return await error_page(
+            request,
+            503,
+            "The service cannot reach its data just now. Try again in a few minutes; "
+            "if it keeps happening, tell the service desk.",
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -90,11 +103,18 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):  # an API path the API's mount could not take
-            return problem_response(problem_body(exc.status_code, "Not found" if exc.status_code == 404 else "Error",
-                                                 f"There is nothing at {request.url.path}.",
-                                                 instance=request.url.path))
-        message = {404: "If you typed the web address, check it is correct. If you pasted it, check you copied "
-                        "the whole address."}.get(exc.status_code, str(exc.detail))
+            return problem_response(
+                problem_body(
+                    exc.status_code,
+                    "Not found" if exc.status_code == 404 else "Error",
+                    f"There is nothing at {request.url.path}.",
+                    instance=request.url.path,
+                )
+            )
+        message = {
+            404: "If you typed the web address, check it is correct. If you pasted it, check you copied "
+            "the whole address."
+        }.get(exc.status_code, str(exc.detail))
         return await error_page(request, exc.status_code, message)
 
     @app.exception_handler(Exception)
@@ -103,4 +123,6 @@ def _install_error_pages(app: FastAPI) -> None:
         return HTMLResponse(
             "<!DOCTYPE html><html lang='en'><head><title>Sorry, there is a problem with the service</title></head>"
             "<body><main><h1>Sorry, there is a problem with the service</h1><p>Try again later.</p></main>"
-            "</body></html>", status_code=500)
+            "</body></html>",
+            status_code=500,
+        )

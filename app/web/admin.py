@@ -25,8 +25,14 @@ ROLES = [r.value for r in Role]
 async def api_keys(web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     """Every partner API key, with a form to create one."""
     page = await web.fetch("/api-keys", params={"limit": 100, **({"cursor": cursor} if cursor else {})})
-    return web.render("admin/api_keys.html", page=page, scopes=SCOPES, clearances=CLEARANCES, errors={},
-                      values={"scopes": []})
+    return web.render(
+        "admin/api_keys.html",
+        page=page,
+        scopes=SCOPES,
+        clearances=CLEARANCES,
+        errors={},
+        values={"scopes": []},
+    )
 
 
 @router.post("/api-keys", dependencies=[CsrfChecked])
@@ -49,8 +55,15 @@ async def create_api_key(web: SignedInWeb, request: Request) -> Response:
     errors = result.field_errors() or {"name": result.detail}
     errors = {("expires_on" if k == "expires_at" else k): v for k, v in errors.items()}
     page = await web.fetch("/api-keys", params={"limit": 100})
-    return web.render("admin/api_keys.html", status=400, page=page, scopes=SCOPES, clearances=CLEARANCES,
-                      errors=errors, values=values)
+    return web.render(
+        "admin/api_keys.html",
+        status=400,
+        page=page,
+        scopes=SCOPES,
+        clearances=CLEARANCES,
+        errors=errors,
+        values=values,
+    )
 
 
 @router.post("/api-keys/{key_id}/revoke", dependencies=[CsrfChecked])
@@ -79,8 +92,13 @@ async def create_user(
     password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Add a user."""
-    payload = {"username": username.strip(), "name": name.strip(), "role": role, "password": password,
-               "organisation": organisation.strip() or "Council"}
+    payload = {
+        "username": username.strip(),
+        "name": name.strip(),
+        "role": role,
+        "password": password,
+        "organisation": organisation.strip() or "Council",
+    }
     if clearance:
         payload["clearance"] = clearance
     result = await web.call("POST", "/users", json=payload)
@@ -89,8 +107,15 @@ async def create_user(
         return web.redirect("/admin/users")
     errors = result.field_errors() or {"username": result.detail}
     page = await web.fetch("/users", params={"limit": 200})
-    return web.render("admin/users.html", status=400, page=page, roles=ROLES, clearances=CLEARANCES,
-                      errors=errors, values=payload | {"password": ""})
+    return web.render(
+        "admin/users.html",
+        status=400,
+        page=page,
+        roles=ROLES,
+        clearances=CLEARANCES,
+        errors=errors,
+        values=payload | {"password": ""},
+    )
 
 
 @router.post("/users/{user_id}/active", dependencies=[CsrfChecked])
@@ -102,8 +127,12 @@ async def set_user_active(
     if not current.ok:
         web.session.add_flash(f"Not changed: {current.detail}")
         return web.redirect("/admin/users")
-    result = await web.call("PATCH", f"/users/{user_id}", json={"active": active == "true"},
-                            headers={"If-Match": current.etag or ""})
+    result = await web.call(
+        "PATCH",
+        f"/users/{user_id}",
+        json={"active": active == "true"},
+        headers={"If-Match": current.etag or ""},
+    )
     name = current.body["username"]
     if result.ok:
         web.session.add_flash(f"{name} was {'reactivated' if active == 'true' else 'deactivated'}.")
@@ -123,5 +152,9 @@ async def audit_log(
     params = {k: v for k, v in {"cursor": cursor, "entity_type": entity_type, "actor": actor}.items() if v}
     page = await web.fetch("/audit-events", params={"limit": 50, **params})
     verification = await web.fetch("/audit-events/verify")
-    return web.render("admin/audit.html", page=page, verification=verification,
-                      filters={"entity_type": entity_type or "", "actor": actor or ""})
+    return web.render(
+        "admin/audit.html",
+        page=page,
+        verification=verification,
+        filters={"entity_type": entity_type or "", "actor": actor or ""},
+    )

@@ -51,8 +51,13 @@ async def login(
             errors["username"] = "Too many failed attempts for this username. Wait 15 minutes and try again"
         else:
             errors["password"] = "The username or password is not right"
-    return web.render("auth/login.html", status=400 if errors else 200, next=_safe_next(next), errors=errors,
-                      values={"username": username})
+    return web.render(
+        "auth/login.html",
+        status=400 if errors else 200,
+        next=_safe_next(next),
+        errors=errors,
+        values={"username": username},
+    )
 
 
 @router.post("/logout", dependencies=[CsrfChecked])

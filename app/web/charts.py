@@ -25,8 +25,9 @@ def _moment(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def threat_step_chart(changes: list[dict[str, str]], *, now: datetime | None = None, width: int = 900,
-                      height: int = 300) -> StepChart | None:
+def threat_step_chart(
+    changes: list[dict[str, str]], *, now: datetime | None = None, width: int = 900, height: int = 300
+) -> StepChart | None:
     """A step chart of levels over time from history items (any order); None with fewer than one change."""
     points = sorted((_moment(c["effective_from"]), LEVELS.index(c["level"]) + 1) for c in changes)
     if not points:
@@ -43,7 +44,7 @@ def threat_step_chart(changes: list[dict[str, str]], *, now: datetime | None = N
         return round(bottom - (rank - 1) / 4 * (bottom - top), 1)
 
     path = [f"M {x(points[0][0])} {y(points[0][1])}"]
-    for (moment, rank), (_, previous) in zip(points[1:], points, strict=False):
+    for moment, rank in points[1:]:
         path.append(f"H {x(moment)} V {y(rank)}")
     path.append(f"H {x(end)}")
     years = range(start.year + 1, end.year + 1)

@@ -73,8 +73,9 @@ class ApiClient:
         if request_id:
             sent["X-Request-ID"] = request_id
         try:
-            response = await self.http.request(method, path.lstrip("/"), params=params, json=json, data=data,
-                                               headers=sent)
+            response = await self.http.request(
+                method, path.lstrip("/"), params=params, json=json, data=data, headers=sent
+            )
         except httpx.HTTPError as exc:
             raise ApiUnavailable(str(exc)) from exc
         body: Any = None

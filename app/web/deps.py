@@ -87,8 +87,11 @@ class Web:
         if result.status == 403:
             raise WebError(403, "You do not have access", result.detail or "Your role does not allow this.")
         if not result.ok:
-            raise WebError(result.status if result.status >= 500 else 400, "Something went wrong",
-                           result.detail or "The service could not answer.")
+            raise WebError(
+                result.status if result.status >= 500 else 400,
+                "Something went wrong",
+                result.detail or "The service could not answer.",
+            )
         return result.body
 
     def context(self, **extra: Any) -> dict[str, Any]:
@@ -101,9 +104,16 @@ class Web:
         ]
         clearance = (self.user or {}).get("clearance", "OFFICIAL")
         return {
-            "request": self.request, "user": self.user, "csrf_token": self.session.csrf, "navigation": nav,
-            "flash": self.session.pop_flash(), "marking": extra.pop("marking", clearance), "can": self.can,
-            "settings": self.settings, "threat": self.threat, **extra,
+            "request": self.request,
+            "user": self.user,
+            "csrf_token": self.session.csrf,
+            "navigation": nav,
+            "flash": self.session.pop_flash(),
+            "marking": extra.pop("marking", clearance),
+            "can": self.can,
+            "settings": self.settings,
+            "threat": self.threat,
+            **extra,
         }
 
     def render(self, template: str, status: int = 200, *, block: str | None = None, **extra: Any) -> Response:
@@ -134,8 +144,14 @@ async def build_web(request: Request) -> Web:
     """The page context of a request, with the current UK threat level for the banner."""
     state = request.app.state
     codec: SessionCodec = state.session_codec
-    web = Web(request=request, session=codec.load(request), api=state.api_client, renderer=state.renderer,
-              codec=codec, settings=state.settings)
+    web = Web(
+        request=request,
+        session=codec.load(request),
+        api=state.api_client,
+        renderer=state.renderer,
+        codec=codec,
+        settings=state.settings,
+    )
     try:
         current = await web.api.get("/threat-level")
         web.threat = current.body if current.ok else None
@@ -164,9 +180,11 @@ async def csrf_checked(request: Request) -> None:
     codec: SessionCodec = request.app.state.session_codec
     expected = codec.load(request).csrf
     if not sent or not hmac.compare_digest(sent, expected):
-        raise WebError(403, "Your form could not be sent",
-                       "The form had expired or did not come from this service. Go back, reload the page "
-                       "and try again.")
+        raise WebError(
+            403,
+            "Your form could not be sent",
+            "The form had expired or did not come from this service. Go back, reload the page and try again.",
+        )
 
 
 AnonymousWeb = Annotated[Web, Depends(anonymous_web)]

@@ -118,9 +118,7 @@ async def register_geojson(web: SignedInWeb) -> Response:
     params = {k: v for k in names if (v := web.request.query_params.get(k))}
     result = await web.call("GET", "/sites", params=params, headers={"Accept": "application/geo+json"})
     body = result.body if result.ok else {"type": "FeatureCollection", "features": []}
-    return Response(
-        json.dumps(body), media_type="application/geo+json", status_code=200 if result.ok else 400
-    )
+    return Response(json.dumps(body), media_type="application/geo+json", status_code=200 if result.ok else 400)
 
 
 @router.get("/cordon")

@@ -62,9 +62,7 @@ def site_values(site: dict[str, Any]) -> dict[str, Any]:
 
 def site_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The form's values (to show again) and the API body they make."""
-    values = {
-        k: str(form.get(k, "")).strip() for k in (*SITE_TEXT, "lat", "lon", "capacity", "protective_measures")
-    }
+    values = {k: str(form.get(k, "")).strip() for k in (*SITE_TEXT, "lat", "lon", "capacity", "protective_measures")}
     body: dict[str, Any] = {k: values[k] or None for k in SITE_TEXT}
     body["name"], body["address"] = values["name"], values["address"]
     body["location"] = {"lat": _number(values["lat"], float), "lon": _number(values["lon"], float)}
@@ -135,9 +133,7 @@ async def update_site(web: SignedInWeb, site_id: str, request: Request) -> Respo
     """Save a site's changes if nobody else changed it since the form was read."""
     form = await request.form()
     values, body = site_payload(form)
-    result = await web.call(
-        "PATCH", f"/sites/{site_id}", json=body, headers={"If-Match": str(form.get("etag", ""))}
-    )
+    result = await web.call("PATCH", f"/sites/{site_id}", json=body, headers={"If-Match": str(form.get("etag", ""))})
     if result.ok:
         web.session.add_flash("Your changes were saved.")
         return web.redirect(f"/protect/sites/{site_id}")
@@ -253,9 +249,7 @@ async def edit_assessment(web: SignedInWeb, site_id: str, assessment_id: str) ->
     """The form to change an assessment (e.g. mark recommendations done)."""
     site = await web.fetch(f"/sites/{site_id}")
     result = await web.call("GET", f"/sites/{site_id}/assessments/{assessment_id}")
-    assessment = (
-        result.body if result.ok else await web.fetch(f"/sites/{site_id}/assessments/{assessment_id}")
-    )
+    assessment = result.body if result.ok else await web.fetch(f"/sites/{site_id}/assessments/{assessment_id}")
     return _render_assessment_form(
         web,
         site=site,

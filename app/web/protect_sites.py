@@ -15,6 +15,4 @@ async def site_page(web: SignedInWeb, site_id: str) -> Response:
     """A site with its derived fields, and every assessment, newest first."""
     site = await web.fetch(f"/sites/{site_id}")
     assessments = await web.fetch(f"/sites/{site_id}/assessments", params={"limit": 200})
-    return web.render(
-        "protect/site.html", site=site, assessments=assessments["items"], marking=site["classification"]
-    )
+    return web.render("protect/site.html", site=site, assessments=assessments["items"], marking=site["classification"])

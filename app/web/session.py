@@ -57,8 +57,12 @@ class SessionCodec:
         if raw:
             try:
                 data = self.serializer.loads(raw, max_age=self.max_age)
-                return WebSession(csrf=data["csrf"], token=data.get("token"), user=data.get("user"),
-                                  flash=list(data.get("flash") or []))
+                return WebSession(
+                    csrf=data["csrf"],
+                    token=data.get("token"),
+                    user=data.get("user"),
+                    flash=list(data.get("flash") or []),
+                )
             except (BadSignature, KeyError, TypeError):
                 pass
         return WebSession(dirty=True)
@@ -68,5 +72,12 @@ class SessionCodec:
         if not session.dirty:
             return
         data = {k: v for k, v in asdict(session).items() if k != "dirty"}
-        response.set_cookie(COOKIE, self.serializer.dumps(data), max_age=self.max_age, httponly=True,
-                            samesite="lax", secure=self.secure or https, path="/")
+        response.set_cookie(
+            COOKIE,
+            self.serializer.dumps(data),
+            max_age=self.max_age,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure or https,
+            path="/",
+        )

@@ -51,10 +51,12 @@ def err(errors: dict[str, str], field: str) -> dict[str, str] | None:
 def make_environment() -> Environment:
     """The template environment: our templates first, then govuk-frontend-jinja's under its prefix."""
     env = Environment(
-        loader=ChoiceLoader([
-            FileSystemLoader(str(TEMPLATES)),
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-        ]),
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(str(TEMPLATES)),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -17,17 +17,26 @@ NAVIGATION = [NavItem(10, "Threat level", "/threat-level")]
 SCOPES = {"UK": "UK national", "NORTHERN_IRELAND": "Northern Ireland-related (in Northern Ireland)"}
 
 
-async def _render(web: Web, *, status: int = 200, errors: dict[str, str] | None = None,
-                  values: dict[str, str] | None = None) -> Response:
+async def _render(
+    web: Web, *, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
+) -> Response:
     current = {}
     for scope in SCOPES:
         result = await web.call("GET", "/threat-level", params={"scope": scope})
         current[scope] = result.body if result.ok else None
     uk = (await web.fetch("/threat-level/history", params={"scope": "UK", "limit": 200}))["items"]
     history = (await web.fetch("/threat-level/history", params={"limit": 200}))["items"]
-    return web.render("threat_level/index.html", status=status, current=current, scopes=SCOPES, history=history,
-                      chart=threat_step_chart(uk), levels=LEVELS, errors=errors or {},
-                      values=values or {"scope": "UK"})
+    return web.render(
+        "threat_level/index.html",
+        status=status,
+        current=current,
+        scopes=SCOPES,
+        history=history,
+        chart=threat_step_chart(uk),
+        levels=LEVELS,
+        errors=errors or {},
+        values=values or {"scope": "UK"},
+    )
 
 
 @router.get("/threat-level")
@@ -46,8 +55,13 @@ async def record_threat_level(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Record a level through the API; errors come back on the form."""
-    values = {"level": level, "scope": scope, "effective_date": effective_date, "effective_time": effective_time,
-              "note": note}
+    values = {
+        "level": level,
+        "scope": scope,
+        "effective_date": effective_date,
+        "effective_time": effective_time,
+        "note": note,
+    }
     errors: dict[str, str] = {}
     if not level:
         errors["level"] = "Select the threat level"
@@ -58,8 +72,11 @@ async def record_threat_level(
         result = await web.call("POST", "/threat-level", json=payload)
         if result.ok:
             change = result.body
-            web.session.add_flash(f"Recorded: {SCOPES[change['scope']]} threat level {change['level']}"
-                                  + ("" if change["changed"] else " (no change from the level in force)") + ".")
+            web.session.add_flash(
+                f"Recorded: {SCOPES[change['scope']]} threat level {change['level']}"
+                + ("" if change["changed"] else " (no change from the level in force)")
+                + "."
+            )
             return web.redirect("/threat-level")
         if result.status == 403:
             errors["level"] = "You are not allowed to record the threat level"

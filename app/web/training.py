@@ -48,9 +48,7 @@ def chart(groups: list[dict[str, Any]]) -> dict[str, Any]:
 async def _page(
     web: Web, *, values: dict[str, Any], errors: dict[str, str], cursor: str | None = None, status: int = 200
 ) -> Response:
-    log = await web.fetch(
-        "/training-sessions", params={"limit": 50, **({"cursor": cursor} if cursor else {})}
-    )
+    log = await web.fetch("/training-sessions", params={"limit": 50, **({"cursor": cursor} if cursor else {})})
     stats = await web.fetch("/training-sessions/stats", params={"group_by": "quarter"})
     return web.render(
         "protect/training.html",
@@ -66,9 +64,7 @@ async def _page(
 
 
 @router.get("")
-async def training_log(
-    web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None
-) -> Response:
+async def training_log(web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     """Sessions delivered, attendees per quarter, and a form to log one."""
     return await _page(web, values={}, errors={}, cursor=cursor)
 

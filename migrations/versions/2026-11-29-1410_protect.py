@@ -71,9 +71,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("training_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_training_session_audience"), ["audience"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_training_session_classification"), ["classification"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_training_session_classification"), ["classification"], unique=False)
         batch_op.create_index(batch_op.f("ix_training_session_course"), ["course"], unique=False)
         batch_op.create_index("ix_training_session_delivered_id", ["delivered_on", "id"], unique=False)
 
@@ -95,9 +93,7 @@ def upgrade() -> None:
     )
 
     with op.batch_alter_table("security_assessment", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_security_assessment_site_assessed", ["site_id", "assessed_on", "id"], unique=False
-        )
+        batch_op.create_index("ix_security_assessment_site_assessed", ["site_id", "assessed_on", "id"], unique=False)
 
 
 def downgrade() -> None:

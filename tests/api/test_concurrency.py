@@ -10,17 +10,27 @@ import httpx
 
 def test_256_concurrent_authenticated_requests_are_all_answered(live_server, admin, client):
     for i in range(5):
-        client.post("/api/v1/users", headers=admin.headers, json={
-            "username": f"load-{i}", "name": "Load", "password": "a-long-password-1", "role": "viewer"})
+        client.post(
+            "/api/v1/users",
+            headers=admin.headers,
+            json={"username": f"load-{i}", "name": "Load", "password": "a-long-password-1", "role": "viewer"},
+        )
 
     async def fire() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=256, max_keepalive_connections=0)
         async with httpx.AsyncClient(base_url=live_server, timeout=60, limits=limits) as http:
-            return await asyncio.gather(*[
-                http.get("/api/v1/users", headers=admin.headers) if i % 2 else
-                http.post("/api/v1/threat-level", headers=admin.headers, json={"level": "SEVERE", "note": f"{i}"})
-                for i in range(256)
-            ])
+            return await asyncio.gather(
+                *[
+                    http.get("/api/v1/users", headers=admin.headers)
+                    if i % 2
+                    else http.post(
+                        "/api/v1/threat-level",
+                        headers=admin.headers,
+                        json={"level": "SEVERE", "note": f"{i}"},
+                    )
+                    for i in range(256)
+                ]
+            )
 
     started = time.monotonic()
     responses = asyncio.run(fire())

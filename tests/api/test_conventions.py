@@ -29,8 +29,9 @@ def test_validation_errors_name_each_field(client, admin):
 
 
 def test_malformed_json_is_a_422_problem_not_a_500(client, admin):
-    response = client.post("/api/v1/users", headers=admin.headers | {"Content-Type": "application/json"},
-                           content=b"{not json")
+    response = client.post(
+        "/api/v1/users", headers=admin.headers | {"Content-Type": "application/json"}, content=b"{not json"
+    )
     assert_problem(response, 422)
 
 
@@ -47,20 +48,29 @@ def test_request_id_is_echoed_or_made(client):
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
     made = client.get("/healthz").headers["x-request-id"]
     assert len(made) == 32
-    assert client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"}).headers["x-request-id"] != \
-        "bad id\twith spaces"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces"}).headers["x-request-id"]
+        != "bad id\twith spaces"
+    )
 
 
 def test_request_id_lands_in_the_audit_event(client, admin):
-    client.post("/api/v1/users", headers=admin.headers | {"X-Request-ID": "req-for-audit"}, json={
-        "username": "audited", "name": "A", "password": "a-long-password-1", "role": "viewer"})
+    client.post(
+        "/api/v1/users",
+        headers=admin.headers | {"X-Request-ID": "req-for-audit"},
+        json={"username": "audited", "name": "A", "password": "a-long-password-1", "role": "viewer"},
+    )
     events = client.get("/api/v1/audit-events", params={"action": "user.create"}, headers=admin.headers).json()
     assert events["items"][0]["request_id"] == "req-for-audit"
 
 
 def test_security_headers_on_every_response(client, admin):
-    for response in (client.get("/healthz"), client.get("/api/v1/me", headers=admin.headers),
-                     client.get("/login"), client.get("/api/v1/nope")):
+    for response in (
+        client.get("/healthz"),
+        client.get("/api/v1/me", headers=admin.headers),
+        client.get("/login"),
+        client.get("/api/v1/nope"),
+    ):
         headers = response.headers
         assert "script-src 'self'" in headers["content-security-policy"]
         assert "'unsafe-inline'" not in headers["content-security-policy"]
@@ -83,22 +93,25 @@ def test_static_assets_are_cacheable(client):
 
 def test_body_over_1_mib_is_413(client, admin):
     big = b"x" * (1024 * 1024 + 1)
-    response = client.post("/api/v1/users", headers=admin.headers | {"Content-Type": "application/json"},
-                           content=big)
+    response = client.post("/api/v1/users", headers=admin.headers | {"Content-Type": "application/json"}, content=big)
     assert_problem(response, 413)
 
     def chunks():
         for _ in range(17):
             yield b"y" * 65536
 
-    response = client.post("/api/v1/users", headers=admin.headers | {"Content-Type": "application/json"},
-                           content=chunks())
+    response = client.post(
+        "/api/v1/users", headers=admin.headers | {"Content-Type": "application/json"}, content=chunks()
+    )
     assert_problem(response, 413)
 
 
 def _create_user(client, admin, username):
-    response = client.post("/api/v1/users", headers=admin.headers, json={
-        "username": username, "name": username, "password": "a-long-password-1", "role": "viewer"})
+    response = client.post(
+        "/api/v1/users",
+        headers=admin.headers,
+        json={"username": username, "name": username, "password": "a-long-password-1", "role": "viewer"},
+    )
     assert response.status_code == 201, response.text
 
 
@@ -125,8 +138,15 @@ def test_keyset_pages_lose_nothing_and_repeat_nothing_under_inserts(client, admi
 
 def test_csv_returns_every_row_and_defuses_formulas(client, admin):
     for i in range(3):
-        client.post("/api/v1/api-keys", headers=admin.headers, json={
-            "name": f"=HYPERLINK(\"http://evil/{i}\")", "organisation": "+Org, with comma", "scopes": ["prevent:read"]})
+        client.post(
+            "/api/v1/api-keys",
+            headers=admin.headers,
+            json={
+                "name": f'=HYPERLINK("http://evil/{i}")',
+                "organisation": "+Org, with comma",
+                "scopes": ["prevent:read"],
+            },
+        )
     response = client.get("/api/v1/api-keys", params={"limit": 1}, headers=admin.headers | {"Accept": "text/csv"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert "\r\n" in response.text
@@ -154,10 +174,22 @@ def test_idempotency_key_replays_the_first_response(client, admin):
 
 def test_idempotency_key_with_another_body_is_422(client, admin):
     headers = admin.headers | {"Idempotency-Key": "k2"}
-    assert client.post("/api/v1/api-keys", headers=headers, json={
-        "name": "A", "organisation": "NHS", "scopes": ["prevent:read"]}).status_code == 201
-    body = assert_problem(client.post("/api/v1/api-keys", headers=headers, json={
-        "name": "B", "organisation": "NHS", "scopes": ["prevent:read"]}), 422)
+    assert (
+        client.post(
+            "/api/v1/api-keys",
+            headers=headers,
+            json={"name": "A", "organisation": "NHS", "scopes": ["prevent:read"]},
+        ).status_code
+        == 201
+    )
+    body = assert_problem(
+        client.post(
+            "/api/v1/api-keys",
+            headers=headers,
+            json={"name": "B", "organisation": "NHS", "scopes": ["prevent:read"]},
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "Idempotency-Key"
 
 
@@ -194,4 +226,4 @@ def test_openapi_and_docs_are_served(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.1") and "/users" in spec["paths"]
     docs = client.get("/api/docs")
-    assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text or "swagger" in docs.text.lower()
+    assert (docs.status_code == 200 and "/api/v1/openapi.json" in docs.text) or "swagger" in docs.text.lower()

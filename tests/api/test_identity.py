@@ -18,9 +18,22 @@ def test_token_for_good_credentials_works_on_me(client, make_user):
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert me.json() | {"name": None} == {
-        "name": None, "kind": "user", "role": "emt", "organisation": "Council", "username": actor.username,
-        "scopes": sorted(["prevent:read", "protect:read", "prepare:read", "tensions:read", "audit:read",
-                          "tensions:report", "approve"]),
+        "name": None,
+        "kind": "user",
+        "role": "emt",
+        "organisation": "Council",
+        "username": actor.username,
+        "scopes": sorted(
+            [
+                "prevent:read",
+                "protect:read",
+                "prepare:read",
+                "tensions:read",
+                "audit:read",
+                "tensions:report",
+                "approve",
+            ]
+        ),
         "clearance": "OFFICIAL-SENSITIVE",
     }
 
@@ -69,9 +82,17 @@ def test_me_for_an_api_key(client, make_api_key):
 
 
 def test_admin_creates_lists_and_reads_users(client, admin):
-    response = client.post("/api/v1/users", headers=admin.headers, json={
-        "username": "Priya.Prevent", "name": "Priya Shah", "password": "a-long-password-1", "role": "officer",
-        "organisation": "Community Safety"})
+    response = client.post(
+        "/api/v1/users",
+        headers=admin.headers,
+        json={
+            "username": "Priya.Prevent",
+            "name": "Priya Shah",
+            "password": "a-long-password-1",
+            "role": "officer",
+            "organisation": "Community Safety",
+        },
+    )
     assert response.status_code == 201
     user = response.json()
     assert user["username"] == "priya.prevent" and user["clearance"] == "OFFICIAL-SENSITIVE"
@@ -89,21 +110,32 @@ def test_duplicate_username_is_409_and_weak_password_422(client, admin):
     payload = {"username": "sam", "name": "Sam", "password": "a-long-password-1", "role": "viewer"}
     assert client.post("/api/v1/users", headers=admin.headers, json=payload).status_code == 201
     assert_problem(client.post("/api/v1/users", headers=admin.headers, json=payload), 409)
-    body = assert_problem(client.post("/api/v1/users", headers=admin.headers,
-                                      json=payload | {"username": "sam2", "password": "short"}), 422)
+    body = assert_problem(
+        client.post("/api/v1/users", headers=admin.headers, json=payload | {"username": "sam2", "password": "short"}),
+        422,
+    )
     assert body["errors"][0]["field"] == "password"
 
 
 def test_unknown_role_is_422_naming_the_field(client, admin):
-    body = assert_problem(client.post("/api/v1/users", headers=admin.headers, json={
-        "username": "x1", "name": "X", "password": "a-long-password-1", "role": "superuser"}), 422)
+    body = assert_problem(
+        client.post(
+            "/api/v1/users",
+            headers=admin.headers,
+            json={"username": "x1", "name": "X", "password": "a-long-password-1", "role": "superuser"},
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "role"
 
 
 def test_deactivating_a_user_ends_their_tokens_at_once(client, admin, officer):
     got = client.get(f"/api/v1/users/{officer.user_id}", headers=admin.headers)
-    response = client.patch(f"/api/v1/users/{officer.user_id}", headers=admin.headers | {"If-Match": got.headers["etag"]},
-                            json={"active": False})
+    response = client.patch(
+        f"/api/v1/users/{officer.user_id}",
+        headers=admin.headers | {"If-Match": got.headers["etag"]},
+        json={"active": False},
+    )
     assert response.status_code == 200 and response.json()["active"] is False
     assert response.headers["etag"] == '"2"'
     assert_problem(client.get("/api/v1/me", headers=officer.headers), 401)
@@ -127,9 +159,17 @@ def test_non_admin_cannot_manage_users_or_keys(client, officer):
 
 
 def test_api_key_shown_once_hash_stored_and_usable(client, admin, database):
-    response = client.post("/api/v1/api-keys", headers=admin.headers, json={
-        "name": "LFB resilience", "organisation": "London Fire Brigade", "scopes": ["prepare:read"],
-        "clearance": "OFFICIAL", "expires_at": "2099-01-01T00:00:00Z"})
+    response = client.post(
+        "/api/v1/api-keys",
+        headers=admin.headers,
+        json={
+            "name": "LFB resilience",
+            "organisation": "London Fire Brigade",
+            "scopes": ["prepare:read"],
+            "clearance": "OFFICIAL",
+            "expires_at": "2099-01-01T00:00:00Z",
+        },
+    )
     assert response.status_code == 201
     created = response.json()
     secret = created["key"]
@@ -151,8 +191,12 @@ def test_revoked_key_is_401_and_revoking_again_is_fine(client, admin, make_api_k
     assert client.delete(f"/api/v1/api-keys/{key.user_id}", headers=admin.headers).status_code == 204
     assert_problem(client.get("/api/v1/me", headers=key.headers), 401)
     assert client.delete(f"/api/v1/api-keys/{key.user_id}", headers=admin.headers).status_code == 204
-    actions = [e["action"] for e in client.get("/api/v1/audit-events", headers=admin.headers,
-                                               params={"entity_id": key.user_id}).json()["items"]]
+    actions = [
+        e["action"]
+        for e in client.get("/api/v1/audit-events", headers=admin.headers, params={"entity_id": key.user_id}).json()[
+            "items"
+        ]
+    ]
     assert actions.count("api_key.revoke") == 1
 
 
@@ -162,8 +206,14 @@ def test_expired_key_is_401(client, make_api_key):
 
 
 def test_key_with_unknown_scope_is_422(client, admin):
-    body = assert_problem(client.post("/api/v1/api-keys", headers=admin.headers, json={
-        "name": "x", "organisation": "y", "scopes": ["everything"]}), 422)
+    body = assert_problem(
+        client.post(
+            "/api/v1/api-keys",
+            headers=admin.headers,
+            json={"name": "x", "organisation": "y", "scopes": ["everything"]},
+        ),
+        422,
+    )
     assert body["errors"][0]["field"].startswith("scopes")
 
 

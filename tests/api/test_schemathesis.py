@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.core.security import SCOPES
@@ -31,5 +30,6 @@ def test_api_conforms_to_its_schema(case, full_key):
     # Excluded: schema-valid values can still be refused by rules the schema cannot express (a cursor this list
     # did not give out, a due date before the start date, a link to a record that does not exist): those are
     # 422s by design. Every other check (no 5xx, status codes, content types, response schemas) runs.
-    case.call_and_validate(headers={"Authorization": f"Bearer {full_key.token}"},
-                           excluded_checks=[positive_data_acceptance])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {full_key.token}"}, excluded_checks=[positive_data_acceptance]
+    )

@@ -151,16 +151,11 @@ def test_response_level_follows_the_uk_threat_level_unless_the_site_sets_one(cli
     plain = make_site(client, officer, name="plain")
     own = make_site(client, officer, name="own", response_level="EXCEPTIONAL")
     assert plain["response_level"] is None and own["response_level"] == "EXCEPTIONAL"
-    recorded = client.post(
-        "/api/v1/threat-level", headers=admin.headers, json={"level": "SEVERE", "note": "test"}
-    )
+    recorded = client.post("/api/v1/threat-level", headers=admin.headers, json={"level": "SEVERE", "note": "test"})
     assert recorded.status_code == 201
     items = {s["name"]: s for s in client.get(SITES, headers=officer.headers).json()["items"]}
     assert items["plain"]["response_level"] == "HEIGHTENED" and items["plain"]["site_response_level"] is None
-    assert (
-        items["own"]["response_level"] == "EXCEPTIONAL"
-        and items["own"]["site_response_level"] == "EXCEPTIONAL"
-    )
+    assert items["own"]["response_level"] == "EXCEPTIONAL" and items["own"]["site_response_level"] == "EXCEPTIONAL"
 
 
 def test_near_returns_sites_within_the_radius_nearest_first_with_true_distances(client, officer):
@@ -195,9 +190,7 @@ def test_near_pages_are_stable_in_distance_then_id_order(client, officer):
     params = {"near": f"{TRAFALGAR[0]},{TRAFALGAR[1]}", "radius_m": 2000, "limit": 2}
     seen, cursor = [], None
     while True:
-        response = client.get(
-            SITES, params=params | ({"cursor": cursor} if cursor else {}), headers=officer.headers
-        )
+        response = client.get(SITES, params=params | ({"cursor": cursor} if cursor else {}), headers=officer.headers)
         body = response.json()
         seen += body["items"]
         cursor = body["next_cursor"]
@@ -240,9 +233,7 @@ def test_bbox_includes_its_edges(client, officer):
     inside = make_site(client, officer, name="inside", point=(51.505, -0.125))
     make_site(client, officer, name="just west", point=(51.505, -0.1300001))
     make_site(client, officer, name="just north", point=(51.5100001, -0.125))
-    items = client.get(SITES, params={"bbox": "-0.13,51.50,-0.12,51.51"}, headers=officer.headers).json()[
-        "items"
-    ]
+    items = client.get(SITES, params={"bbox": "-0.13,51.50,-0.12,51.51"}, headers=officer.headers).json()["items"]
     assert {s["id"] for s in items} == {corner_low["id"], corner_high["id"], inside["id"]}
 
 
@@ -256,9 +247,7 @@ def test_geojson_is_an_rfc7946_feature_collection_with_lon_lat_order(client, off
     feature = body["features"][0]
     assert feature["type"] == "Feature" and feature["id"] == site["id"]
     assert feature["geometry"] == {"type": "Point", "coordinates": [BIG_BEN[1], BIG_BEN[0]]}
-    assert (
-        feature["properties"]["name"] == "Big Ben" and feature["properties"]["martyns_law_tier"] == "standard"
-    )
+    assert feature["properties"]["name"] == "Big Ben" and feature["properties"]["martyns_law_tier"] == "standard"
     near = client.get(
         SITES,
         params={"near": f"{BIG_BEN[0]},{BIG_BEN[1]}", "radius_m": 10},
@@ -270,9 +259,7 @@ def test_geojson_is_an_rfc7946_feature_collection_with_lon_lat_order(client, off
 def test_csv_has_the_filtered_rows_with_flattened_location(client, officer):
     make_site(client, officer, name="=cmd|evil", capacity=900)
     make_site(client, officer, name="Small", capacity=10)
-    response = client.get(
-        SITES, params={"tier": "enhanced"}, headers=officer.headers | {"Accept": "text/csv"}
-    )
+    response = client.get(SITES, params={"tier": "enhanced"}, headers=officer.headers | {"Accept": "text/csv"})
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [r["name"] for r in rows] == ["'=cmd|evil"]
@@ -281,9 +268,7 @@ def test_csv_has_the_filtered_rows_with_flattened_location(client, officer):
 
 def test_official_clearance_never_learns_a_sensitive_site_exists(client, officer, viewer, make_api_key):
     secret = make_site(client, officer, name="Sensitive", protective_measures=["armed response plan"])
-    open_site = make_site(
-        client, officer, name="Open", classification="OFFICIAL", protective_measures=["CCTV"]
-    )
+    open_site = make_site(client, officer, name="Open", classification="OFFICIAL", protective_measures=["CCTV"])
     partner = make_api_key(["protect:read", "protect:write"], clearance="OFFICIAL")
     for actor in (viewer, partner):
         assert_problem(client.get(f"{SITES}/{secret['id']}", headers=actor.headers), 404)
@@ -305,14 +290,9 @@ def test_official_clearance_never_learns_a_sensitive_site_exists(client, officer
     assert_problem(client.patch(f"{SITES}/{secret['id']}", headers=headers, json={"name": "x"}), 404)
     assert_problem(client.delete(f"{SITES}/{secret['id']}", headers=headers), 404)
     assert_problem(client.post(SITES, headers=partner.headers, json=site_body()), 403)  # default is O-S
-    raised = client.patch(
-        f"{SITES}/{open_site['id']}", headers=headers, json={"classification": "OFFICIAL-SENSITIVE"}
-    )
+    raised = client.patch(f"{SITES}/{open_site['id']}", headers=headers, json={"classification": "OFFICIAL-SENSITIVE"})
     assert_problem(raised, 403)
-    assert (
-        client.post(SITES, headers=partner.headers, json=site_body(classification="OFFICIAL")).status_code
-        == 201
-    )
+    assert client.post(SITES, headers=partner.headers, json=site_body(classification="OFFICIAL")).status_code == 201
 
 
 def test_authentication_and_scopes(client, viewer, member):
@@ -327,9 +307,7 @@ def test_patch_needs_if_match_and_refuses_a_stale_one(client, officer):
     site = make_site(client, officer, capacity=500, ward="St James's")
     url = f"{SITES}/{site['id']}"
     assert_problem(client.patch(url, headers=officer.headers, json={"capacity": 900}), 428)
-    assert_problem(
-        client.patch(url, headers=officer.headers | {"If-Match": '"7"'}, json={"capacity": 900}), 412
-    )
+    assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"7"'}, json={"capacity": 900}), 412)
     assert client.get(url, headers=officer.headers).json()["capacity"] == 500  # nothing changed
     etag = client.get(url, headers=officer.headers).headers["etag"]
     response = client.patch(
@@ -349,9 +327,7 @@ def test_patch_needs_if_match_and_refuses_a_stale_one(client, officer):
 def test_delete_needs_if_match_and_removes_the_site_and_its_assessments(client, officer):
     site = make_site(client, officer)
     url = f"{SITES}/{site['id']}"
-    client.post(
-        f"{url}/assessments", headers=officer.headers, json={"assessed_on": "2026-01-10", "assessor": "CTSA"}
-    )
+    client.post(f"{url}/assessments", headers=officer.headers, json={"assessed_on": "2026-01-10", "assessor": "CTSA"})
     assert_problem(client.delete(url, headers=officer.headers), 428)
     assert client.delete(url, headers=officer.headers | {"If-Match": '"2"'}).status_code == 204
     assert_problem(client.get(url, headers=officer.headers), 404)
@@ -389,9 +365,7 @@ def test_q_ward_category_filters_and_sorting(client, officer):
     assert get(sort="-capacity") == ["Covent Garden Market", "Leicester Square", "Soho Square"]
     assert get(sort="capacity") == ["Soho Square", "Leicester Square", "Covent Garden Market"]
     first = client.get(SITES, params={"sort": "capacity", "limit": 2}, headers=officer.headers).json()
-    rest = client.get(
-        SITES, params={"sort": "capacity", "cursor": first["next_cursor"]}, headers=officer.headers
-    )
+    rest = client.get(SITES, params={"sort": "capacity", "cursor": first["next_cursor"]}, headers=officer.headers)
     assert [s["name"] for s in rest.json()["items"]] == ["Covent Garden Market"]
 
 
@@ -413,23 +387,15 @@ def test_assessments_recommendations_and_last_assessed_on(client, officer):
     assert created.headers["location"].endswith(f"{url}/{first['id']}") and created.headers["etag"] == '"1"'
     assert [r["status"] for r in first["recommendations"]] == ["open", "accepted"]
     assert first["classification"] == "OFFICIAL-SENSITIVE"
-    assert (
-        client.get(f"{SITES}/{site['id']}", headers=officer.headers).json()["last_assessed_on"]
-        == "2026-03-01"
-    )
+    assert client.get(f"{SITES}/{site['id']}", headers=officer.headers).json()["last_assessed_on"] == "2026-03-01"
     client.post(url, headers=officer.headers, json={"assessed_on": "2025-06-01", "assessor": "Older"})
-    assert (
-        client.get(f"{SITES}/{site['id']}", headers=officer.headers).json()["last_assessed_on"]
-        == "2026-03-01"
-    )
+    assert client.get(f"{SITES}/{site['id']}", headers=officer.headers).json()["last_assessed_on"] == "2026-03-01"
     listed = client.get(url, headers=officer.headers).json()["items"]
     assert [a["assessor"] for a in listed] == ["CTSA Smith", "Older"]  # newest first
     older = listed[1]
     assert_problem(client.patch(f"{url}/{older['id']}", headers=officer.headers, json={"summary": "x"}), 428)
     assert_problem(
-        client.patch(
-            f"{url}/{older['id']}", headers=officer.headers | {"If-Match": '"9"'}, json={"summary": "x"}
-        ),
+        client.patch(f"{url}/{older['id']}", headers=officer.headers | {"If-Match": '"9"'}, json={"summary": "x"}),
         412,
     )
     patched = client.patch(
@@ -439,10 +405,7 @@ def test_assessments_recommendations_and_last_assessed_on(client, officer):
     )
     assert patched.status_code == 200 and patched.headers["etag"] == '"2"'
     assert patched.json()["recommendations"] == [{"text": "Fence", "status": "done"}]
-    assert (
-        client.get(f"{SITES}/{site['id']}", headers=officer.headers).json()["last_assessed_on"]
-        == "2026-05-02"
-    )
+    assert client.get(f"{SITES}/{site['id']}", headers=officer.headers).json()["last_assessed_on"] == "2026-05-02"
     bad = client.post(
         url,
         headers=officer.headers,
@@ -455,6 +418,4 @@ def test_assessments_recommendations_and_last_assessed_on(client, officer):
     assert "recommendations.0.status" in [e["field"] for e in assert_problem(bad, 422)["errors"]]
     assert_problem(client.get(f"{url}/nope", headers=officer.headers), 404)
     other = make_site(client, officer, name="other")
-    assert_problem(
-        client.get(f"{SITES}/{other['id']}/assessments/{first['id']}", headers=officer.headers), 404
-    )
+    assert_problem(client.get(f"{SITES}/{other['id']}/assessments/{first['id']}", headers=officer.headers), 404)

@@ -23,16 +23,26 @@ def test_a_recorded_change_is_what_the_next_public_get_returns(client, officer):
     assert current.status_code == 200
     body = current.json()
     assert body == {
-        "scope": "UK", "level": "SEVERE", "description": "an attack is highly likely",
-        "response_level": "HEIGHTENED", "effective_from": change["effective_from"], "source": "manual",
-        "recorded_at": change["recorded_at"], "stale": False,
+        "scope": "UK",
+        "level": "SEVERE",
+        "description": "an attack is highly likely",
+        "response_level": "HEIGHTENED",
+        "effective_from": change["effective_from"],
+        "source": "manual",
+        "recorded_at": change["recorded_at"],
+        "stale": False,
     }
     assert body["effective_from"].endswith("Z")
 
 
 def test_response_levels_follow_the_threat_level(client, officer):
-    expected = {"LOW": "NORMAL", "MODERATE": "NORMAL", "SUBSTANTIAL": "HEIGHTENED", "SEVERE": "HEIGHTENED",
-                "CRITICAL": "EXCEPTIONAL"}
+    expected = {
+        "LOW": "NORMAL",
+        "MODERATE": "NORMAL",
+        "SUBSTANTIAL": "HEIGHTENED",
+        "SEVERE": "HEIGHTENED",
+        "CRITICAL": "EXCEPTIONAL",
+    }
     for level, response_level in expected.items():
         assert _record(client, officer, level=level).status_code == 201
         assert client.get("/api/v1/threat-level").json()["response_level"] == response_level
@@ -67,7 +77,12 @@ def test_the_wording_in_force_on_the_day_is_used(client, officer):
 
 def test_history_is_newest_first_and_paginated(client, officer):
     for year in range(2010, 2016):
-        _record(client, officer, level="SEVERE" if year % 2 else "SUBSTANTIAL", effective_from=f"{year}-01-01T00:00:00Z")
+        _record(
+            client,
+            officer,
+            level="SEVERE" if year % 2 else "SUBSTANTIAL",
+            effective_from=f"{year}-01-01T00:00:00Z",
+        )
     first = client.get("/api/v1/threat-level/history", params={"limit": 4})
     body = first.json()
     assert [h["effective_from"][:4] for h in body["items"]] == ["2015", "2014", "2013", "2012"]

@@ -37,9 +37,7 @@ def test_create_read_update_delete(client, officer):
     read = client.get(url, headers=officer.headers)
     assert read.json() == created and read.headers["etag"] == '"1"'
     assert_problem(client.patch(url, headers=officer.headers, json={"attendees": 30}), 428)
-    assert_problem(
-        client.patch(url, headers=officer.headers | {"If-Match": '"3"'}, json={"attendees": 30}), 412
-    )
+    assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"3"'}, json={"attendees": 30}), 412)
     patched = client.patch(url, headers=officer.headers | {"If-Match": '"1"'}, json={"attendees": 30})
     assert patched.json()["attendees"] == 30 and patched.headers["etag"] == '"2"'
     assert_problem(client.delete(url, headers=officer.headers), 428)
@@ -81,9 +79,7 @@ def test_list_filters_newest_first(client, officer):
     make_session(client, officer, delivered_on="2026-02-10")
 
     def get(**p):
-        return [
-            s["delivered_on"] for s in client.get(TRAINING, params=p, headers=officer.headers).json()["items"]
-        ]
+        return [s["delivered_on"] for s in client.get(TRAINING, params=p, headers=officer.headers).json()["items"]]
 
     assert get() == ["2026-03-10", "2026-02-10", "2026-01-10"]
     assert get(course="act_operational") == ["2026-01-10"]
@@ -143,13 +139,9 @@ def test_classification_hides_sessions_from_lists_stats_and_reads(client, office
     headers = partner.headers | {"If-Match": '"1"'}
     assert_problem(client.patch(f"{TRAINING}/{hidden['id']}", headers=headers, json={"attendees": 1}), 404)
     assert_problem(client.delete(f"{TRAINING}/{hidden['id']}", headers=headers), 404)
-    refused = client.post(
-        TRAINING, headers=partner.headers, json=session_body(classification="OFFICIAL-SENSITIVE")
-    )
+    refused = client.post(TRAINING, headers=partner.headers, json=session_body(classification="OFFICIAL-SENSITIVE"))
     assert_problem(refused, 403)
-    raised = client.patch(
-        f"{TRAINING}/{shown['id']}", headers=headers, json={"classification": "OFFICIAL-SENSITIVE"}
-    )
+    raised = client.patch(f"{TRAINING}/{shown['id']}", headers=headers, json={"classification": "OFFICIAL-SENSITIVE"})
     assert_problem(raised, 403)
 
 

@@ -57,8 +57,11 @@ def test_migrations_match_the_models(tmp_path):
         engine = create_engine(url)
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": False})
-            differences = [d for d in compare_metadata(context, SQLModel.metadata)
-                           if not (isinstance(d, tuple) and d[0] in {"add_fk", "remove_fk"})]
+            differences = [
+                d
+                for d in compare_metadata(context, SQLModel.metadata)
+                if not (isinstance(d, tuple) and d[0] in {"add_fk", "remove_fk"})
+            ]
         engine.dispose()
         assert differences == []
     finally:

@@ -48,9 +48,7 @@ def _markers(page) -> int:
     return page.locator(".leaflet-marker-icon").count()
 
 
-def test_register_filters_in_place_and_the_map_shows_the_filtered_sites(
-    page, live_server, officer, register, sign_in
-):
+def test_register_filters_in_place_and_the_map_shows_the_filtered_sites(page, live_server, officer, register, sign_in):
     sign_in(page, officer.username, TEST_PASSWORD)
     page.click("a.govuk-service-navigation__link:has-text('Protect')")
     assert page.locator("h1").inner_text() == "Protective security sites"

@@ -74,8 +74,10 @@ def test_missing_fields_on_key_form_are_reported(page, live_server, make_user, s
 def test_a_post_without_csrf_token_is_refused(page, live_server, make_user, sign_in):
     actor = make_user("admin")
     sign_in(page, actor.username, TEST_PASSWORD)
-    response = page.request.post(f"{live_server}/admin/api-keys", form={
-        "name": "sneaky", "organisation": "x", "scopes": "admin", "clearance": "OFFICIAL"})
+    response = page.request.post(
+        f"{live_server}/admin/api-keys",
+        form={"name": "sneaky", "organisation": "x", "scopes": "admin", "clearance": "OFFICIAL"},
+    )
     assert response.status == 403
     assert "Your form could not be sent" in response.text()
     page.goto(f"{live_server}/admin/api-keys")

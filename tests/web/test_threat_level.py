@@ -12,8 +12,11 @@ pytestmark = pytest.mark.browser
 
 def _seed(client, actor):
     for level, day in [("SEVERE", "2014-08-29"), ("SUBSTANTIAL", "2022-02-09")]:
-        client.post("/api/v1/threat-level", headers=actor.headers,
-                    json={"level": level, "effective_from": f"{day}T00:00:00Z", "note": "seed"})
+        client.post(
+            "/api/v1/threat-level",
+            headers=actor.headers,
+            json={"level": level, "effective_from": f"{day}T00:00:00Z", "note": "seed"},
+        )
 
 
 def test_officer_records_a_change_and_the_banner_follows(page, live_server, client, make_user, sign_in):
