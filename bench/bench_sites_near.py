@@ -76,9 +76,7 @@ def time_near(database: Database, lat: float, lon: float) -> tuple[float, int]:
     started = time.perf_counter()
     with database.session(write=False) as session:
         present = sites.Presenter(READER, None)
-        found = sites.near(
-            session, sites.list_statement(READER, sites.SiteFilters()), sites.Near(lat, lon, 400)
-        )
+        found = sites.near(session, sites.list_statement(READER, sites.SiteFilters()), sites.Near(lat, lon, 400))
         [present(site, distance).model_dump(mode="json") for site, distance in found]
     return time.perf_counter() - started, len(found)
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-key-change-me"  # noqa: S105 - the refused default
+DEVELOPMENT_SECRET = "development-only-secret-key-change-me"
 
 
 class Settings(BaseSettings):
