@@ -36,7 +36,7 @@ router = APIRouter(prefix="/contingency-plans", tags=["prepare"], route_class=Ap
 
 Reader = Annotated[Principal, requires("prepare:read")]
 Writer = Annotated[Principal, requires("prepare:write")]
-ORDER = [SortKey(ContingencyPlan.title), SortKey(ContingencyPlan.id)]  # type: ignore[arg-type]
+ORDER = [SortKey(ContingencyPlan.title), SortKey(ContingencyPlan.id)]
 
 
 @router.get("", response_model=Page[ContingencyPlanRead], responses=CSV_RESPONSE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -22,7 +21,7 @@ from app.api.http import (
 from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.core.security import Principal
-from app.models.common import Page
+from app.models.common import IsoDate, Page
 from app.models.prepare import Exercise, ExerciseCreate, ExerciseRead, ExerciseType, ExerciseUpdate
 from app.services import exercises
 
@@ -31,8 +30,8 @@ router = APIRouter(prefix="/exercises", tags=["prepare"], route_class=ApiRoute)
 Reader = Annotated[Principal, requires("prepare:read")]
 Writer = Annotated[Principal, requires("prepare:write")]
 ORDER = [
-    SortKey(Exercise.held_on, descending=True),  # type: ignore[arg-type]
-    SortKey(Exercise.id, descending=True),  # type: ignore[arg-type]
+    SortKey(Exercise.held_on, descending=True),
+    SortKey(Exercise.id, descending=True),
 ]
 
 
@@ -44,8 +43,8 @@ def list_exercises(
     params: Annotated[PageParams, Depends(page_params)],
     plan_id: Annotated[str | None, Query(max_length=36, description="Exercises of this plan.")] = None,
     exercise_type: ExerciseType | None = None,
-    held_after: Annotated[date | None, Query(description="Held on or after this date.")] = None,
-    held_before: Annotated[date | None, Query(description="Held on or before this date.")] = None,
+    held_after: Annotated[IsoDate | None, Query(description="Held on or after this date.")] = None,
+    held_before: Annotated[IsoDate | None, Query(description="Held on or before this date.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in title or summary.")] = None,
 ) -> Response:
     """The exercises you may see, newest first."""

@@ -42,8 +42,8 @@ Reader = Annotated[Principal, requires("prepare:read")]
 Writer = Annotated[Principal, requires("prepare:write")]
 ORDER = [
     SortKey(col(Risk.likelihood) * col(Risk.impact), descending=True),
-    SortKey(Risk.title),  # type: ignore[arg-type]
-    SortKey(Risk.id),  # type: ignore[arg-type]
+    SortKey(Risk.title),
+    SortKey(Risk.id),
 ]
 
 

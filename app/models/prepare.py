@@ -12,7 +12,7 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.core.security import Classification
-from app.models.common import ClassifiedRead, Record, enum_field
+from app.models.common import ClassifiedRead, IsoDate, Record, enum_field
 from app.models.threat_level import ResponseLevel
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -176,8 +176,10 @@ class ContingencyPlanCreate(BaseModel):
     owner: ShortText
     status: PlanStatus = PlanStatus.DRAFT
     version_label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
-    approved_on: date | None = Field(default=None, description="Defaults to today when approved without it.")
-    review_due: date | None = None
+    approved_on: IsoDate | None = Field(
+        default=None, description="Defaults to today when approved without it."
+    )
+    review_due: IsoDate | None = None
     activation_level: ResponseLevel | None = Field(
         default=None,
         description="The UK response level at or above which an approved plan is active; "
@@ -202,8 +204,8 @@ class ContingencyPlanUpdate(BaseModel):
     owner: ShortText | None = None
     status: PlanStatus | None = None
     version_label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
-    approved_on: date | None = None
-    review_due: date | None = None
+    approved_on: IsoDate | None = None
+    review_due: IsoDate | None = None
     activation_level: ResponseLevel | None = None
     summary: OptionalText | None = None
     document_url: Url | None = None
@@ -260,7 +262,7 @@ class ExerciseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: ShortText
-    held_on: date
+    held_on: IsoDate
     exercise_type: ExerciseType
     plan_ids: Ids = Field(default_factory=list)
     participants: Participants = Field(default_factory=list)
@@ -275,7 +277,7 @@ class ExerciseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: ShortText | None = None
-    held_on: date | None = None
+    held_on: IsoDate | None = None
     exercise_type: ExerciseType | None = None
     plan_ids: Ids | None = None
     participants: Participants | None = None
@@ -317,7 +319,7 @@ class RiskCreate(BaseModel):
     owner: ShortText
     mitigations: OptionalText = ""
     plan_ids: Ids = Field(default_factory=list, description="Contingency plans that answer this risk.")
-    review_due: date | None = None
+    review_due: IsoDate | None = None
     classification: Classification = Classification.OFFICIAL
 
 
@@ -336,7 +338,7 @@ class RiskUpdate(BaseModel):
     owner: ShortText | None = None
     mitigations: OptionalText | None = None
     plan_ids: Ids | None = None
-    review_due: date | None = None
+    review_due: IsoDate | None = None
     classification: Classification | None = None
 
 

@@ -197,3 +197,21 @@ def test_filters(client, officer):
     assert names(held_after="2026-01-01") == ["New tabletop"]
     assert names(held_before="2025-12-31") == ["Old live"]
     assert names(q="flood") == ["New tabletop"]
+
+
+def test_dates_must_be_iso_text(client, officer):
+    body = assert_problem(
+        client.post(URL, headers=officer.headers, json={"title": "X", "held_on": 0, "exercise_type": "live"}),
+        422,
+    )
+    assert body["errors"][0]["field"] == "held_on"
+    assert_problem(client.get(URL, headers=officer.headers, params={"held_before": "0"}), 422)
+    body = assert_problem(
+        client.post(
+            PLANS,
+            headers=officer.headers,
+            json={"title": "X", "plan_type": "other", "owner": "Y", "review_due": 0},
+        ),
+        422,
+    )
+    assert body["errors"][0]["field"] == "review_due"
