@@ -121,3 +121,12 @@ def test_pages_work_without_javascript(browser, live_server, make_user):
     page.click("button:has-text('Sign in')")
     assert page.locator("h1").inner_text() == "Dashboard"
     context.close()
+
+
+def test_api_docs_render_from_this_server(page, live_server):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{live_server}/api/docs")
+    page.wait_for_selector(".opblock", timeout=15000)
+    assert page.locator(".opblock").count() >= 10
+    assert all(url.startswith(live_server) for url in requests), [u for u in requests if live_server not in u]
