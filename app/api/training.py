@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -23,7 +22,7 @@ from app.api.http import (
 from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.core.security import Principal
-from app.models.common import Page
+from app.models.common import IsoDate, Page
 from app.models.protect import (
     Audience,
     Course,
@@ -51,8 +50,8 @@ ORDER = [_key(col(TrainingSession.delivered_on), True), _key(col(TrainingSession
 def _filters(
     course: Course | None = None,
     audience: Audience | None = None,
-    delivered_from: Annotated[date | None, Query(description="Delivered on or after this date.")] = None,
-    delivered_to: Annotated[date | None, Query(description="Delivered on or before this date.")] = None,
+    delivered_from: Annotated[IsoDate | None, Query(description="Delivered on or after this date.")] = None,
+    delivered_to: Annotated[IsoDate | None, Query(description="Delivered on or before this date.")] = None,
 ) -> training.TrainingFilters:
     return training.TrainingFilters(
         course=course, audience=audience, delivered_from=delivered_from, delivered_to=delivered_to

@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field as SQLField
 
 from app.core.security import Classification
-from app.models.common import ClassifiedRead, Record, enum_field
+from app.models.common import ClassifiedRead, IsoDate, Record, enum_field
 from app.models.threat_level import ResponseLevel
 
 
@@ -196,7 +196,7 @@ class SiteCreate(_SiteFields):
     )
     protective_measures: list[Measure] = Field(default_factory=list, max_length=100)
     operator: OptionalText | None = None
-    next_review_due: date | None = None
+    next_review_due: IsoDate | None = None
     classification: Classification = Classification.OFFICIAL_SENSITIVE
 
 
@@ -217,7 +217,7 @@ class SiteUpdate(_SiteFields):
     response_level: ResponseLevel | None = None
     protective_measures: list[Measure] | None = Field(default=None, max_length=100)
     operator: OptionalText | None = None
-    next_review_due: date | None = None
+    next_review_due: IsoDate | None = None
     classification: Classification | None = None
 
     @model_validator(mode="after")
@@ -269,7 +269,7 @@ class AssessmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    assessed_on: date
+    assessed_on: IsoDate
     assessor: Text200
     summary: LongText = ""
     recommendations: list[Recommendation] = Field(default_factory=list, max_length=100)
@@ -280,7 +280,7 @@ class AssessmentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    assessed_on: date | None = None
+    assessed_on: IsoDate | None = None
     assessor: Text200 | None = None
     summary: LongText | None = None
     recommendations: list[Recommendation] | None = Field(default=None, max_length=100)
@@ -305,7 +305,7 @@ class TrainingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     course: Course
-    delivered_on: date
+    delivered_on: IsoDate
     audience: Audience
     organisation: OptionalText = ""
     attendees: Attendees
@@ -319,7 +319,7 @@ class TrainingUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     course: Course | None = None
-    delivered_on: date | None = None
+    delivered_on: IsoDate | None = None
     audience: Audience | None = None
     organisation: OptionalText | None = None
     attendees: Attendees | None = None
