@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     map_tile_attribution: str = ""
     risk_matrix: str = ""
     log_level: str = "INFO"
+    feed_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    feed_max_bytes: int = Field(default=512 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
