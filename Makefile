@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-## run: install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:8000
+## run: install, migrate the SQLite database, load demo data, serve on http://127.0.0.1:8000 with the feed worker
 run: $(STAMP)
 	@mkdir -p var
-	$(BIN)/contest-hub serve --demo --host 127.0.0.1 --port 8000
+	$(BIN)/contest-hub worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null; wait $$WORKER' EXIT; \
+	  $(BIN)/contest-hub serve --demo --host 127.0.0.1 --port 8000
 
 ## test: ruff, mypy, pytest on SQLite (browser tests included) and, with TEST_DATABASE_URL, on PostgreSQL
 test: $(STAMP) chromium lint typecheck pytest pytest-postgres

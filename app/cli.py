@@ -179,6 +179,13 @@ def cmd_verify_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Poll the threat feeds on their intervals (one worker at a time holds the lock)."""
+    from app.feeds.worker import main as run_worker
+
+    return run_worker(_settings(), once=args.once)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="contest-hub", description=__doc__)
@@ -193,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     commands.add_parser("demo", help="load demonstration data").set_defaults(func=cmd_demo)
     commands.add_parser("verify-audit", help="check the audit hash chain").set_defaults(func=cmd_verify_audit)
+
+    worker = commands.add_parser("worker", help="poll the threat feeds on their intervals; mark stale feeds")
+    worker.add_argument("--once", action="store_true", help="run one pass and exit")
+    worker.set_defaults(func=cmd_worker)
 
     user = commands.add_parser("create-user", help="create a user (password from standard input)")
     user.add_argument("username")
