@@ -17,6 +17,7 @@ from app.core.database import Database
 from app.core.middleware import RequestMiddleware, content_security_policy
 from app.core.settings import Settings, get_settings
 from app.migrate import is_current
+from app.services import risks
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -34,6 +35,7 @@ class CachedStatic(StaticFiles):
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the whole product for one process."""
     settings = settings or get_settings()
+    risks.parse_matrix(settings.risk_matrix)  # a malformed CONTEST_RISK_MATRIX stops start-up, not a request
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     database = database or Database(settings)

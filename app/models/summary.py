@@ -1,0 +1,48 @@
+"""The counts the EMT dashboard shows (GET /summary); each area only for callers who may read it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from app.models.threat_level import ThreatLevelRead
+
+
+class PreventSummary(BaseModel):
+    """Prevent delivery plan items across every plan the caller can see."""
+
+    items: int
+    open_items: int = Field(description="Not complete or cancelled.")
+    overdue: int
+    red: int
+    amber: int
+    plans_awaiting_approval: int
+
+
+class ProtectSummary(BaseModel):
+    """The protective security site register."""
+
+    sites: int
+    enhanced_tier: int
+    standard_tier: int
+    review_overdue: int
+
+
+class PrepareSummary(BaseModel):
+    """Contingency plans and the risk register."""
+
+    plans: int
+    active_now: int
+    review_overdue: int
+    exercise_overdue: int
+    risks: int
+    risks_very_high: int
+    risks_high: int
+
+
+class Summary(BaseModel):
+    """What needs attention, counted over the records the caller is cleared to see."""
+
+    threat_level: ThreatLevelRead | None
+    prevent: PreventSummary | None = Field(description="Null without prevent:read.")
+    protect: ProtectSummary | None = Field(description="Null without protect:read.")
+    prepare: PrepareSummary | None = Field(description="Null without prepare:read.")

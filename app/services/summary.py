@@ -1,0 +1,80 @@
+"""The EMT dashboard's counts, built from each area's own list queries so the rules live in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.core.security import Principal
+from app.models.prepare import RiskRating
+from app.models.prevent import PlanStatus
+from app.models.protect import Tier
+from app.models.summary import PrepareSummary, PreventSummary, ProtectSummary, Summary
+from app.services import contingency_plans, prevent, prevent_items, risks, sites, threat_level
+from app.services.prevent_items import ItemFilters
+from app.services.sites import SiteFilters
+
+
+def _count(session: Session, stmt: Any) -> int:
+    return int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+
+
+def _prevent(session: Session, principal: Principal) -> PreventSummary:
+    def items(**filters: Any) -> int:
+        return _count(session, prevent_items.list_statement(principal, ItemFilters(**filters)))
+
+    everything = items()
+    closed = items(status="complete") + items(status="cancelled")
+    return PreventSummary(
+        items=everything,
+        open_items=everything - closed,
+        overdue=items(overdue=True),
+        red=items(rag="red"),
+        amber=items(rag="amber"),
+        plans_awaiting_approval=_count(session, prevent.list_statement(principal, status=PlanStatus.DRAFT)),
+    )
+
+
+def _protect(session: Session, principal: Principal) -> ProtectSummary:
+    def count(**filters: Any) -> int:
+        return _count(session, sites.list_statement(principal, SiteFilters(**filters)))
+
+    return ProtectSummary(
+        sites=count(),
+        enhanced_tier=count(tier=Tier.ENHANCED),
+        standard_tier=count(tier=Tier.STANDARD),
+        review_overdue=count(review_overdue=True),
+    )
+
+
+def _prepare(session: Session, principal: Principal, risk_matrix: str) -> PrepareSummary:
+    view = contingency_plans.view(session, principal)
+    matrix = risks.parse_matrix(risk_matrix)
+
+    def plans(**filters: Any) -> int:
+        return _count(session, contingency_plans.list_statement(view, **filters))
+
+    def rated(rating: RiskRating | None = None) -> int:
+        return _count(session, risks.list_statement(principal, matrix, rating=rating))
+
+    return PrepareSummary(
+        plans=plans(),
+        active_now=plans(active_now=True),
+        review_overdue=plans(review_overdue=True),
+        exercise_overdue=plans(exercise_overdue=True),
+        risks=rated(),
+        risks_very_high=rated(RiskRating.VERY_HIGH),
+        risks_high=rated(RiskRating.HIGH),
+    )
+
+
+def summarise(session: Session, principal: Principal, *, risk_matrix: str) -> Summary:
+    """Counts for every area the principal may read, over the records their clearance allows."""
+    return Summary(
+        threat_level=threat_level.current(session).read,
+        prevent=_prevent(session, principal) if principal.has("prevent:read") else None,
+        protect=_protect(session, principal) if principal.has("protect:read") else None,
+        prepare=_prepare(session, principal, risk_matrix) if principal.has("prepare:read") else None,
+    )

@@ -1,0 +1,91 @@
+"""GET /summary: the EMT dashboard's counts, per area the caller can read, within their clearance."""
+
+from __future__ import annotations
+
+from tests.conftest import assert_problem
+
+
+def _post(client, actor, path, body):
+    response = client.post(f"/api/v1{path}", headers=actor.headers, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _arrange(client, officer):
+    client.post("/api/v1/threat-level", headers=officer.headers, json={"level": "CRITICAL", "note": "test"})
+    plan = _post(
+        client, officer, "/prevent/plans", {"title": "Plan", "period_start": "2026-04-01", "period_end": "2027-03-31"}
+    )
+    item = {"plan_id": plan["id"], "title": "Item", "key_area": "ideology", "owner": "Prevent Coordinator"}
+    _post(
+        client, officer, "/prevent/items", item | {"rag": "red", "start_date": "2020-01-01", "due_date": "2020-02-01"}
+    )
+    _post(client, officer, "/prevent/items", item | {"rag": "amber"})
+    _post(client, officer, "/prevent/items", item | {"rag": "red", "classification": "OFFICIAL-SENSITIVE"})
+    site = {"category": "crowded_place", "location": {"lat": 51.508, "lon": -0.128}}
+    _post(client, officer, "/sites", site | {"name": "Square", "capacity": 5000, "classification": "OFFICIAL"})
+    _post(
+        client,
+        officer,
+        "/sites",
+        site | {"name": "Hall", "capacity": 300, "next_review_due": "2020-01-01", "classification": "OFFICIAL"},
+    )
+    _post(client, officer, "/sites", site | {"name": "Secret", "capacity": 900})  # OFFICIAL-SENSITIVE by default
+    plan_body = {
+        "title": "Plan",
+        "plan_type": "emergency_response",
+        "owner": "Emergency Planning",
+        "status": "approved",
+        "activation_level": "EXCEPTIONAL",
+    }
+    _post(client, officer, "/contingency-plans", plan_body)
+    _post(client, officer, "/contingency-plans", plan_body | {"activation_level": None, "review_due": "2020-01-01"})
+    risk = {"title": "Risk", "category": "terrorism", "owner": "Emergency Planning"}
+    _post(client, officer, "/risks", risk | {"likelihood": 5, "impact": 5})
+    _post(client, officer, "/risks", risk | {"likelihood": 1, "impact": 1})
+
+
+def test_an_officer_sees_every_count(client, officer):
+    _arrange(client, officer)
+    body = client.get("/api/v1/summary", headers=officer.headers).json()
+    assert body["threat_level"]["level"] == "CRITICAL"
+    assert body["prevent"] == {
+        "items": 3,
+        "open_items": 3,
+        "overdue": 1,
+        "red": 2,
+        "amber": 1,
+        "plans_awaiting_approval": 1,
+    }
+    assert body["protect"] == {"sites": 3, "enhanced_tier": 2, "standard_tier": 1, "review_overdue": 1}
+    prepare = body["prepare"]
+    assert prepare["plans"] == 2 and prepare["active_now"] == 1 and prepare["review_overdue"] == 1
+    assert prepare["exercise_overdue"] == 2 and prepare["risks"] == 2 and prepare["risks_very_high"] == 1
+
+
+def test_an_official_viewer_counts_only_what_they_may_see(client, officer, viewer):
+    _arrange(client, officer)
+    body = client.get("/api/v1/summary", headers=viewer.headers).json()
+    assert body["prevent"]["items"] == 2 and body["prevent"]["red"] == 1
+    assert body["protect"]["sites"] == 2 and body["protect"]["enhanced_tier"] == 1
+
+
+def test_areas_without_the_read_scope_are_null(client, officer, make_api_key):
+    _arrange(client, officer)
+    key = make_api_key(["protect:read"], clearance="OFFICIAL-SENSITIVE")
+    body = client.get("/api/v1/summary", headers=key.headers).json()
+    assert body["prevent"] is None and body["prepare"] is None and body["protect"]["sites"] == 3
+
+
+def test_summary_needs_a_token(client):
+    assert_problem(client.get("/api/v1/summary"), 401)
+
+
+def test_a_malformed_risk_matrix_stops_start_up(settings):
+    import pytest
+
+    from app.main import create_app
+    from app.services.risks import RiskMatrixError
+
+    with pytest.raises(RiskMatrixError):
+        create_app(settings.model_copy(update={"risk_matrix": "not a matrix"}))
