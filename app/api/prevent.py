@@ -21,6 +21,7 @@ from app.api.http import (
 )
 from app.api.routing import ApiRoute
 from app.core.clock import today_london
+from app.core.errors import Unprocessable
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import Page
@@ -50,6 +51,19 @@ Writer = Annotated[Principal, requires("prevent:write")]
 Approver = Annotated[Principal, requires("approve")]
 PLAN_ORDER = [SortKey(PreventPlan.period_start, True), SortKey(PreventPlan.id, True)]  # type: ignore[arg-type]
 OptionalIfMatch = Annotated[str | None, Header(alias="If-Match", description="Optional: the ETag last read.")]
+
+
+IsoDateQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="A date, YYYY-MM-DD.")]
+
+
+def _day(name: str, value: str | None) -> date | None:
+    """A YYYY-MM-DD query value as a date (422 naming the parameter if there is no such day)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise Unprocessable.field(name, "is not a real date") from exc
 
 
 def _plan_detail(session: SessionDep, plan: PreventPlan, principal: Principal) -> PlanDetail:
@@ -171,14 +185,12 @@ def list_items(
     plan_id: Annotated[str | None, Query(max_length=36)] = None,
     key_area: KeyArea | None = None,
     status: ItemStatus | None = None,
-    rag: Annotated[
-        str | None, Query(pattern="^(red|amber|green|none)$", description="`none`: no rating")
-    ] = None,
+    rag: Annotated[str | None, Query(pattern="^(red|amber|green|none)$", description="`none`: no rating")] = None,
     owner: Annotated[str | None, Query(max_length=200, description="Exact owner (any case).")] = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in ref, title or description.")] = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
+    due_before: IsoDateQuery = None,
+    due_after: IsoDateQuery = None,
     sort: Annotated[
         str | None,
         Query(
@@ -196,8 +208,8 @@ def list_items(
         owner=owner,
         overdue=overdue,
         q=q,
-        due_before=due_before,
-        due_after=due_after,
+        due_before=_day("due_before", due_before),
+        due_after=_day("due_after", due_after),
     )
     today = today_london()
     return collection(
@@ -215,9 +227,7 @@ def create_item(request: Request, session: SessionDep, principal: Writer, data: 
     """Add an item to a plan."""
     plan = prevent.for_item(session, data.plan_id, principal)
     item = prevent_items.create(session, data, plan, actor=principal)
-    return created(
-        request, prevent_items.present(item), location=f"/prevent/items/{item.id}", version=item.version
-    )
+    return created(request, prevent_items.present(item), location=f"/prevent/items/{item.id}", version=item.version)
 
 
 @router.get("/items/{item_id}", response_model=ItemRead)

@@ -43,9 +43,7 @@ def list_threat_assessments(
     session: SessionDep,
     principal: Reader,
     params: Annotated[PageParams, Depends(page_params)],
-    q: Annotated[
-        str | None, Query(max_length=200, description="Text in the title, issuer or summary.")
-    ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in the title, issuer or summary.")] = None,
 ) -> Response:
     """The assessments you may see, newest period first."""
     stmt = threat_assessments.list_statement(principal, q=q)

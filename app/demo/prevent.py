@@ -426,8 +426,7 @@ def load(session: Session, report: Any) -> None:
             summary="Invented for demonstration. The profile is broadly in line with London's: online "
             "radicalisation of young people is the leading concern, with local extreme right-wing activity.",
             priorities=[
-                Priority.model_validate({"area": a, "theme": t, "rating": r, "notes": n})
-                for a, t, r, n in PRIORITIES
+                Priority.model_validate({"area": a, "theme": t, "rating": r, "notes": n}) for a, t, r, n in PRIORITIES
             ],
         ),
         actor=COORDINATOR,
@@ -474,9 +473,7 @@ def load(session: Session, report: Any) -> None:
                 actor=COORDINATOR,
             )
     prevent.approve(session, plan, actor=EXECUTIVE)
-    report.notes.append(
-        f"Prevent: {plan.title} with {len(ITEMS)} items, and the threat assessment {TA_TITLE!r}."
-    )
+    report.notes.append(f"Prevent: {plan.title} with {len(ITEMS)} items, and the threat assessment {TA_TITLE!r}.")
 
 
 def _financial_year_start(today: date) -> date:

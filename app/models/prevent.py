@@ -164,9 +164,7 @@ class Priority(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ref: Ref | None = Field(
-        default=None, description="Short reference items cite (default P1, P2, ... by rank)."
-    )
+    ref: Ref | None = Field(default=None, description="Short reference items cite (default P1, P2, ... by rank).")
     area: Name = Field(description="A ward, sector or institution type.")
     theme: Name = Field(description="A theme or ideology.")
     rating: Rating

@@ -47,9 +47,7 @@ def present(plan: PreventPlan, *, assessment_visible: bool = True) -> PlanRead:
 def presenter(session: Session, principal: Principal) -> Callable[[PreventPlan], PlanRead]:
     """A function presenting plans to this principal (hiding links to assessments they may not see)."""
     hidden = set(
-        session.execute(
-            select(_T.id).where(_T.classification.not_in(principal.clearance.visible()))
-        ).scalars()
+        session.execute(select(_T.id).where(_T.classification.not_in(principal.clearance.visible()))).scalars()
     )
     return lambda plan: present(plan, assessment_visible=plan.threat_assessment_id not in hidden)
 
@@ -270,16 +268,12 @@ def owners(session: Session, plan: PreventPlan, principal: Principal) -> list[st
 
 def coverage(session: Session, plan: PreventPlan, principal: Principal) -> Coverage:
     """Each priority of the plan's threat assessment with the visible items answering it."""
-    assessment = (
-        session.get(ThreatAssessment, plan.threat_assessment_id) if plan.threat_assessment_id else None
-    )
+    assessment = session.get(ThreatAssessment, plan.threat_assessment_id) if plan.threat_assessment_id else None
     if assessment is not None and not principal.may_see(assessment.classification):
         assessment = None
     today = today_london()
     items = (
-        session.execute(
-            prevent_items.visible_statement(principal).where(_I.plan_id == plan.id).order_by(_I.ref, _I.id)
-        )
+        session.execute(prevent_items.visible_statement(principal).where(_I.plan_id == plan.id).order_by(_I.ref, _I.id))
         .scalars()
         .all()
     )

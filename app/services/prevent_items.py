@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, update
+from sqlalchemy import delete as sa_delete
 from sqlmodel import Session
 
 from app.core.clock import today_london, utcnow
@@ -110,9 +111,7 @@ def list_statement(principal: Principal, filters: ItemFilters) -> Any:
 
 
 _RAG_ORDER = case({"red": 0, "amber": 1, "green": 2}, value=_I.rag, else_=3)
-_STATUS_ORDER = case(
-    {"not_started": 0, "in_progress": 1, "complete": 2, "cancelled": 3}, value=_I.status, else_=4
-)
+_STATUS_ORDER = case({"not_started": 0, "in_progress": 1, "complete": 2, "cancelled": 3}, value=_I.status, else_=4)
 SORTS: dict[str, Any] = {
     "ref": _I.ref,
     "title": _I.title,
@@ -159,9 +158,7 @@ def _check_marking(principal: Principal, marking: Classification) -> None:
         raise Forbidden(f"You cannot mark a record {marking.value}: it is above your clearance.")
 
 
-def _check_ref_free(
-    session: Session, principal: Principal, plan_id: str, ref: str, item_id: str | None
-) -> None:
+def _check_ref_free(session: Session, principal: Principal, plan_id: str, ref: str, item_id: str | None) -> None:
     stmt = visible_statement(principal).where(_I.plan_id == plan_id, func.lower(_I.ref) == ref.lower())
     if item_id:
         stmt = stmt.where(_I.id != item_id)
@@ -230,8 +227,7 @@ def delete(session: Session, item: PreventItem, *, actor: Principal) -> None:
     """Remove an item and its timeline; items that continued it keep their own history."""
     before = audit.snapshot(present(item))
     session.execute(update(PreventItem).where(_I.continues_item_id == item.id).values(continues_item_id=None))
-    for entry in session.execute(select(_U).where(_U.item_id == item.id)).scalars():
-        session.delete(entry)
+    session.execute(sa_delete(_U).where(_U.item_id == item.id))
     session.delete(item)
     session.flush()
     audit.record(
@@ -290,9 +286,7 @@ def _append_update(
     return entry
 
 
-def _saved(
-    session: Session, item: PreventItem, actor: Principal, action: str, before: ItemRead
-) -> PreventItem:
+def _saved(session: Session, item: PreventItem, actor: Principal, action: str, before: ItemRead) -> PreventItem:
     item.updated_at, item.version = utcnow(), item.version + 1
     session.flush()
     old, new = audit.changed(audit.snapshot(before), audit.snapshot(present(item)))
@@ -310,9 +304,7 @@ def _saved(
 
 def present_update(entry: PreventItemUpdate, item_version: int | None = None) -> ProgressUpdateRead:
     """The API view of a progress update."""
-    fields = {
-        name: getattr(entry, name) for name in ProgressUpdateRead.model_fields if name != "item_version"
-    }
+    fields = {name: getattr(entry, name) for name in ProgressUpdateRead.model_fields if name != "item_version"}
     return ProgressUpdateRead.model_validate(fields | {"item_version": item_version})
 
 

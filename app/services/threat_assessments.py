@@ -25,9 +25,7 @@ _T: Any = ThreatAssessment  # the table's columns, typed loosely for SQL express
 
 def present(assessment: ThreatAssessment) -> ThreatAssessmentRead:
     """The API view of an assessment: priorities with their rank."""
-    fields = {
-        name: getattr(assessment, name) for name in ThreatAssessmentRead.model_fields if name != "priorities"
-    }
+    fields = {name: getattr(assessment, name) for name in ThreatAssessmentRead.model_fields if name != "priorities"}
     return ThreatAssessmentRead.model_validate(fields | {"priorities": priorities_of(assessment)})
 
 

@@ -182,9 +182,7 @@ async def approve_plan(web: SignedInWeb, request: Request, plan_id: str) -> Resp
     if result.ok:
         web.session.add_flash("The plan was approved; the plan approved before it is now superseded.")
     elif result.status == 412:
-        web.session.add_flash(
-            "Not approved: someone else changed this plan since you opened it. Check it again."
-        )
+        web.session.add_flash("Not approved: someone else changed this plan since you opened it. Check it again.")
     else:
         web.session.add_flash(f"Not approved: {result.detail}")
     return web.redirect(f"/prevent/plans/{plan_id}")

@@ -17,8 +17,7 @@ KEY_AREAS = [
     (
         "institutions",
         "Institutions",
-        "Working with schools, colleges, health, faith and other institutions where "
-        "there are risks of radicalisation.",
+        "Working with schools, colleges, health, faith and other institutions where there are risks of radicalisation.",
     ),
     ("safeguarding", "Safeguarding", "Making sure people at risk get advice and support early."),
 ]
@@ -132,8 +131,4 @@ def etag(version: str) -> str:
 
 def marking_of(*records: dict[str, Any]) -> str:
     """The highest marking among the records shown on a page."""
-    return (
-        "OFFICIAL-SENSITIVE"
-        if any(r.get("classification") == "OFFICIAL-SENSITIVE" for r in records)
-        else "OFFICIAL"
-    )
+    return "OFFICIAL-SENSITIVE" if any(r.get("classification") == "OFFICIAL-SENSITIVE" for r in records) else "OFFICIAL"

@@ -145,9 +145,7 @@ async def update_item(web: SignedInWeb, request: Request, item_id: str) -> Respo
             conflict=f.differences(body, item),
             marking=f.marking_of(plan, item),
         )
-    values = f.item_values(item | body) | {
-        "version": f.text(form, "version", 10)
-    }  # keep the version they saw
+    values = f.item_values(item | body) | {"version": f.text(form, "version", 10)}  # keep the version they saw
     return await _form(
         web,
         plan,

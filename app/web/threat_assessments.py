@@ -19,9 +19,7 @@ SPARE_ROWS = 3
 def _body(form: FormData) -> dict[str, Any]:
     priorities = []
     for n in range(int(f.text(form, "rows", 3) or 0) if f.text(form, "rows", 3).isdigit() else 0):
-        row = {
-            k: f.text(form, f"priorities-{n}-{k}", 2000) for k in ("ref", "area", "theme", "rating", "notes")
-        }
+        row = {k: f.text(form, f"priorities-{n}-{k}", 2000) for k in ("ref", "area", "theme", "rating", "notes")}
         if row["area"] or row["theme"]:
             priorities.append({k: v for k, v in row.items() if v or k not in {"ref", "rating"}})
     return {

@@ -36,9 +36,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_threat_assessment")),
     )
     with op.batch_alter_table("threat_assessment", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_threat_assessment_classification"), ["classification"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_threat_assessment_classification"), ["classification"], unique=False)
         batch_op.create_index("ix_threat_assessment_period", ["period_end", "created_at"], unique=False)
 
     op.create_table(
@@ -73,9 +71,7 @@ def upgrade() -> None:
     with op.batch_alter_table("prevent_plan", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_prevent_plan_classification"), ["classification"], unique=False)
         batch_op.create_index("ix_prevent_plan_period", ["period_start", "id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_prevent_plan_previous_plan_id"), ["previous_plan_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_prevent_plan_previous_plan_id"), ["previous_plan_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_prevent_plan_status"), ["status"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_prevent_plan_threat_assessment_id"), ["threat_assessment_id"], unique=False
@@ -118,14 +114,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("prevent_item", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_prevent_item_classification"), ["classification"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_prevent_item_continues_item_id"), ["continues_item_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_prevent_item_continues_item_id"), ["continues_item_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_prevent_item_due_date"), ["due_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_prevent_item_owner"), ["owner"], unique=False)
-        batch_op.create_index(
-            "ix_prevent_item_plan_area_status", ["plan_id", "key_area", "status"], unique=False
-        )
+        batch_op.create_index("ix_prevent_item_plan_area_status", ["plan_id", "key_area", "status"], unique=False)
         batch_op.create_index("ix_prevent_item_plan_due", ["plan_id", "due_date"], unique=False)
         batch_op.create_index("ix_prevent_item_plan_ref", ["plan_id", "ref", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_prevent_item_rag"), ["rag"], unique=False)
@@ -154,9 +146,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prevent_item_update")),
     )
     with op.batch_alter_table("prevent_item_update", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_prevent_item_update_item_created", ["item_id", "created_at", "id"], unique=False
-        )
+        batch_op.create_index("ix_prevent_item_update_item_created", ["item_id", "created_at", "id"], unique=False)
 
 
 def downgrade() -> None:

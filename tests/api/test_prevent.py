@@ -59,9 +59,7 @@ def ids(response):
 def every_page(client, actor, params, between=None):
     seen, cursor = [], None
     while True:
-        page = client.get(
-            ITEMS, headers=actor.headers, params=params | ({"cursor": cursor} if cursor else {})
-        )
+        page = client.get(ITEMS, headers=actor.headers, params=params | ({"cursor": cursor} if cursor else {}))
         assert page.status_code == 200, page.text
         seen += ids(page)
         cursor = page.json()["next_cursor"]
@@ -100,23 +98,15 @@ def test_plan_patch_needs_if_match_and_validates(client, officer):
     plan = make_plan(client, officer)
     url = f"{PLANS}/{plan['id']}"
     assert_problem(client.patch(url, headers=officer.headers, json={"title": "New"}), 428)
-    assert_problem(
-        client.patch(url, headers=officer.headers | {"If-Match": '"5"'}, json={"title": "New"}), 412
-    )
+    assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"5"'}, json={"title": "New"}), 412)
     body = assert_problem(
         client.patch(url, headers=officer.headers | {"If-Match": '"1"'}, json={"period_end": "2025-01-01"}),
         422,
     )
     assert body["errors"][0]["field"] == "period_end"
     response = client.patch(url, headers=officer.headers | {"If-Match": '"1"'}, json={"title": "New"})
-    assert (
-        response.status_code == 200
-        and response.json()["title"] == "New"
-        and response.headers["etag"] == '"2"'
-    )
-    assert_problem(
-        client.patch(url, headers=officer.headers | {"If-Match": '"2"'}, json={"status": "approved"}), 422
-    )
+    assert response.status_code == 200 and response.json()["title"] == "New" and response.headers["etag"] == '"2"'
+    assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"2"'}, json={"status": "approved"}), 422)
 
 
 def test_plan_link_to_an_assessment_the_caller_cannot_see(client, officer, make_api_key):
@@ -165,9 +155,7 @@ def test_item_defaults_ref_and_derived_overdue(client, officer, admin):
     assert done["overdue"] is False
     response = client.get(f"{ITEMS}/{late['id']}", headers=officer.headers)
     assert response.json() == late and response.headers["etag"] == '"1"'
-    events = client.get(
-        "/api/v1/audit-events", headers=admin.headers, params={"entity_id": late["id"]}
-    ).json()
+    events = client.get("/api/v1/audit-events", headers=admin.headers, params={"entity_id": late["id"]}).json()
     assert [e["action"] for e in events["items"]] == ["prevent_item.create"]
 
 
@@ -226,9 +214,7 @@ def test_item_patch_and_delete_need_if_match(client, officer):
     item = make_item(client, officer, plan["id"], rag="green")
     url = f"{ITEMS}/{item['id']}"
     assert_problem(client.patch(url, headers=officer.headers, json={"title": "Changed"}), 428)
-    assert_problem(
-        client.patch(url, headers=officer.headers | {"If-Match": '"3"'}, json={"title": "Changed"}), 412
-    )
+    assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"3"'}, json={"title": "Changed"}), 412)
     assert client.get(url, headers=officer.headers).json()["title"] == item["title"]
     response = client.patch(url, headers=officer.headers | {"If-Match": '"1"'}, json={"status": "complete"})
     assert response.status_code == 200 and response.headers["etag"] == '"2"'
@@ -258,14 +244,8 @@ def test_progress_update_applies_the_change_and_records_who_and_from_to(client, 
     assert (update["rag_from"], update["rag_to"]) == ("amber", "green")
     assert update["author"] == officer.username.title() and update["item_version"] == 2
     now = client.get(url, headers=officer.headers)
-    assert (
-        now.headers["etag"] == '"2"'
-        and now.json()["status"] == "in_progress"
-        and now.json()["rag"] == "green"
-    )
-    stale = client.post(
-        f"{url}/updates", headers=officer.headers | {"If-Match": '"1"'}, json={"note": "late"}
-    )
+    assert now.headers["etag"] == '"2"' and now.json()["status"] == "in_progress" and now.json()["rag"] == "green"
+    stale = client.post(f"{url}/updates", headers=officer.headers | {"If-Match": '"1"'}, json={"note": "late"})
     assert_problem(stale, 412)
     done = client.post(
         f"{url}/updates",
@@ -298,15 +278,11 @@ def test_official_principal_never_sees_sensitive_items(client, officer, make_api
     official = make_api_key(["prevent:read", "prevent:write"], clearance="OFFICIAL")
     url = f"{ITEMS}/{secret['id']}"
     assert_problem(client.get(url, headers=official.headers), 404)
-    assert_problem(
-        client.patch(url, headers=official.headers | {"If-Match": '"1"'}, json={"title": "x"}), 404
-    )
+    assert_problem(client.patch(url, headers=official.headers | {"If-Match": '"1"'}, json={"title": "x"}), 404)
     assert_problem(client.delete(url, headers=official.headers | {"If-Match": '"1"'}), 404)
     assert_problem(client.get(f"{url}/updates", headers=official.headers), 404)
     assert_problem(client.post(f"{url}/updates", headers=official.headers, json={"note": "x"}), 404)
-    assert ids(client.get(ITEMS, headers=official.headers, params={"plan_id": plan["id"]})) == [
-        open_item["id"]
-    ]
+    assert ids(client.get(ITEMS, headers=official.headers, params={"plan_id": plan["id"]})) == [open_item["id"]]
     exported = client.get(ITEMS, headers=official.headers | {"Accept": "text/csv"}).text
     assert secret["id"] not in exported and "named institution" not in exported
     counts = client.get(f"{PLANS}/{plan['id']}", headers=official.headers).json()["counts"]
@@ -446,26 +422,22 @@ def test_only_emt_or_admin_approve_and_the_old_plan_is_superseded(client, office
     assert approved.json()["approved_by"] == emt.username.title()
     assert approved.json()["approved_on"] == str(TODAY)
     assert_problem(client.post(f"{PLANS}/{old['id']}/approve", headers=emt.headers), 409)
-    assert_problem(
-        client.post(f"{PLANS}/{new['id']}/approve", headers=admin.headers | {"If-Match": '"7"'}), 412
-    )
+    assert_problem(client.post(f"{PLANS}/{new['id']}/approve", headers=admin.headers | {"If-Match": '"7"'}), 412)
     assert client.post(f"{PLANS}/{new['id']}/approve", headers=admin.headers).json()["status"] == "approved"
     assert client.get(f"{PLANS}/{old['id']}", headers=officer.headers).json()["status"] == "superseded"
     statuses = {p["title"]: p["status"] for p in client.get(PLANS, headers=officer.headers).json()["items"]}
     assert statuses == {"Old plan": "superseded", new["title"]: "approved"}
     actions = [
         e["action"]
-        for e in client.get(
-            "/api/v1/audit-events", headers=admin.headers, params={"entity_id": old["id"]}
-        ).json()["items"]
+        for e in client.get("/api/v1/audit-events", headers=admin.headers, params={"entity_id": old["id"]}).json()[
+            "items"
+        ]
     ]
     assert {"prevent_plan.approve", "prevent_plan.supersede"} <= set(actions)
 
 
 def test_review_carries_open_items_forward_and_links_the_newest_assessment(client, officer, admin):
-    older = make_assessment(
-        client, officer, title="CTLP 2025", period_start="2025-01-01", period_end="2025-12-31"
-    )
+    older = make_assessment(client, officer, title="CTLP 2025", period_start="2025-01-01", period_end="2025-12-31")
     newest = make_assessment(client, officer)
     plan = make_plan(client, officer, threat_assessment_id=older["id"])
     open_item = make_item(client, officer, plan["id"], rag="red", status="in_progress", priority_refs=["P1"])
@@ -478,10 +450,7 @@ def test_review_carries_open_items_forward_and_links_the_newest_assessment(clien
     review = response.json()
     assert review["status"] == "draft" and review["previous_plan_id"] == plan["id"]
     assert (review["period_start"], review["period_end"]) == ("2027-04-01", "2028-03-31")
-    assert (
-        review["threat_assessment_id"] == newest["id"]
-        and review["title"] == "Prevent delivery plan 2027\u201328"
-    )
+    assert review["threat_assessment_id"] == newest["id"] and review["title"] == "Prevent delivery plan 2027\u201328"
     carried = client.get(ITEMS, headers=officer.headers, params={"plan_id": review["id"]}).json()["items"]
     assert {i["continues_item_id"] for i in carried} == {open_item["id"], secret["id"]}
     first = next(i for i in carried if i["continues_item_id"] == open_item["id"])
@@ -493,14 +462,10 @@ def test_review_carries_open_items_forward_and_links_the_newest_assessment(clien
 
 def test_review_links_only_an_assessment_the_reviewer_can_see(client, officer, make_api_key):
     make_assessment(client, officer)  # OFFICIAL-SENSITIVE
-    visible = make_assessment(
-        client, officer, title="Open", period_end="2026-06-30", classification="OFFICIAL"
-    )
+    visible = make_assessment(client, officer, title="Open", period_end="2026-06-30", classification="OFFICIAL")
     writer = make_api_key(["prevent:read", "prevent:write"], clearance="OFFICIAL")
     plan = make_plan(client, writer, period_start="2026-01-01", period_end="2026-06-30")
-    review = client.post(
-        f"{PLANS}/{plan['id']}/review", headers=writer.headers, json={"title": "H2 plan"}
-    ).json()
+    review = client.post(f"{PLANS}/{plan['id']}/review", headers=writer.headers, json={"title": "H2 plan"}).json()
     assert review["threat_assessment_id"] == visible["id"] and review["title"] == "H2 plan"
     assert (review["period_start"], review["period_end"]) == ("2026-07-01", "2026-12-31")
 
@@ -527,10 +492,7 @@ def test_idempotent_item_post_is_replayed_not_repeated(client, officer):
     update = {"note": "Only once"}
     url = f"{ITEMS}/{first.json()['id']}/updates"
     for _ in range(2):
-        assert (
-            client.post(url, headers=officer.headers | {"Idempotency-Key": "u-1"}, json=update).status_code
-            == 201
-        )
+        assert client.post(url, headers=officer.headers | {"Idempotency-Key": "u-1"}, json=update).status_code == 201
     assert len(client.get(url, headers=officer.headers).json()["items"]) == 1
 
 

@@ -68,9 +68,7 @@ def test_official_principal_never_learns_a_sensitive_assessment_exists(client, o
     csv_text = client.get(URL, headers=viewer.headers | {"Accept": "text/csv"}).text
     assert hidden["id"] not in csv_text and shown["id"] in csv_text
     writer = make_api_key(["prevent:read", "prevent:write"], clearance="OFFICIAL")
-    response = client.patch(
-        f"{URL}/{hidden['id']}", headers=writer.headers | {"If-Match": '"1"'}, json={"title": "x"}
-    )
+    response = client.patch(f"{URL}/{hidden['id']}", headers=writer.headers | {"If-Match": '"1"'}, json={"title": "x"})
     assert_problem(response, 404)
 
 
@@ -96,24 +94,18 @@ def test_patch_replaces_priorities_and_needs_a_fresh_if_match(client, officer, a
     response = client.patch(url, headers=officer.headers | {"If-Match": '"1"'}, json=change)
     assert response.status_code == 200 and response.headers["etag"] == '"2"'
     assert [p["area"] for p in response.json()["priorities"]] == ["Riverside ward"]
-    events = client.get(
-        "/api/v1/audit-events", headers=admin.headers, params={"entity_id": body["id"]}
-    ).json()["items"]
+    events = client.get("/api/v1/audit-events", headers=admin.headers, params={"entity_id": body["id"]}).json()["items"]
     assert {e["action"] for e in events} == {"threat_assessment.create", "threat_assessment.update"}
 
 
 def test_invalid_assessments_are_422_naming_the_field(client, officer):
-    body = assert_problem(
-        client.post(URL, headers=officer.headers, json=assessment(period_end="2026-01-01")), 422
-    )
+    body = assert_problem(client.post(URL, headers=officer.headers, json=assessment(period_end="2026-01-01")), 422)
     assert body["errors"][0]["field"] == "period_end"
     bad_rating = assessment()
     bad_rating["priorities"][0]["rating"] = "extreme"
     body = assert_problem(client.post(URL, headers=officer.headers, json=bad_rating), 422)
     assert body["errors"][0]["field"] == "priorities.0.rating"
-    body = assert_problem(
-        client.post(URL, headers=officer.headers, json=assessment(period_start=20260401)), 422
-    )
+    body = assert_problem(client.post(URL, headers=officer.headers, json=assessment(period_start=20260401)), 422)
     assert body["errors"][0]["field"] == "period_start"
     twice = assessment()
     twice["priorities"][1]["ref"] = "P1"

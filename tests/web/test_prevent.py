@@ -130,9 +130,7 @@ def test_plan_filters_and_sorting_work_without_javascript(browser, live_server, 
     context.close()
 
 
-def test_adding_a_progress_update_changes_the_item_and_its_timeline(
-    page, live_server, client, make_user, sign_in
-):
+def test_adding_a_progress_update_changes_the_item_and_its_timeline(page, live_server, client, make_user, sign_in):
     officer = make_user("officer")
     _plan, items = arrange(client, officer)
     sign_in(page, officer.username, TEST_PASSWORD)
@@ -179,10 +177,7 @@ def test_an_edit_conflict_shows_the_current_values_and_overwrites_nothing(
     page.fill("#title", "Agreed title")  # saving again, from the current version, works
     page.click("button:has-text('Save item')")
     assert "The item was saved." in page.content()
-    assert (
-        client.get(f"{API}/prevent/items/{item['id']}", headers=officer.headers).json()["title"]
-        == "Agreed title"
-    )
+    assert client.get(f"{API}/prevent/items/{item['id']}", headers=officer.headers).json()["title"] == "Agreed title"
 
 
 def test_approval_and_the_annual_review(page, live_server, client, make_user, sign_in, emt):
