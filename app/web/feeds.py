@@ -1,0 +1,123 @@
+"""Threat feeds for administrators: health at a glance, poll now, create and edit, push secrets shown once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.web.deps import CsrfChecked, NavItem, SignedInWeb
+
+router = APIRouter(prefix="/admin/feeds")
+NAVIGATION = [NavItem(95, "Feeds", "/admin/feeds", "admin")]
+
+KINDS = [("mi5_rss", "MI5 threat level RSS (polled)"), ("push", "Signed push from a partner (police)")]
+SCOPES = {"UK": "UK", "NORTHERN_IRELAND": "Northern Ireland"}
+DEFAULTS = {"kind": "mi5_rss", "poll_interval_seconds": "1200", "max_age_seconds": "3600", "enabled": True}
+
+
+def _payload(form: Any, *, creating: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    values = {
+        "name": str(form.get("name", "")).strip(),
+        "kind": str(form.get("kind", "")),
+        "url": str(form.get("url", "")).strip(),
+        "poll_interval_seconds": str(form.get("poll_interval_seconds", "")).strip(),
+        "max_age_seconds": str(form.get("max_age_seconds", "")).strip(),
+        "enabled": form.get("enabled") == "true",
+    }
+    payload: dict[str, Any] = {"name": values["name"], "enabled": values["enabled"]}
+    if creating:
+        payload["kind"] = values["kind"]
+    if values["url"] or values["kind"] == "mi5_rss":
+        payload["url"] = values["url"] or None
+    for name in ("poll_interval_seconds", "max_age_seconds"):
+        text = str(values[name])
+        payload[name] = int(text) if text.isdigit() else text
+    return values, payload
+
+
+async def _index(
+    web: SignedInWeb, *, status: int = 200, errors: dict[str, str] | None = None, **values: Any
+) -> Response:
+    page = await web.fetch("/feeds", params={"limit": 200})
+    return web.render(
+        "feeds/index.html", status=status, page=page, kinds=KINDS, errors=errors or {}, values=values or DEFAULTS
+    )
+
+
+@router.get("")
+async def feeds(web: SignedInWeb) -> Response:
+    """Every feed with its health, and a form to add one."""
+    return await _index(web)
+
+
+@router.post("", dependencies=[CsrfChecked])
+async def create_feed(web: SignedInWeb, request: Request) -> Response:
+    """Add a feed; a push feed's secret is shown once."""
+    values, payload = _payload(await request.form(), creating=True)
+    result = await web.call("POST", "/feeds", json=payload)
+    if result.ok and result.body.get("secret"):
+        return web.render("feeds/secret.html", feed=result.body, secret=result.body["secret"], created=True)
+    if result.ok:
+        web.session.add_flash(f"Feed {result.body['name']} was added. The worker polls it within a minute.")
+        return web.redirect("/admin/feeds")
+    return await _index(web, status=400, errors=result.field_errors() or {"name": result.detail}, **values)
+
+
+@router.get("/{feed_id}/edit")
+async def edit_feed(web: SignedInWeb, feed_id: str) -> Response:
+    """The form to change a feed."""
+    result = await web.call("GET", f"/feeds/{feed_id}")
+    feed = await web.fetch(f"/feeds/{feed_id}") if not result.ok else result.body
+    values = {k: feed.get(k) for k in ("name", "url", "poll_interval_seconds", "max_age_seconds", "enabled")}
+    return web.render("feeds/edit.html", feed=feed, etag=result.etag or "", errors={}, values=values)
+
+
+@router.post("/{feed_id}", dependencies=[CsrfChecked])
+async def update_feed(web: SignedInWeb, request: Request, feed_id: str) -> Response:
+    """Save a feed's changes; a conflicting edit is shown, not overwritten."""
+    form = await request.form()
+    values, payload = _payload(form, creating=False)
+    feed = await web.fetch(f"/feeds/{feed_id}")
+    if feed["kind"] == "push":
+        payload.pop("url", None)
+    etag = str(form.get("etag", ""))
+    result = await web.call("PATCH", f"/feeds/{feed_id}", json=payload, headers={"If-Match": etag})
+    if result.ok:
+        web.session.add_flash(f"Feed {result.body['name']} was saved.")
+        return web.redirect("/admin/feeds")
+    if result.status == 412:
+        errors = {"name": "Someone else changed this feed since you opened it. Check it and save again."}
+        current = await web.call("GET", f"/feeds/{feed_id}")
+        etag = current.etag or etag
+    else:
+        errors = result.field_errors() or {"name": result.detail}
+    return web.render("feeds/edit.html", status=400, feed=feed, etag=etag, errors=errors, values=values)
+
+
+@router.post("/{feed_id}/poll", dependencies=[CsrfChecked])
+async def poll_feed(web: SignedInWeb, feed_id: str) -> Response:
+    """Poll a feed now and say what happened."""
+    result = await web.call("POST", f"/feeds/{feed_id}/poll")
+    if not result.ok:
+        web.session.add_flash(f"Not polled: {result.detail}")
+    elif result.body["outcome"] == "failed":
+        web.session.add_flash(f"The poll failed: {result.body['error']}. The threat level was not changed.")
+    else:
+        levels = ", ".join(f"{SCOPES.get(x['scope'], x['scope'])} {x['level']}" for x in result.body["levels"])
+        recorded = result.body["changes_recorded"]
+        what = f"{recorded} change(s) recorded" if recorded else "no change"
+        web.session.add_flash(f"Polled: {levels or 'not modified since the last poll'}: {what}.")
+    return web.redirect("/admin/feeds")
+
+
+@router.post("/{feed_id}/rotate-secret", dependencies=[CsrfChecked])
+async def rotate_secret(web: SignedInWeb, feed_id: str) -> Response:
+    """Give a push feed a new secret and show it once."""
+    result = await web.call("POST", f"/feeds/{feed_id}/rotate-secret")
+    if not result.ok:
+        web.session.add_flash(f"Not rotated: {result.detail}")
+        return web.redirect("/admin/feeds")
+    feed = await web.fetch(f"/feeds/{feed_id}")
+    return web.render("feeds/secret.html", feed=feed, secret=result.body["secret"], created=False)
