@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from app.api.deps import single_valued_query
 from app.api.problems import install as install_problem_handlers
 from app.api.routing import IdempotencyMiddleware
 from app.core.database import Database
@@ -50,6 +51,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(single_valued_query)],
     )
     api.state.settings = settings
     api.state.database = database

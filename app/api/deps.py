@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -11,7 +11,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.core.database import Database
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, Unauthorized, Unprocessable
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.services import identity
@@ -92,3 +92,31 @@ def requires(scope: str) -> object:
 
 AdminPrincipal = Annotated[Principal, requires("admin")]
 AuditReader = Annotated[Principal, requires("audit:read")]
+
+
+def _multi_valued(annotation: Any) -> bool:
+    """Whether a parameter's type takes several values (a list), allowing for Optional and Annotated."""
+    origin = get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    return any(_multi_valued(arg) for arg in get_args(annotation)) if origin is not None else False
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    """The query parameters of a route and all its dependencies."""
+    found = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        found += _query_params(sub)
+    return found
+
+
+async def single_valued_query(request: Request) -> None:
+    """Refuse a query parameter given twice when it takes one value (FastAPI would silently keep the last)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    for field in _query_params(dependant):
+        name = field.alias
+        if len(request.query_params.getlist(name)) > 1 and not _multi_valued(field.field_info.annotation):
+            raise Unprocessable.field(name, "was given more than once; give it once")

@@ -227,3 +227,9 @@ def test_openapi_and_docs_are_served(client):
     assert spec["openapi"].startswith("3.1") and "/users" in spec["paths"]
     docs = client.get("/api/docs")
     assert (docs.status_code == 200 and "/api/v1/openapi.json" in docs.text) or "swagger" in docs.text.lower()
+
+
+def test_a_single_valued_parameter_given_twice_is_422(client, admin):
+    body = assert_problem(client.get("/api/v1/audit-events?actor=a&actor=b", headers=admin.headers), 422)
+    assert body["errors"][0]["field"] == "actor"
+    assert client.get("/api/v1/audit-events?actor=a", headers=admin.headers).status_code == 200
