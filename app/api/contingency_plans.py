@@ -50,9 +50,7 @@ def list_contingency_plans(
     review_overdue: Annotated[bool | None, Query(description="review_due is before today.")] = None,
     active_now: Annotated[
         bool | None,
-        Query(
-            description="Approved and activated by the current UK response level (NORMAL if none recorded)."
-        ),
+        Query(description="Approved and activated by the current UK response level (NORMAL if none recorded)."),
     ] = None,
     exercise_overdue: Annotated[bool | None, Query(description="Not exercised in the last 365 days.")] = None,
     risk_id: Annotated[str | None, Query(max_length=36, description="Plans answering this risk.")] = None,
@@ -119,9 +117,7 @@ def update_contingency_plan(
 
 
 @router.delete("/{plan_id}", status_code=204, responses=IF_MATCH_RESPONSES)
-def delete_contingency_plan(
-    session: SessionDep, principal: Writer, plan_id: str, if_match: IfMatch
-) -> Response:
+def delete_contingency_plan(session: SessionDep, principal: Writer, plan_id: str, if_match: IfMatch) -> Response:
     """Remove a plan (If-Match required); exercises of it are kept."""
     plan = plans.get_plan(session, plan_id, principal)
     check_if_match(if_match, plan.version)

@@ -67,9 +67,7 @@ def list_exercises(
 
 
 @router.post("", response_model=ExerciseRead, status_code=201)
-def create_exercise(
-    request: Request, session: SessionDep, principal: Writer, data: ExerciseCreate
-) -> Response:
+def create_exercise(request: Request, session: SessionDep, principal: Writer, data: ExerciseCreate) -> Response:
     """Record an exercise; the plans exercised must exist and be visible to you (else 422)."""
     exercise = exercises.create_exercise(session, data, actor=principal)
     body = exercises.present(session, exercise, principal)
@@ -77,9 +75,7 @@ def create_exercise(
 
 
 @router.get("/{exercise_id}", response_model=ExerciseRead)
-def read_exercise(
-    session: SessionDep, principal: Reader, exercise_id: str, response: Response
-) -> ExerciseRead:
+def read_exercise(session: SessionDep, principal: Reader, exercise_id: str, response: Response) -> ExerciseRead:
     """One exercise with its lessons."""
     exercise = exercises.get_exercise(session, exercise_id, principal)
     with_etag(response, exercise.version)

@@ -60,17 +60,13 @@ class RiskFilters:
 
     def __init__(
         self,
-        category: Annotated[
-            str | None, Query(max_length=100, description="Exact category (any case).")
-        ] = None,
+        category: Annotated[str | None, Query(max_length=100, description="Exact category (any case).")] = None,
         rating: Annotated[RiskRating | None, Query(description="Rating, as the matrix gives it.")] = None,
         likelihood: Annotated[int | None, Query(ge=1, le=5, description=LIKELIHOOD_HELP)] = None,
         impact: Annotated[int | None, Query(ge=1, le=5, description=IMPACT_HELP)] = None,
         plan_id: Annotated[str | None, Query(max_length=36, description="Risks this plan answers.")] = None,
         review_overdue: Annotated[bool | None, Query(description="review_due is before today.")] = None,
-        q: Annotated[
-            str | None, Query(max_length=200, description="Text in title, description, mitigations.")
-        ] = None,
+        q: Annotated[str | None, Query(max_length=200, description="Text in title, description, mitigations.")] = None,
     ) -> None:
         self.values: dict[str, Any] = {
             "category": category,

@@ -24,12 +24,8 @@ LIKELIHOOD_HELP = (
     "National Risk Register likelihood band, 1-5, the chance of the risk happening in the next year: "
     "1 less than 0.2%; 2 0.2-1%; 3 1-5%; 4 5-25%; 5 more than 25%."
 )
-IMPACT_HELP = (
-    "National Risk Register impact, 1-5: 1 minor, 2 limited, 3 moderate, 4 significant, 5 catastrophic."
-)
-RATING_HELP = (
-    "Derived from likelihood x impact through the rating matrix (CONTEST_RISK_MATRIX; see GET /risks/matrix)."
-)
+IMPACT_HELP = "National Risk Register impact, 1-5: 1 minor, 2 limited, 3 moderate, 4 significant, 5 catastrophic."
+RATING_HELP = "Derived from likelihood x impact through the rating matrix (CONTEST_RISK_MATRIX; see GET /risks/matrix)."
 
 
 class PlanType(StrEnum):
@@ -100,9 +96,7 @@ class ContingencyPlanSite(SQLModel, table=True):
 
     __tablename__ = "contingency_plan_site"
 
-    plan_id: str = SQLField(
-        foreign_key="contingency_plan.id", primary_key=True, max_length=36, ondelete="CASCADE"
-    )
+    plan_id: str = SQLField(foreign_key="contingency_plan.id", primary_key=True, max_length=36, ondelete="CASCADE")
     site_id: str = SQLField(primary_key=True, max_length=36, index=True)
 
 
@@ -128,12 +122,8 @@ class ContingencyPlanRisk(SQLModel, table=True):
 
     __tablename__ = "contingency_plan_risk"
 
-    plan_id: str = SQLField(
-        foreign_key="contingency_plan.id", primary_key=True, max_length=36, ondelete="CASCADE"
-    )
-    risk_id: str = SQLField(
-        foreign_key="risk.id", primary_key=True, max_length=36, index=True, ondelete="CASCADE"
-    )
+    plan_id: str = SQLField(foreign_key="contingency_plan.id", primary_key=True, max_length=36, ondelete="CASCADE")
+    risk_id: str = SQLField(foreign_key="risk.id", primary_key=True, max_length=36, index=True, ondelete="CASCADE")
 
 
 class Exercise(Record, table=True):
@@ -155,9 +145,7 @@ class ExercisePlan(SQLModel, table=True):
 
     __tablename__ = "exercise_plan"
 
-    exercise_id: str = SQLField(
-        foreign_key="exercise.id", primary_key=True, max_length=36, ondelete="CASCADE"
-    )
+    exercise_id: str = SQLField(foreign_key="exercise.id", primary_key=True, max_length=36, ondelete="CASCADE")
     plan_id: str = SQLField(
         foreign_key="contingency_plan.id", primary_key=True, max_length=36, index=True, ondelete="CASCADE"
     )
@@ -176,9 +164,7 @@ class ContingencyPlanCreate(BaseModel):
     owner: ShortText
     status: PlanStatus = PlanStatus.DRAFT
     version_label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
-    approved_on: IsoDate | None = Field(
-        default=None, description="Defaults to today when approved without it."
-    )
+    approved_on: IsoDate | None = Field(default=None, description="Defaults to today when approved without it.")
     review_due: IsoDate | None = None
     activation_level: ResponseLevel | None = Field(
         default=None,
@@ -187,9 +173,7 @@ class ContingencyPlanCreate(BaseModel):
     )
     summary: OptionalText = ""
     document_url: Url = Field(default="", description="Where the plan document is held (http or https).")
-    site_ids: Ids = Field(
-        default_factory=list, description="Sites the plan covers (the Protect site register)."
-    )
+    site_ids: Ids = Field(default_factory=list, description="Sites the plan covers (the Protect site register).")
     risk_ids: Ids = Field(default_factory=list, description="Risks in the register the plan answers.")
     classification: Classification = Classification.OFFICIAL
 
@@ -329,9 +313,7 @@ class RiskUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: ShortText | None = None
-    category: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None
-    ) = None
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     description: OptionalText | None = None
     likelihood: Score | None = Field(default=None, description=LIKELIHOOD_HELP)
     impact: Score | None = Field(default=None, description=IMPACT_HELP)

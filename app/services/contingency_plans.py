@@ -64,18 +64,14 @@ def check_clearance(principal: Principal, marking: Classification | str) -> None
         raise Forbidden("You cannot mark a record above your own clearance.")
 
 
-def visible_links(
-    session: Session, model: type[SQLModel], ids: Iterable[str], principal: Principal
-) -> list[str]:
+def visible_links(session: Session, model: type[SQLModel], ids: Iterable[str], principal: Principal) -> list[str]:
     """Those ids of a classified table that exist and that the caller may see."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return []
     table = model.__table__  # type: ignore[attr-defined]
     rows = session.execute(
-        select(table.c.id).where(
-            table.c.id.in_(wanted), table.c.classification.in_(principal.clearance.visible())
-        )
+        select(table.c.id).where(table.c.id.in_(wanted), table.c.classification.in_(principal.clearance.visible()))
     ).scalars()
     found = set(rows)
     return [i for i in wanted if i in found]
@@ -109,9 +105,7 @@ def _last_exercised(visible: list[Classification]) -> Any:
     return (
         select(func.max(col(Exercise.held_on)))
         .join(ExercisePlan, col(ExercisePlan.exercise_id) == col(Exercise.id))
-        .where(
-            col(ExercisePlan.plan_id) == col(ContingencyPlan.id), col(Exercise.classification).in_(visible)
-        )
+        .where(col(ExercisePlan.plan_id) == col(ContingencyPlan.id), col(Exercise.classification).in_(visible))
         .correlate(ContingencyPlan)
         .scalar_subquery()
     )
@@ -144,9 +138,7 @@ def list_statement(
     if status:
         stmt = stmt.where(col(ContingencyPlan.status) == status)
     if review_overdue is not None:
-        overdue = and_(
-            col(ContingencyPlan.review_due).is_not(None), col(ContingencyPlan.review_due) < v.today
-        )
+        overdue = and_(col(ContingencyPlan.review_due).is_not(None), col(ContingencyPlan.review_due) < v.today)
         stmt = stmt.where(overdue if review_overdue else not_(overdue))
     if active_now is not None:
         active = and_(col(ContingencyPlan.activation_level).is_not(None), active_condition(v))
@@ -210,9 +202,7 @@ def _site_ids(session: Session, plan_id: str) -> list[str]:
 def present(session: Session, plan: ContingencyPlan, v: PlanView) -> ContingencyPlanRead:
     """A plan with its derived fields and only the links the caller may see."""
     last = session.execute(
-        select(_last_exercised(v.visible))
-        .select_from(ContingencyPlan)
-        .where(col(ContingencyPlan.id) == plan.id)
+        select(_last_exercised(v.visible)).select_from(ContingencyPlan).where(col(ContingencyPlan.id) == plan.id)
     ).scalar()
     level = ResponseLevel(plan.activation_level) if plan.activation_level else None
     return ContingencyPlanRead(
@@ -253,23 +243,17 @@ def _set_links(
 ) -> None:
     """Replace the links the caller can see; links they cannot see are kept untouched."""
     if risk_ids is not None:
-        wanted = require_links(
-            "risk_ids", "risk", risk_ids, visible_links(session, Risk, risk_ids, principal)
-        )
+        wanted = require_links("risk_ids", "risk", risk_ids, visible_links(session, Risk, risk_ids, principal))
         current = _risk_ids(session, plan.id)
         hidden = set(current) - set(visible_links(session, Risk, current, principal))
         session.execute(delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.plan_id) == plan.id))
-        session.add_all(
-            ContingencyPlanRisk(plan_id=plan.id, risk_id=i) for i in dict.fromkeys([*wanted, *hidden])
-        )
+        session.add_all(ContingencyPlanRisk(plan_id=plan.id, risk_id=i) for i in dict.fromkeys([*wanted, *hidden]))
     if site_ids is not None:
         wanted = require_links("site_ids", "site", site_ids, visible_sites(session, site_ids, principal))
         current = _site_ids(session, plan.id)
         hidden = set(current) - set(visible_sites(session, current, principal))
         session.execute(delete(ContingencyPlanSite).where(col(ContingencyPlanSite.plan_id) == plan.id))
-        session.add_all(
-            ContingencyPlanSite(plan_id=plan.id, site_id=i) for i in dict.fromkeys([*wanted, *hidden])
-        )
+        session.add_all(ContingencyPlanSite(plan_id=plan.id, site_id=i) for i in dict.fromkeys([*wanted, *hidden]))
 
 
 def create_plan(session: Session, data: ContingencyPlanCreate, *, actor: Principal) -> ContingencyPlan:

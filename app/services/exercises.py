@@ -39,9 +39,7 @@ def list_statement(
     stmt = select(Exercise).where(col(Exercise.classification).in_(principal.clearance.visible()))
     if plan_id:
         stmt = stmt.where(
-            col(Exercise.id).in_(
-                select(col(ExercisePlan.exercise_id)).where(col(ExercisePlan.plan_id) == plan_id)
-            )
+            col(Exercise.id).in_(select(col(ExercisePlan.exercise_id)).where(col(ExercisePlan.plan_id) == plan_id))
         )
     if exercise_type:
         stmt = stmt.where(col(Exercise.exercise_type) == exercise_type)
@@ -93,9 +91,7 @@ def present(session: Session, exercise: Exercise, principal: Principal) -> Exerc
     )
 
 
-def _set_plans(
-    session: Session, exercise: Exercise, plan_ids: list[str] | None, principal: Principal
-) -> None:
+def _set_plans(session: Session, exercise: Exercise, plan_ids: list[str] | None, principal: Principal) -> None:
     if plan_ids is None:
         return
     wanted = require_links(
@@ -104,9 +100,7 @@ def _set_plans(
     current = _plan_ids(session, exercise.id)
     hidden = set(current) - set(visible_links(session, ContingencyPlan, current, principal))
     session.execute(delete(ExercisePlan).where(col(ExercisePlan.exercise_id) == exercise.id))
-    session.add_all(
-        ExercisePlan(exercise_id=exercise.id, plan_id=i) for i in dict.fromkeys([*wanted, *hidden])
-    )
+    session.add_all(ExercisePlan(exercise_id=exercise.id, plan_id=i) for i in dict.fromkeys([*wanted, *hidden]))
 
 
 def _snapshot(session: Session, exercise: Exercise, principal: Principal) -> dict[str, Any] | None:
@@ -133,9 +127,7 @@ def create_exercise(session: Session, data: ExerciseCreate, *, actor: Principal)
     return exercise
 
 
-def update_exercise(
-    session: Session, exercise: Exercise, data: ExerciseUpdate, *, actor: Principal
-) -> Exercise:
+def update_exercise(session: Session, exercise: Exercise, data: ExerciseUpdate, *, actor: Principal) -> Exercise:
     """Change an exercise (lessons given replace the whole list)."""
     before = _snapshot(session, exercise, actor)
     changes = data.model_dump(exclude_unset=True, exclude={"plan_ids"})

@@ -90,9 +90,7 @@ def list_statement(
     if rating:
         cells = cells_rated(matrix, rating)
         stmt = stmt.where(
-            or_(*(and_(col(Risk.likelihood) == li, col(Risk.impact) == im) for li, im in cells))
-            if cells
-            else false()
+            or_(*(and_(col(Risk.likelihood) == li, col(Risk.impact) == im) for li, im in cells)) if cells else false()
         )
     if likelihood:
         stmt = stmt.where(col(Risk.likelihood) == likelihood)
@@ -187,9 +185,7 @@ def _set_plans(session: Session, risk: Risk, plan_ids: list[str] | None, princip
     current = _plan_ids(session, risk.id)
     hidden = set(current) - set(visible_links(session, ContingencyPlan, current, principal))
     session.execute(delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.risk_id) == risk.id))
-    session.add_all(
-        ContingencyPlanRisk(plan_id=i, risk_id=risk.id) for i in dict.fromkeys([*wanted, *hidden])
-    )
+    session.add_all(ContingencyPlanRisk(plan_id=i, risk_id=risk.id) for i in dict.fromkeys([*wanted, *hidden]))
 
 
 def _snapshot(session: Session, risk: Risk, principal: Principal, matrix: Matrix) -> dict[str, Any] | None:
@@ -246,6 +242,4 @@ def delete_risk(session: Session, risk: Risk, *, actor: Principal, matrix: Matri
     session.execute(delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.risk_id) == risk.id))
     session.delete(risk)
     session.flush()
-    audit.record(
-        session, actor=actor, action="risk.delete", entity_type="risk", entity_id=risk.id, before=before
-    )
+    audit.record(session, actor=actor, action="risk.delete", entity_type="risk", entity_id=risk.id, before=before)

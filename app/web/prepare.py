@@ -94,9 +94,7 @@ async def plans(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Response:
     """The plans, filtered by a plain GET form (htmx swaps only the results)."""
-    filters = _filters(
-        plan_type=plan_type, status=status, review_overdue=review_overdue, active_now=active_now, q=q
-    )
+    filters = _filters(plan_type=plan_type, status=status, review_overdue=review_overdue, active_now=active_now, q=q)
     result = await web.call(
         "GET", "/contingency-plans", params={**filters, "limit": 50, **({"cursor": cursor} if cursor else {})}
     )
@@ -175,9 +173,7 @@ async def _plan_form(
 @router.post("/plans/new", dependencies=[CsrfChecked])
 async def create_plan(web: SignedInWeb, request: Request) -> Response:
     """Add a plan."""
-    payload, values = form_payload(
-        await request.form(), PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=True
-    )
+    payload, values = form_payload(await request.form(), PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=True)
     result = await web.call("POST", "/contingency-plans", json=payload)
     if result.ok:
         web.session.add_flash(f"The plan {result.body['title']!r} was added.")
@@ -226,9 +222,7 @@ async def update_plan(web: SignedInWeb, plan_id: str, request: Request) -> Respo
     form = await request.form()
     payload, values = form_payload(form, PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=False)
     etag = str(form.get("etag", ""))
-    result = await web.call(
-        "PATCH", f"/contingency-plans/{plan_id}", json=payload, headers={"If-Match": etag}
-    )
+    result = await web.call("PATCH", f"/contingency-plans/{plan_id}", json=payload, headers={"If-Match": etag})
     if result.ok:
         web.session.add_flash("The plan was saved.")
         return web.redirect(f"/prepare/plans/{plan_id}")

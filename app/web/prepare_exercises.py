@@ -20,13 +20,9 @@ CHANGED = (
 
 
 @router.get("/exercises")
-async def exercises(
-    web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None
-) -> Response:
+async def exercises(web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     """Every exercise, newest first, with its open actions."""
-    page = ok_body(
-        await web.call("GET", "/exercises", params={"limit": 50, **({"cursor": cursor} if cursor else {})})
-    )
+    page = ok_body(await web.call("GET", "/exercises", params={"limit": 50, **({"cursor": cursor} if cursor else {})}))
     return web.render("prepare/exercises.html", page=page)
 
 
@@ -144,9 +140,7 @@ async def complete_lesson(
     lessons = found(current)["lessons"]
     if 0 <= index < len(lessons):
         lessons[index]["status"] = "done"
-    result = await web.call(
-        "PATCH", f"/exercises/{exercise_id}", json={"lessons": lessons}, headers={"If-Match": etag}
-    )
+    result = await web.call("PATCH", f"/exercises/{exercise_id}", json={"lessons": lessons}, headers={"If-Match": etag})
     if result.status in (412, 428):
         return await _exercise_page(web, current, errors={"lessons": CHANGED}, status=409)
     web.session.add_flash("The action was marked done." if result.ok else f"Not changed: {result.detail}")

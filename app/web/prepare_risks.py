@@ -58,9 +58,7 @@ async def risks(
         }.items()
         if v
     }
-    result = await web.call(
-        "GET", "/risks", params={**filters, "limit": 100, **({"cursor": cursor} if cursor else {})}
-    )
+    result = await web.call("GET", "/risks", params={**filters, "limit": 100, **({"cursor": cursor} if cursor else {})})
     if result.status == 422:
         filters, result = {}, await web.call("GET", "/risks", params={"limit": 100})
     matrix = ok_body(await web.call("GET", "/risks/matrix"))
@@ -129,9 +127,7 @@ async def create_risk(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"The risk {result.body['title']!r} was added.")
         return web.redirect(f"/prepare/risks/{result.body['id']}")
-    return await _risk_form(
-        web, values=values, errors=result.field_errors() or {"title": result.detail}, status=400
-    )
+    return await _risk_form(web, values=values, errors=result.field_errors() or {"title": result.detail}, status=400)
 
 
 @router.get("/risks/{risk_id}")

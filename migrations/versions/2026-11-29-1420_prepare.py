@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contingency_plan")),
     )
     with op.batch_alter_table("contingency_plan", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_contingency_plan_classification"), ["classification"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contingency_plan_classification"), ["classification"], unique=False)
         batch_op.create_index(batch_op.f("ix_contingency_plan_plan_type"), ["plan_type"], unique=False)
         batch_op.create_index(batch_op.f("ix_contingency_plan_review_due"), ["review_due"], unique=False)
         batch_op.create_index(batch_op.f("ix_contingency_plan_status"), ["status"], unique=False)

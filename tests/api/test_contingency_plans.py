@@ -38,9 +38,7 @@ def risk(client, actor, **fields):
 
 
 def set_threat(client, actor, level):
-    response = client.post(
-        "/api/v1/threat-level", headers=actor.headers, json={"level": level, "note": "test"}
-    )
+    response = client.post("/api/v1/threat-level", headers=actor.headers, json={"level": level, "note": "test"})
     assert response.status_code == 201, response.text
 
 
@@ -90,9 +88,7 @@ def test_scopes_401_403_and_read_only_roles(client, viewer, member):
 
 def test_bad_input_is_422_naming_the_field(client, officer):
     body = assert_problem(
-        client.post(
-            URL, headers=officer.headers, json={"title": "X", "plan_type": "fire_drill", "owner": "Y"}
-        ),
+        client.post(URL, headers=officer.headers, json={"title": "X", "plan_type": "fire_drill", "owner": "Y"}),
         422,
     )
     assert body["errors"][0]["field"] == "plan_type"
@@ -120,9 +116,7 @@ def test_bad_input_is_422_naming_the_field(client, officer):
 def test_active_now_follows_the_threat_level_both_ways(client, officer):
     plan(client, officer, title="Normal", status="approved", activation_level="NORMAL")
     plan(client, officer, title="Heightened", status="approved", activation_level="HEIGHTENED")
-    exceptional = plan(
-        client, officer, title="Exceptional", status="approved", activation_level="EXCEPTIONAL"
-    )
+    exceptional = plan(client, officer, title="Exceptional", status="approved", activation_level="EXCEPTIONAL")
     plan(client, officer, title="Draft exceptional", status="draft", activation_level="EXCEPTIONAL")
     plan(client, officer, title="Never", status="approved")
     # No level recorded yet: NORMAL is assumed.
@@ -164,9 +158,7 @@ def test_keyset_pagination_and_link_header(client, officer):
     first = client.get(URL, headers=officer.headers, params={"limit": 2})
     assert [p["title"] for p in first.json()["items"]] == ["Plan 0", "Plan 1"]
     assert 'rel="next"' in first.headers["link"]
-    second = client.get(
-        URL, headers=officer.headers, params={"limit": 2, "cursor": first.json()["next_cursor"]}
-    )
+    second = client.get(URL, headers=officer.headers, params={"limit": 2, "cursor": first.json()["next_cursor"]})
     assert [p["title"] for p in second.json()["items"]] == ["Plan 2", "Plan 3"]
 
 
@@ -174,12 +166,10 @@ def test_links_to_risks_are_validated_and_filterable(client, officer):
     r = risk(client, officer)
     created = plan(client, officer, risk_ids=[r["id"]])
     assert created["risk_ids"] == [r["id"]]
-    assert client.get("/api/v1/risks/" + r["id"], headers=officer.headers).json()["plan_ids"] == [
+    assert client.get("/api/v1/risks/" + r["id"], headers=officer.headers).json()["plan_ids"] == [created["id"]]
+    assert [p["id"] for p in client.get(URL, headers=officer.headers, params={"risk_id": r["id"]}).json()["items"]] == [
         created["id"]
     ]
-    assert [
-        p["id"] for p in client.get(URL, headers=officer.headers, params={"risk_id": r["id"]}).json()["items"]
-    ] == [created["id"]]
     body = assert_problem(
         client.post(
             URL,
@@ -213,9 +203,7 @@ def test_official_principal_never_learns_of_sensitive_plans(client, officer, vie
     assert_problem(client.get(f"{URL}/{secret['id']}", headers=viewer.headers), 404)
     official_writer = make_user("officer", clearance="OFFICIAL")
     url = f"{URL}/{secret['id']}"
-    assert_problem(
-        client.patch(url, headers=official_writer.headers | {"If-Match": '"1"'}, json={"title": "Z"}), 404
-    )
+    assert_problem(client.patch(url, headers=official_writer.headers | {"If-Match": '"1"'}, json={"title": "Z"}), 404)
     assert_problem(client.delete(url, headers=official_writer.headers | {"If-Match": '"1"'}), 404)
     assert_problem(
         client.post(
@@ -266,9 +254,7 @@ def test_patch_and_delete_need_if_match(client, officer):
     p = plan(client, officer)
     url = f"{URL}/{p['id']}"
     assert_problem(client.patch(url, headers=officer.headers, json={"title": "New"}), 428)
-    assert_problem(
-        client.patch(url, headers=officer.headers | {"If-Match": '"9"'}, json={"title": "New"}), 412
-    )
+    assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"9"'}, json={"title": "New"}), 412)
     assert_problem(client.delete(url, headers=officer.headers), 428)
     assert_problem(client.delete(url, headers=officer.headers | {"If-Match": '"9"'}), 412)
     assert client.get(url, headers=officer.headers).json()["title"] == p["title"]
@@ -288,9 +274,7 @@ def test_unknown_plan_is_404(client, officer):
 
 def test_every_change_is_audited(client, officer, admin):
     p = plan(client, officer)
-    client.patch(
-        f"{URL}/{p['id']}", headers=officer.headers | {"If-Match": '"1"'}, json={"status": "approved"}
-    )
+    client.patch(f"{URL}/{p['id']}", headers=officer.headers | {"If-Match": '"1"'}, json={"status": "approved"})
     client.delete(f"{URL}/{p['id']}", headers=officer.headers | {"If-Match": '"2"'})
     events = client.get(
         "/api/v1/audit-events", headers=admin.headers, params={"entity_type": "contingency_plan"}
@@ -372,6 +356,4 @@ def test_demo_data_loads_once_and_is_visible_through_the_api(client, db_session,
     }
     official = client.get(URL, headers=viewer.headers, params={"limit": 200}).json()["items"]
     assert 0 < len(official) < len(everything)
-    assert (
-        len(client.get("/api/v1/risks", headers=officer.headers, params={"limit": 200}).json()["items"]) == 20
-    )
+    assert len(client.get("/api/v1/risks", headers=officer.headers, params={"limit": 200}).json()["items"]) == 20

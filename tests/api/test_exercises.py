@@ -81,9 +81,7 @@ def test_plan_shows_its_last_exercise_and_is_flagged_when_overdue(client, office
     exercise(client, officer, held_on=recent, plan_ids=[p["id"]])
     got = client.get(f"{PLANS}/{p['id']}", headers=officer.headers).json()
     assert got["last_exercised_on"] == recent and got["exercise_overdue"] is False
-    assert (
-        client.get(PLANS, headers=officer.headers, params={"exercise_overdue": "true"}).json()["items"] == []
-    )
+    assert client.get(PLANS, headers=officer.headers, params={"exercise_overdue": "true"}).json()["items"] == []
 
 
 def test_lessons_are_validated(client, officer):
@@ -164,12 +162,8 @@ def test_patch_replaces_lessons_and_needs_if_match(client, officer, viewer):
     e = exercise(client, officer, lessons=[{"text": "A"}])
     url = f"{URL}/{e['id']}"
     assert_problem(client.patch(url, headers=officer.headers, json={"title": "New"}), 428)
-    assert_problem(
-        client.patch(url, headers=officer.headers | {"If-Match": '"5"'}, json={"title": "New"}), 412
-    )
-    assert_problem(
-        client.patch(url, headers=viewer.headers | {"If-Match": '"1"'}, json={"title": "New"}), 403
-    )
+    assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"5"'}, json={"title": "New"}), 412)
+    assert_problem(client.patch(url, headers=viewer.headers | {"If-Match": '"1"'}, json={"title": "New"}), 403)
     changed = client.patch(
         url,
         headers=officer.headers | {"If-Match": '"1"'},

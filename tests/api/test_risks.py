@@ -195,16 +195,10 @@ def test_patch_delete_if_match_and_audit(client, officer, viewer, admin):
     assert_problem(client.patch(url, headers=officer.headers, json={"impact": 5}), 428)
     assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"3"'}, json={"impact": 5}), 412)
     assert_problem(client.patch(url, headers=viewer.headers | {"If-Match": '"1"'}, json={"impact": 5}), 403)
-    body = assert_problem(
-        client.patch(url, headers=officer.headers | {"If-Match": '"1"'}, json={"impact": False}), 422
-    )
+    body = assert_problem(client.patch(url, headers=officer.headers | {"If-Match": '"1"'}, json={"impact": False}), 422)
     assert body["errors"][0]["field"] == "impact"
     changed = client.patch(url, headers=officer.headers | {"If-Match": '"1"'}, json={"impact": 5})
-    assert (
-        changed.status_code == 200
-        and changed.json()["score"] == 15
-        and changed.json()["rating"] == "very_high"
-    )
+    assert changed.status_code == 200 and changed.json()["score"] == 15 and changed.json()["rating"] == "very_high"
     assert client.delete(url, headers=officer.headers | {"If-Match": '"2"'}).status_code == 204
     assert_problem(client.get(url, headers=officer.headers), 404)
     events = client.get("/api/v1/audit-events", headers=admin.headers, params={"entity_type": "risk"}).json()

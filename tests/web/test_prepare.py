@@ -99,9 +99,7 @@ def register(live_server, officer):
             "exercise_type": "tabletop",
             "plan_ids": [rest["id"]],
             "participants": ["London Fire Brigade", "British Red Cross"],
-            "lessons": [
-                {"text": "Keys held by one person", "action": "Second key holder", "owner": "Facilities"}
-            ],
+            "lessons": [{"text": "Keys held by one person", "action": "Second key holder", "owner": "Facilities"}],
         },
     )
     return {"rest": rest, "flood": flood, "exercise": exercise}
@@ -111,9 +109,7 @@ def rows(page, table="#plans-table"):
     return page.locator(f"{table} tbody tr td:first-child").all_inner_texts()
 
 
-def test_plan_filters_with_javascript_swap_results_and_csv_follows(
-    page, live_server, officer, sign_in, register
-):
+def test_plan_filters_with_javascript_swap_results_and_csv_follows(page, live_server, officer, sign_in, register):
     sign_in(page, officer.username, TEST_PASSWORD)
     page.click("a.govuk-service-navigation__link:has-text('Prepare')")
     assert page.locator("h1").inner_text() == "Contingency plans"
@@ -159,9 +155,7 @@ def test_plan_page_shows_risks_exercises_and_review_state(page, live_server, off
     assert_accessible(page)
 
 
-def test_editing_a_plan_that_changed_meanwhile_shows_the_current_values(
-    page, live_server, officer, sign_in, register
-):
+def test_editing_a_plan_that_changed_meanwhile_shows_the_current_values(page, live_server, officer, sign_in, register):
     sign_in(page, officer.username, TEST_PASSWORD)
     plan = register["rest"]
     page.goto(f"{live_server}/prepare/plans/{plan['id']}/edit")
