@@ -172,7 +172,7 @@ def _unique_name(session: Session, name: str, feed_id: str | None = None) -> Non
         raise Conflict(f"There is already a feed named {name!r}.")
 
 
-def create(session: Session, data: FeedCreate, *, actor: Principal, secret_key: str) -> tuple[Feed, str | None]:
+def create(session: Session, data: FeedCreate, *, actor: Principal | None, secret_key: str) -> tuple[Feed, str | None]:
     """Add a feed; a push feed gets a new signing secret, returned this once."""
     _check(data.kind, data.url)
     _unique_name(session, data.name)
@@ -183,6 +183,7 @@ def create(session: Session, data: FeedCreate, *, actor: Principal, secret_key: 
     audit.record(
         session,
         actor=actor,
+        anonymous_name="demo",
         action="feed.create",
         entity_type="feed",
         entity_id=feed.id,

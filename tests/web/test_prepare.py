@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from app.core.clock import today_london
 from tests.browser import assert_accessible
@@ -117,7 +118,7 @@ def test_plan_filters_with_javascript_swap_results_and_csv_follows(page, live_se
     assert_accessible(page)
     page.check("#review_overdue")  # htmx fetches the filtered results on change
     page.wait_for_url("**review_overdue=true**")
-    page.wait_for_function("document.querySelectorAll('#plans-table tbody tr').length === 1")
+    expect(page.locator("#plans-table tbody tr")).to_have_count(1)
     assert [r.split("\n")[0] for r in rows(page)] == ["Business continuity plan"]
     assert "Overdue" in page.locator("#plans-table").inner_text()
     with page.expect_download() as download:
@@ -127,7 +128,7 @@ def test_plan_filters_with_javascript_swap_results_and_csv_follows(page, live_se
     page.uncheck("#review_overdue")
     page.check("#active_now")
     page.wait_for_url("**active_now=true**")
-    page.wait_for_function("document.querySelectorAll('#plans-table tbody tr').length === 1")
+    expect(page.locator("#plans-table tbody tr")).to_have_count(1)
     assert "Rest centre plan" in rows(page)[0]
     assert_accessible(page)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import assert_accessible
 from tests.conftest import TEST_PASSWORD
@@ -57,11 +58,11 @@ def test_register_filters_in_place_and_the_map_shows_the_filtered_sites(page, li
     assert_accessible(page)
     page.select_option("#tier", "enhanced")  # htmx swaps the results in place and pushes the URL
     page.wait_for_url("**tier=enhanced**")
-    page.wait_for_function("document.querySelectorAll('#site-table tbody tr').length === 3")
+    expect(page.locator("#site-table tbody tr")).to_have_count(3)
     assert _markers(page) == 3
     page.fill("#q", "station")
     page.click("button:has-text('Filter')")
-    page.wait_for_function("document.querySelectorAll('#site-table tbody tr').length === 1")
+    expect(page.locator("#site-table tbody tr")).to_have_count(1)
     assert "Charing Cross Station" in page.locator("#site-table").inner_text()
     assert _markers(page) == 1
     with page.expect_download() as download:
