@@ -149,3 +149,19 @@ def test_each_change_is_audited(client, officer, admin):
     event = events.json()["items"][0]
     assert event["entity_id"] == change["id"] and event["actor"] == f"user:{officer.username}"
     assert event["after"]["level"] == "SEVERE" and event["before"] == {"level": None, "scope": "UK"}
+
+
+def test_a_change_made_by_another_process_shows_within_seconds(client, officer, db_session):
+    import time
+
+    from app.models.threat_level import ThreatLevel, ThreatLevelCreate
+    from app.services import threat_level
+
+    _record(client, officer, level="SUBSTANTIAL")
+    assert client.get("/api/v1/threat-level").json()["level"] == "SUBSTANTIAL"  # now cached in this process
+    # Another process writes straight to the database: this process's cache is not told.
+    threat_level.record(db_session, ThreatLevelCreate(level=ThreatLevel.SEVERE, note="elsewhere"), actor=None)
+    db_session.commit()
+    assert client.get("/api/v1/threat-level").json()["level"] == "SUBSTANTIAL"  # served without a query
+    time.sleep(threat_level.CACHE.ttl + 0.2)
+    assert client.get("/api/v1/threat-level").json()["level"] == "SEVERE"
