@@ -6,10 +6,12 @@ from email.utils import format_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import SessionDep, requires
+from app.api.deps import SessionDep, get_database, requires
 from app.api.http import CSV_RESPONSE, PageParams, collection, created, page_params
 from app.api.routing import ApiRoute
+from app.core.database import Database
 from app.core.errors import NotFound
 from app.core.pagination import SortKey
 from app.core.security import Principal
@@ -40,13 +42,13 @@ ORDER = [
         404: {"description": "No level has been recorded for this scope yet."},
     },
 )
-def read_threat_level(
-    request: Request,
-    session: SessionDep,
-    scope: ThreatScope = ThreatScope.UK,
-) -> Response:
+async def read_threat_level(request: Request, scope: ThreatScope = ThreatScope.UK) -> Response:
     """The level in force now. Public; answers If-None-Match with 304; may be cached for 15 seconds."""
-    current = threat_level.current(session, scope)
+    database = get_database(request)
+    current = threat_level.CACHE.peek(str(database.engine.url), scope)
+    if current is None:  # the hottest endpoint touches the database at most once per cache lifetime
+        async with database.gate:
+            current = await run_in_threadpool(_load_current, database, scope)
     headers = {"ETag": current.etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept"}
     if current.last_modified:
         headers["Last-Modified"] = format_datetime(current.last_modified, usegmt=True)
@@ -55,6 +57,11 @@ def read_threat_level(
     if current.etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
     return Response(current.read.model_dump_json(), media_type="application/json", headers=headers)
+
+
+def _load_current(database: Database, scope: ThreatScope) -> threat_level.Current:
+    with database.session(write=False) as session:
+        return threat_level.current(session, scope)
 
 
 @router.get("/history", response_model=Page[ThreatLevelChangeRead], responses=CSV_RESPONSE)

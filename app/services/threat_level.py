@@ -104,17 +104,21 @@ class CurrentCache:
         self._entries: dict[tuple[str, ThreatScope], tuple[float, Current]] = {}
         self._lock = threading.Lock()
 
+    def peek(self, database_url: str, scope: ThreatScope) -> Current | None:
+        """The cached level if still fresh (no database needed), else None."""
+        with self._lock:
+            entry = self._entries.get((database_url, scope))
+        return entry[1] if entry and time.monotonic() - entry[0] < self.ttl else None
+
     def get(self, session: Session, scope: ThreatScope) -> Current:
         """The current level, from the cache when fresh."""
-        key = (str(session.get_bind().engine.url), scope)
-        now = time.monotonic()
+        database_url = str(session.get_bind().engine.url)
+        cached = self.peek(database_url, scope)
+        if cached is not None:
+            return cached
+        now, value = time.monotonic(), _load_current(session, scope)
         with self._lock:
-            entry = self._entries.get(key)
-        if entry and now - entry[0] < self.ttl:
-            return entry[1]
-        value = _load_current(session, scope)
-        with self._lock:
-            self._entries[key] = (now, value)
+            self._entries[(database_url, scope)] = (now, value)
         return value
 
     def clear(self) -> None:
