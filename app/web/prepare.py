@@ -127,13 +127,7 @@ def ok_body(result: Any) -> Any:
 async def plans_csv(web: SignedInWeb, request: Request) -> Response:
     """Exactly the filtered list, as the API's CSV (the browser's cookie cannot call the API itself)."""
     params = {k: v for k, v in request.query_params.items() if k in FILTERS and v}
-    result = await web.call("GET", "/contingency-plans", params=params, headers={"Accept": "text/csv"})
-    ok_body(result)
-    return Response(
-        result.body or "",
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="contingency-plans.csv"'},
-    )
+    return await web.csv_download("/contingency-plans", params, "contingency-plans.csv")
 
 
 @router.get("/plans/new")

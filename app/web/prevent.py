@@ -90,21 +90,7 @@ async def plan_page(web: SignedInWeb, plan_id: str) -> Response:
 async def plan_csv(web: SignedInWeb, plan_id: str) -> Response:
     """Exactly the filtered list, as the API's CSV (the API decides what the user may see)."""
     filters = f.filters_from(web.request.query_params)
-    result = await web.call(
-        "GET", "/prevent/items", params={"plan_id": plan_id, **filters}, headers={"Accept": "text/csv"}
-    )
-    if not result.ok:
-        return web.render(
-            "errors/error.html",
-            status=result.status,
-            title="The list could not be downloaded",
-            message=result.detail,
-        )
-    return Response(
-        result.body or "",
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="prevent-items.csv"'},
-    )
+    return await web.csv_download("/prevent/items", {"plan_id": plan_id, **filters}, "prevent-items.csv")
 
 
 @router.post("/plans", dependencies=[CsrfChecked])

@@ -101,14 +101,7 @@ async def _body(web: Web, result: Any) -> Any:
 async def register_csv(web: SignedInWeb) -> Response:
     """Exactly the filtered list as CSV (the API's export, fetched as the signed-in user)."""
     params = {k: v for k in FILTERS if (v := web.request.query_params.get(k))}
-    result = await web.call("GET", "/sites", params=params, headers={"Accept": "text/csv"})
-    if not result.ok:
-        await web.fetch("/sites", params=params)
-    return Response(
-        result.body or "",
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="sites.csv"'},
-    )
+    return await web.csv_download("/sites", params, "sites.csv")
 
 
 @router.get("/sites.geojson")
