@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 
 from app.api.deps import single_valued_query
+from app.api.disclosure import DisclosureMiddleware
 from app.api.problems import install as install_problem_handlers
 from app.api.routing import IdempotencyMiddleware
 from app.core.database import Database
@@ -57,6 +58,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     api.state.database = database
     install_problem_handlers(api)
     api.add_middleware(IdempotencyMiddleware)
+    api.add_middleware(DisclosureMiddleware)
     for router in routers():
         api.include_router(router, responses=PROBLEM_RESPONSES)
     return api

@@ -57,6 +57,7 @@ async def get_principal(
         await run_in_threadpool(identity.touch_api_key, session, principal.id)  # already a write transaction
     elif touch_due:
         await run_in_threadpool(_touch_key, get_database(request), principal.id)
+    request.state.principal = principal  # for the disclosure log (app/api/disclosure.py)
     return principal
 
 
