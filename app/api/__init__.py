@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from app.api.deps import single_valued_query
+from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
 from app.api.problems import install as install_problem_handlers
 from app.api.routing import IdempotencyMiddleware
@@ -52,7 +52,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(single_valued_query)],
+        dependencies=[Depends(strict_query_parameters)],
     )
     api.state.settings = settings
     api.state.database = database

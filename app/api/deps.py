@@ -111,13 +111,17 @@ def _query_params(dependant: Any) -> list[Any]:
     return found
 
 
-async def single_valued_query(request: Request) -> None:
-    """Refuse a query parameter given twice when it takes one value (FastAPI would silently keep the last)."""
+async def strict_query_parameters(request: Request) -> None:
+    """Refuse query parameters the route does not take (a typo like `?stauts=` must not silently widen a filter)
+    and single-valued ones given twice (FastAPI would keep the last without a word)."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    for field in _query_params(dependant):
-        name = field.alias
+    fields = {field.alias: field for field in _query_params(dependant)}
+    for name in request.query_params:
+        field = fields.get(name)
+        if field is None:
+            raise Unprocessable.field(name, "is not a parameter of this endpoint")
         if len(request.query_params.getlist(name)) > 1 and not _multi_valued(field.field_info.annotation):
             raise Unprocessable.field(name, "was given more than once; give it once")

@@ -233,3 +233,8 @@ def test_a_single_valued_parameter_given_twice_is_422(client, admin):
     body = assert_problem(client.get("/api/v1/audit-events?actor=a&actor=b", headers=admin.headers), 422)
     assert body["errors"][0]["field"] == "actor"
     assert client.get("/api/v1/audit-events?actor=a", headers=admin.headers).status_code == 200
+
+
+def test_an_unknown_query_parameter_is_422_not_ignored(client, admin):
+    body = assert_problem(client.get("/api/v1/audit-events?acter=user:x", headers=admin.headers), 422)
+    assert body["errors"] == [{"field": "acter", "message": "is not a parameter of this endpoint"}]
