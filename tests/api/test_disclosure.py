@@ -4,9 +4,16 @@ from __future__ import annotations
 
 
 def _site(client, officer, name, classification):
-    response = client.post("/api/v1/sites", headers=officer.headers, json={
-        "name": name, "category": "crowded_place", "location": {"lat": 51.508, "lon": -0.128},
-        "classification": classification})
+    response = client.post(
+        "/api/v1/sites",
+        headers=officer.headers,
+        json={
+            "name": name,
+            "category": "crowded_place",
+            "location": {"lat": 51.508, "lon": -0.128},
+            "classification": classification,
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
