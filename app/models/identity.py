@@ -14,7 +14,7 @@ from app.core.ids import new_id
 from app.core.security import SCOPES, Classification, Role
 from app.models.common import Record, RecordRead, UtcDateTime, enum_field, timestamp_field
 
-Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$", to_lower=True)]
+Username = Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$", to_lower=True)]
 Password = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 

@@ -25,7 +25,9 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$")]
+Ref = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$")
+]
 
 
 class Rating(StrEnum):

@@ -141,9 +141,10 @@ class TrainingSession(Record, table=True):
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Ward = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Measure = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Uprn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,12}$")]
+Uprn = Annotated[str, StringConstraints(strip_whitespace=True, max_length=12, pattern=r"^[0-9]{1,12}$")]
 
 # Outward code, a space, inward code (BS 7666), plus the one special case of Girobank.
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$|^(GIR) ?(0AA)$")
@@ -187,7 +188,7 @@ class SiteCreate(_SiteFields):
     category: SiteCategory
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
     postcode: str | None = Field(default=None, max_length=10, description="UK format; stored as `SW1A 2AA`.")
-    ward: OptionalText | None = None
+    ward: Ward | None = None
     uprn: Uprn | None = None
     location: Location
     capacity: Capacity | None = Field(default=None, description="People the site holds; decides the tier.")
@@ -210,7 +211,7 @@ class SiteUpdate(_SiteFields):
     category: SiteCategory | None = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     postcode: str | None = Field(default=None, max_length=10)
-    ward: OptionalText | None = None
+    ward: Ward | None = None
     uprn: Uprn | None = None
     location: Location | None = None
     capacity: Capacity | None = None

@@ -419,3 +419,9 @@ def test_assessments_recommendations_and_last_assessed_on(client, officer):
     assert_problem(client.get(f"{url}/nope", headers=officer.headers), 404)
     other = make_site(client, officer, name="other")
     assert_problem(client.get(f"{SITES}/{other['id']}/assessments/{first['id']}", headers=officer.headers), 404)
+
+
+def test_a_ward_longer_than_its_column_is_422_on_every_database(client, officer):
+    response = client.post(SITES, headers=officer.headers, json=site_body(ward="W" * 101))
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["field"] == "ward"
