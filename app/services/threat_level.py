@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,7 +61,7 @@ def present(change: ThreatLevelChange, *, stale: bool = False) -> ThreatLevelCha
 
 
 # Set by the feeds area: tells whether a change that came from a feed is now stale.
-StalenessCheck = Any
+StalenessCheck = Callable[[Session, ThreatLevelChange], bool]
 _staleness_checks: list[StalenessCheck] = []
 
 
