@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
 from sqlalchemy import DateTime, String
 from sqlmodel import Field, SQLModel
 
@@ -18,6 +18,7 @@ from app.core.security import Classification
 configure_metadata(SQLModel.metadata)
 
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _iso_text(value: Any) -> Any:
@@ -35,7 +36,27 @@ UtcDateTime = Annotated[
     AfterValidator(as_utc),
     PlainSerializer(rfc3339, return_type=str, when_used="json"),
 ]
-IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates come as YYYY-MM-DD text (or are already dates); never numbers read as Unix times, nor times."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be a date written YYYY-MM-DD, for example 2027-03-31")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+"""A calendar date, in request bodies and query parameters alike."""
+
+# The text types of every area's request schemas (the columns behind them are at least this long).
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+"""A required name, title or owner."""
+OptionalShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+"""An optional short text (an organisation, an operator); empty is allowed."""
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+"""Notes, summaries, descriptions."""
 
 
 def timestamp_field(**kwargs: object) -> object:

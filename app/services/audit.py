@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.core.audit_chain import GENESIS, event_hash
 from app.core.clock import utcnow
 from app.core.context import current_request_id
-from app.core.security import Principal
+from app.core.security import Classification, Principal
 from app.models.audit import AuditEvent, AuditVerification
 
 CHAIN_LOCK_KEY = 727_001  # PostgreSQL advisory lock that serialises appends to the chain
@@ -40,8 +40,13 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     anonymous_name: str | None = None,
+    classification: Classification | str | None = None,
 ) -> AuditEvent:
-    """Append an event to the chain, in the caller's transaction."""
+    """Append an event to the chain, in the caller's transaction.
+
+    `classification` is the marking of the record the event is about (its parent's, for a child record), so the
+    log can be read within the reader's clearance. It is part of the hashed content when given.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
@@ -57,6 +62,8 @@ def record(
         "after": to_jsonable_python(after) if after is not None else None,
         "request_id": current_request_id(),
     }
+    if classification is not None:
+        content["classification"] = Classification(classification).value
     at = utcnow()
     event = AuditEvent(at=at, prev_hash=prev_hash, hash=event_hash(prev_hash, at, content), **content)
     session.add(event)
@@ -125,6 +132,8 @@ def verify(session: Session, *, batch: int = 1000) -> AuditVerification:
                 "after": event.after,
                 "request_id": event.request_id,
             }
+            if event.classification is not None:
+                content["classification"] = event.classification
             if event.prev_hash != prev_hash or event.hash != event_hash(prev_hash, event.at, content):
                 return AuditVerification(ok=False, checked=checked, first_bad_id=event.id)
             prev_hash, checked = event.hash, checked + 1

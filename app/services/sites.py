@@ -28,7 +28,7 @@ from app.models.protect import (
     tier_of,
 )
 from app.models.threat_level import ResponseLevel
-from app.services import audit, geo
+from app.services import audit, geo, records
 
 OUTSIDE_UK = "The location is outside the UK's rough bounding box: check latitude and longitude are not swapped."
 
@@ -165,55 +165,30 @@ def get_site(session: Session, site_id: str, principal: Principal) -> Site:
     return site
 
 
-def _check_marking(principal: Principal, marking: Classification) -> None:
-    if not principal.may_see(marking):
-        raise Forbidden(f"You cannot mark a record {marking.value}: it is above your clearance.")
-
-
 def create_site(session: Session, data: SiteCreate, *, actor: Principal) -> Site:
     """Add a site to the register."""
-    _check_marking(actor, data.classification)
+    records.require_marking(actor, data.classification)
     fields = data.model_dump(exclude={"location"})
     site = Site(**fields, lat=data.location.lat, lon=data.location.lon)
-    session.add(site)
-    session.flush()
-    audit.record(session, actor=actor, action="site.create", entity_type="site", entity_id=site.id, after=_stored(site))
-    return site
+    return records.create(session, site, actor=actor, snapshot=_stored)
 
 
 def update_site(session: Session, site: Site, data: SiteUpdate, *, actor: Principal) -> Site:
     """Change a site; null clears an optional field."""
-    if data.classification is not None:
-        _check_marking(actor, data.classification)
-    before = _stored(site)
     changes = data.model_dump(exclude_unset=True)
     location = changes.pop("location", None)
-    if location is not None:
-        site.lat, site.lon = location["lat"], location["lon"]
-    for name, value in changes.items():
-        setattr(site, name, value)
-    site.updated_at, site.version = utcnow(), site.version + 1
-    session.flush()
-    old, new = audit.changed(before, _stored(site))
-    audit.record(
-        session,
-        actor=actor,
-        action="site.update",
-        entity_type="site",
-        entity_id=site.id,
-        before=old,
-        after=new,
-    )
+    with records.changing(session, site, actor=actor, snapshot=_stored):
+        if location is not None:
+            site.lat, site.lon = location["lat"], location["lon"]
+        for name, value in changes.items():
+            setattr(site, name, value)
     return site
 
 
 def delete_site(session: Session, site: Site, *, actor: Principal) -> None:
     """Remove a site and its assessments."""
-    before = _stored(site)
     session.execute(delete(SecurityAssessment).where(col(SecurityAssessment.site_id) == site.id))
-    session.delete(site)
-    session.flush()
-    audit.record(session, actor=actor, action="site.delete", entity_type="site", entity_id=site.id, before=before)
+    records.delete(session, site, actor=actor, snapshot=_stored)
 
 
 # Security assessments -------------------------------------------------------------------------------------
