@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlmodel import Session, col
 
 from app.core.clock import today_london, utcnow
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import NotFound
 from app.core.security import Classification, Principal
 from app.models.protect import (
     ENHANCED_FROM,
