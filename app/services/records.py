@@ -8,6 +8,9 @@
 - `claim_version(...)`: the atomic version check on its own, for a change that is not an edit of the record's own
   fields (a child added under it, a derived field that follows its children).
 - `delete(...)`: the same atomic check, then the delete and its audit event.
+- `lock(...)`: hold a row (a parent) for the rest of the transaction, so work derived from its children (the next
+  reference number, "is there already an approved plan?") cannot interleave with another transaction's.
+- `unique(...)`: a block whose insert or update may break a unique index; the loser of a race gets 409, not 500.
 
 The version check is `UPDATE … SET version = v + 1 WHERE id = :id AND version = :v` and a row count of one, where
 `v` is the version the request read (and the router matched against If-Match). It holds between concurrent
@@ -22,12 +25,14 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import delete as sa_delete
+from sqlalchemy import select
 from sqlalchemy import update as sa_update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from app.core.clock import utcnow
-from app.core.errors import Forbidden, PreconditionFailed
+from app.core.errors import Conflict, Forbidden, PreconditionFailed
 from app.core.security import Classification, Principal
 from app.services import audit
 
@@ -176,6 +181,36 @@ def delete(
         before=before,
         classification=_marking(record, marking),
     )
+
+
+def lock(session: Session, record: Any) -> None:
+    """Hold the record's row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's writer already holds
+    the whole database)."""
+    model = type(record)
+    session.execute(select(model.id).where(model.id == record.id).with_for_update())
+
+
+@contextmanager
+def unique(session: Session, message: str) -> Iterator[None]:
+    """Run the block in a savepoint and flush it; a unique index it breaks is a 409 with `message`.
+
+    Uniqueness is the database's to enforce: a read-then-insert check passes for two concurrent writers.
+    """
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError as exc:
+        if not _is_unique_violation(exc):
+            raise
+        raise Conflict(message) from exc
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)  # psycopg
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")
+    return "UNIQUE constraint failed" in str(exc.orig)  # sqlite3
 
 
 def _higher(a: Classification | str | None, b: Classification | str | None) -> Classification | None:
