@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: run serve worker test lint fmt typecheck pytest pytest-postgres chromium bench clean
+.PHONY: run serve worker test lint fmt typecheck pytest pytest-postgres chromium bench wrk clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "CONTEST Hub needs Python 3.11 or newer"; exit 1; }
@@ -57,8 +57,21 @@ chromium:
 	  exit 1; \
 	fi
 
-bench: $(STAMP)
-	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
+## bench: reads and pages against a bare FastAPI app with wrk (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
+bench: $(STAMP) wrk
+	$(BIN)/python bench/bench_reads.py
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/python bench/bench_reads.py --database-url "$$TEST_DATABASE_URL"; fi
+	$(BIN)/python bench/bench_sites_near.py
+
+wrk:
+	@if command -v wrk >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's wrk for the benchmarks"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+	  echo "The benchmarks need wrk: run 'sudo apt-get install -y wrk'"; \
+	  exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
