@@ -1,6 +1,11 @@
 """The HTMX front end: pages that call the API as the signed-in user and render GOV.UK templates.
 
-It never imports models, services or the database: every screen is proof the API is complete.
+It never imports models, services, the database or app.api: every screen is proof the API is complete.
+
+The toolkit (no routes): client (the API over httpx), deps (the `Web` of a page request), session (the encrypted
+cookie), templating, forms (CSRF, posted forms, the edit conflict flow), options (enums and their labels), charts.
+Every other module is a page module: a `router` and, for the service navigation, `NAVIGATION`. They are included
+in the order of PAGES below, never by file name.
 """
 
 from __future__ import annotations
@@ -10,20 +15,54 @@ import logging
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
-from app.api.problems import problem_response
-from app.core.errors import problem_body
+from app.core.errors import PROBLEM_JSON, problem_body
 from app.core.settings import Settings
-from app.discovery import modules
+from app.web import (
+    admin,
+    auth,
+    feeds,
+    home,
+    prepare,
+    prepare_exercises,
+    prepare_risks,
+    prevent,
+    prevent_items,
+    protect,
+    protect_assessments,
+    protect_sites,
+    threat_assessments,
+    threat_level,
+    training,
+)
 from app.web.client import ApiClient, ApiUnavailable
 from app.web.deps import LoginRequired, WebError, anonymous_web, login_url, navigation
 from app.web.session import SessionCodec
 from app.web.templating import Renderer
 
 log = logging.getLogger("contest_hub.web")
+
+# The page modules, in the order their routers are included. Within a router, `/new` is declared before `/{id}`.
+PAGES = (
+    auth,
+    home,
+    threat_level,
+    prevent,
+    prevent_items,
+    threat_assessments,
+    protect,
+    protect_sites,
+    protect_assessments,
+    training,
+    prepare,
+    prepare_risks,
+    prepare_exercises,
+    admin,
+    feeds,
+)
 
 
 _STATUS_TITLES = {
@@ -45,14 +84,12 @@ def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
         transport = httpx.ASGITransport(app=api_app, root_path="/api/v1")
         base_url = "http://api.internal/api/v1/"
     app.state.api_client = ApiClient(httpx.AsyncClient(transport=transport, base_url=base_url, timeout=15.0))
-    app.state.renderer = Renderer(navigation())
+    app.state.renderer = Renderer(navigation(PAGES))
     app.state.session_codec = SessionCodec(
-        settings.secret_key, max_age=settings.token_lifetime_minutes * 60, secure=settings.env == "production"
+        settings.secret_key, max_age=settings.token_lifetime_minutes * 60, production=settings.env == "production"
     )
-    for module in modules("app.web"):
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router, include_in_schema=False)
+    for page in PAGES:
+        app.include_router(page.router, include_in_schema=False)
     _install_error_pages(app)
 
 
@@ -88,13 +125,15 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(ApiUnavailable)
     async def _unavailable(request: Request, exc: ApiUnavailable) -> Response:
-        log.error("API unreachable: %s", exc)
-        return await error_page(
+        log.error("API unavailable: %s", exc)
+        response = await error_page(
             request,
             503,
             "The service cannot reach its data just now. Try again in a few minutes; "
             "if it keeps happening, tell the service desk.",
         )
+        response.headers["Retry-After"] = exc.retry_after or "60"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -103,14 +142,13 @@ def _install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):  # an API path the API's mount could not take
-            return problem_response(
-                problem_body(
-                    exc.status_code,
-                    "Not found" if exc.status_code == 404 else "Error",
-                    f"There is nothing at {request.url.path}.",
-                    instance=request.url.path,
-                )
+            body = problem_body(
+                exc.status_code,
+                "Not found" if exc.status_code == 404 else "Error",
+                f"There is nothing at {request.url.path}.",
+                instance=request.url.path,
             )
+            return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON)
         message = {
             404: "If you typed the web address, check it is correct. If you pasted it, check you copied "
             "the whole address."

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from app.core.security import SCOPES, Classification, Role
-from app.web.deps import CsrfChecked, NavItem, SignedInWeb
+from app.web import options
+from app.web.deps import NavItem, SignedInWeb
+from app.web.forms import CsrfChecked
 
 router = APIRouter(prefix="/admin")
 NAVIGATION = [
@@ -17,8 +18,7 @@ NAVIGATION = [
     NavItem(92, "Audit log", "/admin/audit", "audit:read"),
 ]
 
-CLEARANCES = [c.value for c in Classification]
-ROLES = [r.value for r in Role]
+SCOPES, CLEARANCES, ROLES = options.SCOPES, options.CLEARANCES, options.ROLES
 
 
 @router.get("/api-keys")

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from app.web.deps import AnonymousWeb, CsrfChecked, SignedInWeb
+from app.web.deps import AnonymousWeb, SignedInWeb
+from app.web.forms import CsrfChecked
 
 router = APIRouter()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-LEVELS = ["LOW", "MODERATE", "SUBSTANTIAL", "SEVERE", "CRITICAL"]
+from app.web.options import THREAT_LEVELS
+
+LEVELS = list(THREAT_LEVELS)
 
 
 @dataclass(frozen=True)

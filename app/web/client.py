@@ -11,7 +11,11 @@ from app.core.context import current_request_id
 
 
 class ApiUnavailable(Exception):
-    """The API could not be reached."""
+    """The API could not be reached, or answered 503 (its database is down): the pages cannot work."""
+
+    def __init__(self, reason: str, retry_after: str | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class ApiClient:
             )
         except httpx.HTTPError as exc:
             raise ApiUnavailable(str(exc)) from exc
+        if response.status_code == 503:
+            raise ApiUnavailable(f"{method} {path} answered 503", response.headers.get("retry-after"))
         body: Any = None
         content_type = response.headers.get("content-type", "")
         if "json" in content_type:
@@ -93,11 +99,3 @@ class ApiClient:
     async def post(self, path: str, **kwargs: Any) -> ApiResult:
         """POST."""
         return await self.request("POST", path, **kwargs)
-
-    async def patch(self, path: str, **kwargs: Any) -> ApiResult:
-        """PATCH."""
-        return await self.request("PATCH", path, **kwargs)
-
-    async def delete(self, path: str, **kwargs: Any) -> ApiResult:
-        """DELETE."""
-        return await self.request("DELETE", path, **kwargs)

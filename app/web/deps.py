@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -42,12 +42,15 @@ class NavItem:
         return path == "/" if self.href == "/" else path.startswith(self.href)
 
 
-def navigation() -> list[NavItem]:
-    """Every web module's NAVIGATION items, in order."""
-    from app.discovery import modules
-
-    items = [item for m in modules("app.web") for item in getattr(m, "NAVIGATION", [])]
+def navigation(pages: Iterable[Any]) -> list[NavItem]:
+    """The page modules' NAVIGATION items, in order."""
+    items = [item for page in pages for item in getattr(page, "NAVIGATION", [])]
     return sorted(items, key=lambda i: i.order)
+
+
+def marking_of(*records: dict[str, Any]) -> str:
+    """The highest marking among the records shown on a page."""
+    return "OFFICIAL-SENSITIVE" if any(r.get("classification") == "OFFICIAL-SENSITIVE" for r in records) else "OFFICIAL"
 
 
 @dataclass
@@ -81,6 +84,10 @@ class Web:
 
     async def fetch(self, path: str, **kwargs: Any) -> Any:
         """GET a resource the page cannot do without: 403/404 become error pages."""
+        return (await self.fetch_result(path, **kwargs)).body
+
+    async def fetch_result(self, path: str, **kwargs: Any) -> ApiResult:
+        """As fetch, keeping the whole answer (an edit form needs its ETag)."""
         result = await self.call("GET", path, **kwargs)
         if result.status == 404:
             raise WebError(404, "Page not found", "There is nothing here, or you are not cleared to see it.")
@@ -92,7 +99,7 @@ class Web:
                 "Something went wrong",
                 result.detail or "The service could not answer.",
             )
-        return result.body
+        return result
 
     async def csv_download(self, path: str, params: dict[str, Any], filename: str) -> Response:
         """A list as the API's CSV, passed on as a download: exactly what the user may see with these filters.
@@ -188,23 +195,8 @@ async def signed_in_web(request: Request) -> Web:
     return web
 
 
-async def csrf_checked(request: Request) -> None:
-    """Refuse a form POST whose csrf_token does not match the session's."""
-    form = await request.form()
-    sent = str(form.get("csrf_token") or "")
-    codec: SessionCodec = request.app.state.session_codec
-    expected = codec.load(request).csrf
-    if not sent or not hmac.compare_digest(sent, expected):
-        raise WebError(
-            403,
-            "Your form could not be sent",
-            "The form had expired or did not come from this service. Go back, reload the page and try again.",
-        )
-
-
 AnonymousWeb = Annotated[Web, Depends(anonymous_web)]
 SignedInWeb = Annotated[Web, Depends(signed_in_web)]
-CsrfChecked = Depends(csrf_checked)
 
 
 def login_url(request: Request) -> str:

@@ -7,13 +7,21 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.web.deps import CsrfChecked, NavItem, SignedInWeb
+from app.web import options
+from app.web.deps import NavItem, SignedInWeb
+from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/admin/feeds")
 NAVIGATION = [NavItem(95, "Feeds", "/admin/feeds", "admin")]
 
-KINDS = [("mi5_rss", "MI5 threat level RSS (polled)"), ("push", "Signed push from a partner (police)")]
-SCOPES = {"UK": "UK", "NORTHERN_IRELAND": "Northern Ireland"}
+SCOPE_NAMES = {"UK": "UK", "NORTHERN_IRELAND": "Northern Ireland"}  # short, for the poll's flash message
+FIELDS = {
+    "name": "Name",
+    "url": "Feed URL (MI5 RSS feeds only)",
+    "poll_interval_seconds": "Poll every (seconds)",
+    "max_age_seconds": "Stale after (seconds without success)",
+    "enabled": "Enabled",
+}
 DEFAULTS = {"kind": "mi5_rss", "poll_interval_seconds": "1200", "max_age_seconds": "3600", "enabled": True}
 
 
@@ -42,7 +50,12 @@ async def _index(
 ) -> Response:
     page = await web.fetch("/feeds", params={"limit": 200})
     return web.render(
-        "feeds/index.html", status=status, page=page, kinds=KINDS, errors=errors or {}, values=values or DEFAULTS
+        "feeds/index.html",
+        status=status,
+        page=page,
+        kinds=list(options.FEED_KINDS.items()),
+        errors=errors or {},
+        values=values or DEFAULTS,
     )
 
 
@@ -62,16 +75,20 @@ async def create_feed(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"Feed {result.body['name']} was added. The worker polls it within a minute.")
         return web.redirect("/admin/feeds")
-    return await _index(web, status=400, errors=result.field_errors() or {"name": result.detail}, **values)
+    return await _index(web, status=400, errors=api_errors(result, "name"), **values)
+
+
+def _feed_values(feed: dict[str, Any]) -> dict[str, Any]:
+    return {k: feed.get(k) for k in ("name", "url", "poll_interval_seconds", "max_age_seconds", "enabled")}
 
 
 @router.get("/{feed_id}/edit")
 async def edit_feed(web: SignedInWeb, feed_id: str) -> Response:
     """The form to change a feed."""
-    result = await web.call("GET", f"/feeds/{feed_id}")
-    feed = await web.fetch(f"/feeds/{feed_id}") if not result.ok else result.body
-    values = {k: feed.get(k) for k in ("name", "url", "poll_interval_seconds", "max_age_seconds", "enabled")}
-    return web.render("feeds/edit.html", feed=feed, etag=result.etag or "", errors={}, values=values)
+    found = await web.fetch_result(f"/feeds/{feed_id}")
+    return web.render(
+        "feeds/edit.html", feed=found.body, etag=found.etag or "", errors={}, values=_feed_values(found.body)
+    )
 
 
 @router.post("/{feed_id}", dependencies=[CsrfChecked])
@@ -83,17 +100,26 @@ async def update_feed(web: SignedInWeb, request: Request, feed_id: str) -> Respo
     if feed["kind"] == "push":
         payload.pop("url", None)
     etag = str(form.get("etag", ""))
-    result = await web.call("PATCH", f"/feeds/{feed_id}", json=payload, headers={"If-Match": etag})
-    if result.ok:
-        web.session.add_flash(f"Feed {result.body['name']} was saved.")
+    edit = await save_edit(web, f"/feeds/{feed_id}", payload, etag)
+    if edit.saved:
+        web.session.add_flash(f"Feed {edit.result.body['name']} was saved.")
         return web.redirect("/admin/feeds")
-    if result.status == 412:
-        errors = {"name": "Someone else changed this feed since you opened it. Check it and save again."}
-        current = await web.call("GET", f"/feeds/{feed_id}")
-        etag = current.etag or etag
-    else:
-        errors = result.field_errors() or {"name": result.detail}
-    return web.render("feeds/edit.html", status=400, feed=feed, etag=etag, errors=errors, values=values)
+    if edit.conflict:
+        current = _feed_values(edit.record)
+        yes_no = {"True": "Yes", "False": "No"}
+        rows = conflict_rows(values, current, FIELDS, {"enabled": yes_no})
+        return web.render(
+            "feeds/edit.html",
+            status=409,
+            feed=edit.record,
+            etag=edit.etag,
+            errors={"conflict": CONFLICT},
+            values=current,
+            conflict=rows,
+        )
+    return web.render(
+        "feeds/edit.html", status=400, feed=feed, etag=etag, errors=api_errors(edit.result, "name"), values=values
+    )
 
 
 @router.post("/{feed_id}/poll", dependencies=[CsrfChecked])
@@ -105,7 +131,7 @@ async def poll_feed(web: SignedInWeb, feed_id: str) -> Response:
     elif result.body["outcome"] == "failed":
         web.session.add_flash(f"The poll failed: {result.body['error']}. The threat level was not changed.")
     else:
-        levels = ", ".join(f"{SCOPES.get(x['scope'], x['scope'])} {x['level']}" for x in result.body["levels"])
+        levels = ", ".join(f"{SCOPE_NAMES.get(x['scope'], x['scope'])} {x['level']}" for x in result.body["levels"])
         recorded = result.body["changes_recorded"]
         what = f"{recorded} change(s) recorded" if recorded else "no change"
         web.session.add_flash(f"Polled: {levels or 'not modified since the last poll'}: {what}.")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from app.web import prepare
-from app.web.deps import NavItem, SignedInWeb
+from app.web.deps import NavItem, SignedInWeb, Web
 
 router = APIRouter()
 NAVIGATION = [NavItem(0, "Dashboard", "/")]
@@ -17,5 +18,16 @@ async def dashboard(web: SignedInWeb) -> Response:
     """What the signed-in user needs to see first."""
     me = await web.fetch("/me")
     summary = await web.fetch("/summary")
-    panel = await prepare.active_now_panel(web)
+    panel = await active_now_panel(web)
     return web.render("home/dashboard.html", me=me, summary=summary, **panel)
+
+
+async def active_now_panel(web: Web) -> dict[str, Any]:
+    """The context of prepare/_active_now_panel.html: plans the current response level activates."""
+    if not web.can("prepare:read"):
+        return {"active_plans": None}
+    result = await web.call("GET", "/contingency-plans", params={"active_now": "true", "limit": 50})
+    return {
+        "active_plans": result.body["items"] if result.ok else [],
+        "response_level": (web.threat or {}).get("response_level"),
+    }

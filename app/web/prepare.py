@@ -1,4 +1,4 @@
-"""Prepare pages: contingency plans (list, CSV, page, forms) and the dashboard's "active now" panel."""
+"""Prepare pages: contingency plans (list, CSV, page, forms)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.web.deps import CsrfChecked, NavItem, SignedInWeb, Web, WebError
+from app.web import options
+from app.web.deps import NavItem, SignedInWeb, Web
+from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, form_payload, save_edit
 
 router = APIRouter(prefix="/prepare")
 NAVIGATION = [
@@ -17,17 +19,6 @@ NAVIGATION = [
     NavItem(42, "Exercises", "/prepare/exercises", "prepare:read"),
 ]
 
-PLAN_TYPES = [
-    "emergency_response",
-    "business_continuity",
-    "warning_and_informing",
-    "recovery",
-    "site_specific",
-    "other",
-]
-PLAN_STATUSES = ["draft", "approved", "under_review", "retired"]
-RESPONSE_LEVELS = ["NORMAL", "HEIGHTENED", "EXCEPTIONAL"]
-CLASSIFICATIONS = ["OFFICIAL", "OFFICIAL-SENSITIVE"]
 PLAN_TEXT = [
     "title",
     "plan_type",
@@ -39,44 +30,21 @@ PLAN_TEXT = [
     "classification",
 ]
 PLAN_NULLABLE = ["approved_on", "review_due", "activation_level"]
+PLAN_FIELDS = {
+    "title": "Title",
+    "plan_type": "Type",
+    "owner": "Owner",
+    "status": "Status",
+    "version_label": "Version",
+    "approved_on": "Approved on",
+    "review_due": "Review due",
+    "activation_level": "Activated at response level",
+    "summary": "Summary",
+    "document_url": "Link to the plan document",
+    "risk_ids": "Risks this plan answers",
+    "classification": "Classification",
+}
 FILTERS = ["plan_type", "status", "review_overdue", "active_now", "q"]
-CONFLICT = (
-    "Someone else changed this record after you opened it. Your changes were not saved. "
-    "The form now shows the current values; make your changes again."
-)
-
-
-def form_payload(
-    form: Any, text: list[str], nullable: list[str], lists: list[str], *, creating: bool
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The API payload of a submitted form, and the values to show again if it is refused."""
-    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in [*text, *nullable]}
-    values |= {name: [str(v) for v in form.getlist(name)] for name in lists}
-    payload = {k: v for k, v in values.items() if k in text or k in lists}
-    for name in nullable:
-        if values[name] or not creating:
-            payload[name] = values[name] or None
-    return payload, values
-
-
-def changed_fields(mine: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
-    """The fields where what the user sent differs from the record as it is now (for a 412)."""
-    return [
-        {"field": k, "mine": v, "current": current.get(k)}
-        for k, v in mine.items()
-        if k != "csrf_token" and (current.get(k) or "") != (v or "")
-    ]
-
-
-def select_items(
-    items: list[str], selected: Any, blank: str | None = None, labels: bool = True
-) -> list[dict[str, Any]]:
-    """A GOV.UK select's items, with an optional blank first choice."""
-    out = [{"value": "", "text": blank, "selected": not selected}] if blank is not None else []
-    return out + [
-        {"value": i, "text": i.replace("_", " ").capitalize() if labels else i, "selected": selected == i}
-        for i in items
-    ]
 
 
 def _filters(**given: str | None) -> dict[str, str]:
@@ -99,28 +67,20 @@ async def plans(
         "GET", "/contingency-plans", params={**filters, "limit": 50, **({"cursor": cursor} if cursor else {})}
     )
     if result.status == 422:
-        filters, result = {}, await web.call("GET", "/contingency-plans", params={"limit": 50})
-    page = ok_body(result)
+        filters = {}
+    page = await web.fetch("/contingency-plans", params={**filters, "limit": 50}) if not result.ok else result.body
     level = await web.call("GET", "/threat-level")
     context = {
         "page": page,
         "filters": filters,
-        "plan_types": PLAN_TYPES,
-        "statuses": PLAN_STATUSES,
+        "plan_types": options.PLAN_TYPES,
+        "statuses": options.PLAN_STATUSES,
         "level": level.body if level.ok else None,
         "query": urlencode(filters),
     }
     if web.is_htmx:
         return web.render("prepare/plans.html", block="results", **context)
     return web.render("prepare/plans.html", **context)
-
-
-def ok_body(result: Any) -> Any:
-    if result.status == 403:
-        raise WebError(403, "You do not have access", result.detail or "Your role does not allow this.")
-    if not result.ok:
-        raise WebError(400, "Something went wrong", result.detail or "The service could not answer.")
-    return result.body
 
 
 @router.get("/plans.csv")
@@ -145,8 +105,10 @@ async def _plan_form(
     etag: str | None = None,
     status: int = 200,
     conflict: list[dict[str, Any]] | None = None,
+    risks: list[dict[str, Any]] | None = None,
 ) -> Response:
-    risks = await web.call("GET", "/risks", params={"limit": 200})
+    if risks is None:
+        risks = await _risks(web)
     return web.render(
         "prepare/plan_form.html",
         status=status,
@@ -154,14 +116,18 @@ async def _plan_form(
         errors=errors or {},
         plan=plan,
         etag=etag,
-        plan_types=PLAN_TYPES,
-        statuses=PLAN_STATUSES,
-        levels=RESPONSE_LEVELS,
-        classifications=CLASSIFICATIONS,
-        risks=risks.body["items"] if risks.ok else [],
+        plan_types=options.PLAN_TYPES,
+        statuses=options.PLAN_STATUSES,
+        levels=options.RESPONSE_LEVELS,
+        classifications=options.CLASSIFICATIONS,
+        risks=risks,
         conflict=conflict,
-        select_items=select_items,
     )
+
+
+async def _risks(web: Web) -> list[dict[str, Any]]:
+    result = await web.call("GET", "/risks", params={"limit": 200})
+    return result.body["items"] if result.ok else []
 
 
 @router.post("/plans/new", dependencies=[CsrfChecked])
@@ -172,8 +138,7 @@ async def create_plan(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"The plan {result.body['title']!r} was added.")
         return web.redirect(f"/prepare/plans/{result.body['id']}")
-    errors = result.field_errors() or {"title": result.detail}
-    return await _plan_form(web, values=values, errors=errors, status=400)
+    return await _plan_form(web, values=values, errors=api_errors(result, "title"), status=400)
 
 
 @router.get("/plans/{plan_id}")
@@ -199,15 +164,8 @@ async def plan(web: SignedInWeb, plan_id: str) -> Response:
 @router.get("/plans/{plan_id}/edit")
 async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
     """The form to change a plan, carrying the ETag it was read at."""
-    result = await web.call("GET", f"/contingency-plans/{plan_id}")
-    body = found(result)
-    return await _plan_form(web, values=body, plan=body, etag=result.etag)
-
-
-def found(result: Any) -> Any:
-    if result.status == 404:
-        raise WebError(404, "Page not found", "There is nothing here, or you are not cleared to see it.")
-    return ok_body(result)
+    result = await web.fetch_result(f"/contingency-plans/{plan_id}")
+    return await _plan_form(web, values=result.body, plan=result.body, etag=result.etag)
 
 
 @router.post("/plans/{plan_id}/edit", dependencies=[CsrfChecked])
@@ -215,34 +173,33 @@ async def update_plan(web: SignedInWeb, plan_id: str, request: Request) -> Respo
     """Save a plan, only if nobody changed it meanwhile (If-Match); otherwise show the current values."""
     form = await request.form()
     payload, values = form_payload(form, PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=False)
-    etag = str(form.get("etag", ""))
-    result = await web.call("PATCH", f"/contingency-plans/{plan_id}", json=payload, headers={"If-Match": etag})
-    if result.ok:
+    edit = await save_edit(web, f"/contingency-plans/{plan_id}", payload, str(form.get("etag", "")))
+    if edit.saved:
         web.session.add_flash("The plan was saved.")
         return web.redirect(f"/prepare/plans/{plan_id}")
-    current = await web.call("GET", f"/contingency-plans/{plan_id}")
-    body = found(current)
-    if result.status in (412, 428):
+    if edit.conflict:
+        risks = await _risks(web)
+        choices = {
+            "plan_type": options.PLAN_TYPES,
+            "status": options.PLAN_STATUSES,
+            "activation_level": options.RESPONSE_LEVELS,
+            "risk_ids": {r["id"]: r["title"] for r in risks},
+        }
         return await _plan_form(
             web,
-            values=body,
-            plan=body,
-            etag=current.etag,
+            values=edit.record,
+            plan=edit.record,
+            etag=edit.etag,
             status=409,
             errors={"conflict": CONFLICT},
-            conflict=changed_fields(values, body),
+            conflict=conflict_rows(values, edit.record, PLAN_FIELDS, choices),
+            risks=risks,
         )
-    errors = result.field_errors() or {"title": result.detail}
-    return await _plan_form(web, values=values, plan=body, etag=etag, errors=errors, status=400)
-
-
-async def active_now_panel(web: Web) -> dict[str, Any]:
-    """The context of prepare/_active_now_panel.html: plans the current response level activates."""
-    if not web.can("prepare:read"):
-        return {"active_plans": None}
-    result = await web.call("GET", "/contingency-plans", params={"active_now": "true", "limit": 50})
-    level = await web.call("GET", "/threat-level")
-    return {
-        "active_plans": result.body["items"] if result.ok else [],
-        "response_level": level.body.get("response_level") if level.ok else None,
-    }
+    return await _plan_form(
+        web,
+        values=values,
+        plan=edit.record,
+        etag=str(form.get("etag", "")),
+        errors=api_errors(edit.result, "title"),
+        status=400,
+    )

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from app.web.deps import CsrfChecked, SignedInWeb, Web
-from app.web.prepare import CLASSIFICATIONS, form_payload, found, ok_body, select_items
+from app.web import options
+from app.web.client import ApiResult
+from app.web.deps import SignedInWeb, Web
+from app.web.forms import CsrfChecked, api_errors, form_payload
 
 router = APIRouter(prefix="/prepare")
 
-EXERCISE_TYPES = ["discussion", "tabletop", "command_post", "live"]
 CHANGED = (
     "Someone else changed this exercise after you opened it, so nothing was saved. Check the lessons below "
     "and try again."
@@ -22,7 +23,7 @@ CHANGED = (
 @router.get("/exercises")
 async def exercises(web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     """Every exercise, newest first, with its open actions."""
-    page = ok_body(await web.call("GET", "/exercises", params={"limit": 50, **({"cursor": cursor} if cursor else {})}))
+    page = await web.fetch("/exercises", params={"limit": 50, **({"cursor": cursor} if cursor else {})})
     return web.render("prepare/exercises.html", page=page)
 
 
@@ -42,9 +43,8 @@ async def _exercise_form(
         values=values,
         errors=errors or {},
         plans=plans.body["items"] if plans.ok else [],
-        types=EXERCISE_TYPES,
-        classifications=CLASSIFICATIONS,
-        select_items=select_items,
+        types=options.EXERCISE_TYPES,
+        classifications=options.CLASSIFICATIONS,
     )
 
 
@@ -65,27 +65,25 @@ async def create_exercise(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"The exercise {result.body['title']!r} was recorded.")
         return web.redirect(f"/prepare/exercises/{result.body['id']}")
-    errors = result.field_errors() or {"title": result.detail}
-    errors = {k.split(".")[0]: v for k, v in errors.items()}
+    errors = api_errors(result, "title", lambda name: name.split(".")[0])
     return await _exercise_form(web, values=values, errors=errors, status=400)
 
 
 @router.get("/exercises/{exercise_id}")
 async def exercise(web: SignedInWeb, exercise_id: str) -> Response:
     """One exercise: the plans it tested, who took part, lessons and open actions."""
-    result = await web.call("GET", f"/exercises/{exercise_id}")
-    return await _exercise_page(web, result)
+    return await _exercise_page(web, await web.fetch_result(f"/exercises/{exercise_id}"))
 
 
 async def _exercise_page(
     web: Web,
-    result: Any,
+    result: ApiResult,
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    body = found(result)
+    body = result.body
     plans = []
     for plan_id in body["plan_ids"]:
         plan = await web.call("GET", f"/contingency-plans/{plan_id}")
@@ -113,8 +111,8 @@ async def add_lesson(
     owner: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """Add a lesson (If-Match: a lesson added by someone else meanwhile is never overwritten)."""
-    current = await web.call("GET", f"/exercises/{exercise_id}")
-    lessons = found(current)["lessons"]
+    current = await web.fetch_result(f"/exercises/{exercise_id}")
+    lessons = current.body["lessons"]
     lesson = {"text": text.strip(), "action": action.strip(), "owner": owner.strip()}
     result = await web.call(
         "PATCH", f"/exercises/{exercise_id}", json={"lessons": [*lessons, lesson]}, headers={"If-Match": etag}
@@ -124,7 +122,7 @@ async def add_lesson(
         return web.redirect(f"/prepare/exercises/{exercise_id}")
     if result.status in (412, 428):
         return await _exercise_page(web, current, errors={"text": CHANGED}, values=lesson, status=409)
-    errors = {k.rsplit(".", 1)[-1]: v for k, v in result.field_errors().items()} or {"text": result.detail}
+    errors = api_errors(result, "text", lambda name: name.rsplit(".", 1)[-1])
     return await _exercise_page(web, current, errors=errors, values=lesson, status=400)
 
 
@@ -136,8 +134,8 @@ async def complete_lesson(
     etag: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Mark a lesson's action done."""
-    current = await web.call("GET", f"/exercises/{exercise_id}")
-    lessons = found(current)["lessons"]
+    current = await web.fetch_result(f"/exercises/{exercise_id}")
+    lessons = current.body["lessons"]
     if 0 <= index < len(lessons):
         lessons[index]["status"] = "done"
     result = await web.call("PATCH", f"/exercises/{exercise_id}", json={"lessons": lessons}, headers={"If-Match": etag})

@@ -8,22 +8,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.web.deps import CsrfChecked, SignedInWeb, Web
-from app.web.prepare import (
-    CLASSIFICATIONS,
-    CONFLICT,
-    changed_fields,
-    form_payload,
-    found,
-    ok_body,
-    select_items,
-)
+from app.web import options
+from app.web.deps import SignedInWeb, Web
+from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, form_payload, save_edit
+from app.web.options import IMPACT, LIKELIHOOD
 
 router = APIRouter(prefix="/prepare")
-
-RATINGS = ["low", "medium", "high", "very_high"]
-LIKELIHOOD = {1: "Less than 0.2%", 2: "0.2% to 1%", 3: "1% to 5%", 4: "5% to 25%", 5: "More than 25%"}
-IMPACT = {1: "Minor", 2: "Limited", 3: "Moderate", 4: "Significant", 5: "Catastrophic"}
 RISK_TEXT = [
     "title",
     "category",
@@ -34,6 +24,18 @@ RISK_TEXT = [
     "mitigations",
     "classification",
 ]
+RISK_FIELDS = {
+    "title": "Title",
+    "category": "Category",
+    "description": "Description",
+    "likelihood": "Likelihood",
+    "impact": "Impact",
+    "owner": "Owner",
+    "mitigations": "Mitigations",
+    "review_due": "Review due",
+    "plan_ids": "Plans that answer this risk",
+    "classification": "Classification",
+}
 
 
 @router.get("/risks")
@@ -60,19 +62,19 @@ async def risks(
     }
     result = await web.call("GET", "/risks", params={**filters, "limit": 100, **({"cursor": cursor} if cursor else {})})
     if result.status == 422:
-        filters, result = {}, await web.call("GET", "/risks", params={"limit": 100})
-    matrix = ok_body(await web.call("GET", "/risks/matrix"))
+        filters = {}
+    page = result.body if result.ok else await web.fetch("/risks", params={**filters, "limit": 100})
+    matrix = await web.fetch("/risks/matrix")
     rows = [[c for c in matrix["cells"] if c["likelihood"] == li] for li in range(5, 0, -1)]
     return web.render(
         "prepare/risks.html",
-        page=ok_body(result),
+        page=page,
         filters=filters,
         rows=rows,
         likelihood_bands=LIKELIHOOD,
         impact_labels=IMPACT,
-        ratings=RATINGS,
+        ratings=options.RISK_RATINGS,
         query=urlencode(filters),
-        select_items=select_items,
     )
 
 
@@ -91,8 +93,10 @@ async def _risk_form(
     etag: str | None = None,
     status: int = 200,
     conflict: list[dict[str, Any]] | None = None,
+    plans: list[dict[str, Any]] | None = None,
 ) -> Response:
-    plans = await web.call("GET", "/contingency-plans", params={"limit": 200})
+    if plans is None:
+        plans = await _plans(web)
     scale = [str(n) for n in range(1, 6)]
     return web.render(
         "prepare/risk_form.html",
@@ -101,14 +105,18 @@ async def _risk_form(
         errors=errors or {},
         risk=risk,
         etag=etag,
-        classifications=CLASSIFICATIONS,
-        plans=plans.body["items"] if plans.ok else [],
+        classifications=options.CLASSIFICATIONS,
+        plans=plans,
         conflict=conflict,
-        select_items=select_items,
         scale=scale,
         likelihood_bands=LIKELIHOOD,
         impact_labels=IMPACT,
     )
+
+
+async def _plans(web: Web) -> list[dict[str, Any]]:
+    result = await web.call("GET", "/contingency-plans", params={"limit": 200})
+    return result.body["items"] if result.ok else []
 
 
 def _risk_payload(form: Any, *, creating: bool) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -127,7 +135,7 @@ async def create_risk(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"The risk {result.body['title']!r} was added.")
         return web.redirect(f"/prepare/risks/{result.body['id']}")
-    return await _risk_form(web, values=values, errors=result.field_errors() or {"title": result.detail}, status=400)
+    return await _risk_form(web, values=values, errors=api_errors(result, "title"), status=400)
 
 
 @router.get("/risks/{risk_id}")
@@ -148,9 +156,8 @@ async def risk(web: SignedInWeb, risk_id: str) -> Response:
 @router.get("/risks/{risk_id}/edit")
 async def edit_risk(web: SignedInWeb, risk_id: str) -> Response:
     """The form to change a risk, carrying the ETag it was read at."""
-    result = await web.call("GET", f"/risks/{risk_id}")
-    body = found(result)
-    return await _risk_form(web, values=_as_form(body), risk=body, etag=result.etag)
+    result = await web.fetch_result(f"/risks/{risk_id}")
+    return await _risk_form(web, values=_as_form(result.body), risk=result.body, etag=result.etag)
 
 
 def _as_form(body: dict[str, Any]) -> dict[str, Any]:
@@ -163,27 +170,28 @@ async def update_risk(web: SignedInWeb, risk_id: str, request: Request) -> Respo
     form = await request.form()
     payload, values = _risk_payload(form, creating=False)
     etag = str(form.get("etag", ""))
-    result = await web.call("PATCH", f"/risks/{risk_id}", json=payload, headers={"If-Match": etag})
-    if result.ok:
+    edit = await save_edit(web, f"/risks/{risk_id}", payload, etag)
+    if edit.saved:
         web.session.add_flash("The risk was saved.")
         return web.redirect(f"/prepare/risks/{risk_id}")
-    current = await web.call("GET", f"/risks/{risk_id}")
-    body = found(current)
-    if result.status in (412, 428):
+    if edit.conflict:
+        plans = await _plans(web)
+        choices = {
+            "likelihood": {str(n): f"{n} ({band})" for n, band in LIKELIHOOD.items()},
+            "impact": {str(n): f"{n} ({name})" for n, name in IMPACT.items()},
+            "plan_ids": {p["id"]: p["title"] for p in plans},
+        }
+        current = _as_form(edit.record)
         return await _risk_form(
             web,
-            values=_as_form(body),
-            risk=body,
-            etag=current.etag,
+            values=current,
+            risk=edit.record,
+            etag=edit.etag,
             status=409,
             errors={"conflict": CONFLICT},
-            conflict=changed_fields(values, _as_form(body)),
+            conflict=conflict_rows(values, current, RISK_FIELDS, choices),
+            plans=plans,
         )
     return await _risk_form(
-        web,
-        values=values,
-        risk=body,
-        etag=etag,
-        status=400,
-        errors=result.field_errors() or {"title": result.detail},
+        web, values=values, risk=edit.record, etag=etag, status=400, errors=api_errors(edit.result, "title")
     )

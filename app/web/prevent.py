@@ -1,24 +1,76 @@
-"""Prevent pages: the delivery plans, the plan page with its filters, approval, review and coverage."""
+"""Prevent pages: the delivery plans, the plan page with its filters, the plan forms, approval, review, coverage."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData, QueryParams
 
-from app.web import prevent_forms as f
-from app.web.deps import CsrfChecked, NavItem, SignedInWeb, Web
+from app.web import options
+from app.web.deps import NavItem, SignedInWeb, Web, marking_of
+from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
 
 router = APIRouter(prefix="/prevent")
 NAVIGATION = [NavItem(20, "Prevent", "/prevent", "prevent:read")]
+
+FILTERS = ("key_area", "status", "rag", "owner", "overdue", "q")
+SORTABLE = [
+    ("ref", "Ref"),
+    ("title", "Action"),
+    ("owner", "Owner"),
+    ("status", "Status"),
+    ("rag", "RAG"),
+    ("due_date", "Due"),
+]
+_ALLOWED = {
+    "key_area": set(options.KEY_AREAS),
+    "status": set(options.ITEM_STATUSES),
+    "rag": {*options.RAGS, "none"},
+    "overdue": {"true", "false"},
+}
+PLAN_FIELDS = {
+    "title": "Title",
+    "period_start": "Period starts",
+    "period_end": "Period ends",
+    "threat_assessment_id": "Police threat assessment it answers",
+    "classification": "Classification",
+}
+
+
+def filters_from(query: QueryParams) -> dict[str, str]:
+    """The item filters of a page's query string (unknown values dropped)."""
+    chosen: dict[str, str] = {}
+    for name in FILTERS:
+        value = (query.get(name) or "").strip()[:200]
+        if value and (name not in _ALLOWED or value in _ALLOWED[name]):
+            chosen[name] = value
+    sort = (query.get("sort") or "").strip()
+    if sort.lstrip("-") in dict(SORTABLE):
+        chosen["sort"] = sort
+    return chosen
+
+
+def sort_links(filters: dict[str, str]) -> list[dict[str, str]]:
+    """Column headers as links: a second click on the sorted column reverses it."""
+    current = filters.get("sort", "ref")
+    links = []
+    for key, label in SORTABLE:
+        state = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+        target = f"-{key}" if state == "ascending" else key
+        links.append(
+            {"key": key, "text": label, "aria_sort": state, "href": "?" + urlencode({**filters, "sort": target})}
+        )
+    return links
 
 
 @router.get("")
 async def plans(web: SignedInWeb) -> Response:
     """Every plan the user may see, newest first."""
     page = await web.fetch("/prevent/plans", params={"limit": 200})
-    return web.render("prevent/plans.html", page=page, marking=f.marking_of(*page["items"]))
+    return web.render("prevent/plans.html", page=page, marking=marking_of(*page["items"]))
 
 
 async def _assessments(web: Web) -> list[dict[str, Any]]:
@@ -26,71 +78,30 @@ async def _assessments(web: Web) -> list[dict[str, Any]]:
     return result.body["items"] if result.ok else []
 
 
-def _plan_body(form: Any) -> dict[str, Any]:
+def _plan_body(form: FormData) -> dict[str, Any]:
     return {
-        "title": f.text(form, "title", 300),
-        "period_start": f.text(form, "period_start", 20) or None,
-        "period_end": f.text(form, "period_end", 20) or None,
-        "threat_assessment_id": f.text(form, "threat_assessment_id", 40) or None,
-        "classification": f.text(form, "classification", 30) or "OFFICIAL",
+        "title": text(form, "title", 300),
+        "period_start": text(form, "period_start", 20) or None,
+        "period_end": text(form, "period_end", 20) or None,
+        "threat_assessment_id": text(form, "threat_assessment_id", 40) or None,
+        "classification": text(form, "classification", 30) or "OFFICIAL",
     }
+
+
+def _plan_values(plan: dict[str, Any]) -> dict[str, Any]:
+    return plan | {"threat_assessment_id": plan.get("threat_assessment_id") or ""}
+
+
+async def _plan_form(web: Web, status: int = 200, **context: Any) -> Response:
+    context.setdefault("errors", {})
+    context.setdefault("assessments", await _assessments(web))
+    return web.render("prevent/plan_form.html", status=status, classifications=options.CLASSIFICATIONS, **context)
 
 
 @router.get("/plans/new")
 async def new_plan(web: SignedInWeb) -> Response:
     """The form to draft a plan."""
-    return web.render(
-        "prevent/plan_form.html",
-        plan=None,
-        values={"classification": "OFFICIAL"},
-        errors={},
-        assessments=await _assessments(web),
-        classifications=f.CLASSIFICATIONS,
-    )
-
-
-@router.get("/plans/{plan_id}")
-async def plan_page(web: SignedInWeb, plan_id: str) -> Response:
-    """A plan: counts, filters, and its items grouped by key area (htmx asks for the results block only)."""
-    plan = await web.fetch(f"/prevent/plans/{plan_id}")
-    filters = f.filters_from(web.request.query_params)
-    cursor = web.request.query_params.get("cursor")
-    params = {"plan_id": plan_id, "limit": 200, **filters, **({"cursor": cursor[:2000]} if cursor else {})}
-    result = await web.call("GET", "/prevent/items", params=params)
-    items = result.body["items"] if result.ok else []
-    groups = [
-        {
-            "key": key,
-            "label": label,
-            "description": description,
-            "items": [i for i in items if i["key_area"] == key],
-        }
-        for key, label, description in f.KEY_AREAS
-    ]
-    context = {
-        "plan": plan,
-        "groups": groups,
-        "items": items,
-        "filters": filters,
-        "sorts": f.sort_links(filters),
-        "query": f.query_string(filters),
-        "next_cursor": result.body.get("next_cursor") if result.ok else None,
-        "error": None if result.ok else result.detail,
-        "key_areas": f.KEY_AREAS,
-        "statuses": f.STATUSES,
-        "rags": f.RAGS,
-        "marking": f.marking_of(plan, *items),
-    }
-    if web.is_htmx:
-        return web.render("prevent/plan.html", block="results", **context)
-    return web.render("prevent/plan.html", **context)
-
-
-@router.get("/plans/{plan_id}/items.csv")
-async def plan_csv(web: SignedInWeb, plan_id: str) -> Response:
-    """Exactly the filtered list, as the API's CSV (the API decides what the user may see)."""
-    filters = f.filters_from(web.request.query_params)
-    return await web.csv_download("/prevent/items", {"plan_id": plan_id, **filters}, "prevent-items.csv")
+    return await _plan_form(web, plan=None, values={"classification": "OFFICIAL"})
 
 
 @router.post("/plans", dependencies=[CsrfChecked])
@@ -101,31 +112,56 @@ async def create_plan(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"The draft plan {result.body['title']} was created.")
         return web.redirect(f"/prevent/plans/{result.body['id']}")
-    return web.render(
-        "prevent/plan_form.html",
-        status=400,
-        plan=None,
-        values=body,
-        errors=result.field_errors() or {"title": result.detail},
-        assessments=await _assessments(web),
-        classifications=f.CLASSIFICATIONS,
-    )
+    return await _plan_form(web, status=400, plan=None, values=body, errors=api_errors(result, "title"))
+
+
+@router.get("/plans/{plan_id}")
+async def plan_page(web: SignedInWeb, plan_id: str) -> Response:
+    """A plan: counts, filters, and its items grouped by key area (htmx asks for the results block only)."""
+    found = await web.fetch_result(f"/prevent/plans/{plan_id}")
+    plan = found.body
+    filters = filters_from(web.request.query_params)
+    cursor = web.request.query_params.get("cursor")
+    params = {"plan_id": plan_id, "limit": 200, **filters, **({"cursor": cursor[:2000]} if cursor else {})}
+    result = await web.call("GET", "/prevent/items", params=params)
+    items = result.body["items"] if result.ok else []
+    groups = [
+        {"key": key, "label": label, "description": hint, "items": [i for i in items if i["key_area"] == key]}
+        for key, label, hint in options.KEY_AREA_ROWS
+    ]
+    context = {
+        "plan": plan,
+        "etag": found.etag or "",
+        "groups": groups,
+        "items": items,
+        "filters": filters,
+        "sorts": sort_links(filters),
+        "query": urlencode(filters),
+        "next_cursor": result.body.get("next_cursor") if result.ok else None,
+        "error": None if result.ok else result.detail,
+        "key_areas": options.KEY_AREA_ROWS,
+        "statuses": options.ITEM_STATUSES,
+        "rags": options.RAGS,
+        "marking": marking_of(plan, *items),
+    }
+    if web.is_htmx:
+        return web.render("prevent/plan.html", block="results", **context)
+    return web.render("prevent/plan.html", **context)
+
+
+@router.get("/plans/{plan_id}/items.csv")
+async def plan_csv(web: SignedInWeb, plan_id: str) -> Response:
+    """Exactly the filtered list, as the API's CSV (the API decides what the user may see)."""
+    filters = filters_from(web.request.query_params)
+    return await web.csv_download("/prevent/items", {"plan_id": plan_id, **filters}, "prevent-items.csv")
 
 
 @router.get("/plans/{plan_id}/edit")
 async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
     """The form to change a plan."""
-    plan = await web.fetch(f"/prevent/plans/{plan_id}")
-    values = plan | {"threat_assessment_id": plan.get("threat_assessment_id") or ""}
-    return web.render(
-        "prevent/plan_form.html",
-        plan=plan,
-        values=values,
-        errors={},
-        assessments=await _assessments(web),
-        classifications=f.CLASSIFICATIONS,
-        marking=plan["classification"],
-    )
+    found = await web.fetch_result(f"/prevent/plans/{plan_id}")
+    plan = found.body
+    return await _plan_form(web, plan=plan, values=_plan_values(plan), etag=found.etag, marking=plan["classification"])
 
 
 @router.post("/plans/{plan_id}/edit", dependencies=[CsrfChecked])
@@ -133,28 +169,27 @@ async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
     """Save a plan; if someone else changed it meanwhile, show theirs and keep nothing silently."""
     form = await request.form()
     body = _plan_body(form)
-    result = await web.call(
-        "PATCH",
-        f"/prevent/plans/{plan_id}",
-        json=body,
-        headers={"If-Match": f.etag(f.text(form, "version", 10))},
-    )
-    if result.ok:
+    edit = await save_edit(web, f"/prevent/plans/{plan_id}", body, text(form, "etag", 100))
+    if edit.saved:
         web.session.add_flash("The plan was saved.")
         return web.redirect(f"/prevent/plans/{plan_id}")
-    plan = await web.fetch(f"/prevent/plans/{plan_id}")
-    conflict = result.status == 412
-    values = (plan | {"threat_assessment_id": plan.get("threat_assessment_id") or ""}) if conflict else body
-    errors = {} if conflict else result.field_errors() or {"title": result.detail}
-    return web.render(
-        "prevent/plan_form.html",
-        status=409 if conflict else 400,
-        plan=plan,
-        values=values,
-        errors=errors,
-        conflict=f.differences(body, plan) if conflict else None,
-        assessments=await _assessments(web),
-        classifications=f.CLASSIFICATIONS,
+    plan = edit.record
+    if edit.conflict:
+        assessments = await _assessments(web)
+        choices = {"threat_assessment_id": {a["id"]: a["title"] for a in assessments}}
+        current = _plan_values(plan)
+        return await _plan_form(
+            web,
+            status=409,
+            plan=plan,
+            values=current,
+            etag=edit.etag,
+            errors={"conflict": CONFLICT},
+            conflict=conflict_rows(body, current, PLAN_FIELDS, choices),
+            assessments=assessments,
+        )
+    return await _plan_form(
+        web, status=400, plan=plan, values=body, etag=text(form, "etag", 100), errors=api_errors(edit.result, "title")
     )
 
 
@@ -162,12 +197,10 @@ async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
 async def approve_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """EMT approves the plan as they saw it."""
     form = await request.form()
-    result = await web.call(
-        "POST", f"/prevent/plans/{plan_id}/approve", headers={"If-Match": f.etag(f.text(form, "version", 10))}
-    )
+    result = await web.call("POST", f"/prevent/plans/{plan_id}/approve", headers={"If-Match": text(form, "etag", 100)})
     if result.ok:
         web.session.add_flash("The plan was approved; the plan approved before it is now superseded.")
-    elif result.status == 412:
+    elif result.status in (412, 428):
         web.session.add_flash("Not approved: someone else changed this plan since you opened it. Check it again.")
     else:
         web.session.add_flash(f"Not approved: {result.detail}")
@@ -190,5 +223,5 @@ async def coverage(web: SignedInWeb, plan_id: str) -> Response:
     """Which threat assessment priorities the plan answers, and which it leaves unanswered."""
     plan = await web.fetch(f"/prevent/plans/{plan_id}")
     found = await web.fetch(f"/prevent/plans/{plan_id}/coverage")
-    marking = f.marking_of(plan, {"classification": found.get("threat_assessment_classification")})
+    marking = marking_of(plan, {"classification": found.get("threat_assessment_classification")})
     return web.render("prevent/coverage.html", plan=plan, coverage=found, marking=marking)

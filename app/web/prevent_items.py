@@ -6,11 +6,60 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
-from app.web import prevent_forms as f
-from app.web.deps import CsrfChecked, SignedInWeb, Web
+from app.web import options
+from app.web.deps import SignedInWeb, Web, marking_of
+from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, lines, save_edit, text
 
 router = APIRouter(prefix="/prevent")
+
+ITEM_FIELDS = {
+    "ref": "Reference",
+    "title": "Action",
+    "description": "Description",
+    "key_area": "Key area",
+    "owner": "Owner",
+    "partners": "Partners",
+    "status": "Status",
+    "rag": "RAG",
+    "start_date": "Starts",
+    "due_date": "Due",
+    "measure": "Success measure",
+    "priority_refs": "Threat assessment priorities it answers",
+    "classification": "Classification",
+}
+ITEM_CHOICES = {"key_area": options.KEY_AREAS, "status": options.ITEM_STATUSES, "rag": options.RAGS}
+UPDATE_CONFLICT = (
+    "Someone else changed this item since you opened it. Your update was not added. The page now shows the item "
+    "as it is; check the status and RAG, then add your update again. Your note is still in the form."
+)
+
+
+def item_body(form: FormData) -> dict[str, Any]:
+    """An item form as the API's fields (empty dates and RAG as null)."""
+    body: dict[str, Any] = {
+        name: text(form, name)
+        for name in ("title", "description", "key_area", "owner", "status", "measure", "classification")
+    }
+    if text(form, "ref"):
+        body["ref"] = text(form, "ref")
+    body["partners"] = lines(text(form, "partners"))
+    body["priority_refs"] = [str(v) for v in form.getlist("priority_refs") if str(v).strip()]
+    body["priority_refs"] += lines(text(form, "priority_refs_text"))
+    for name in ("rag", "start_date", "due_date"):
+        body[name] = text(form, name) or None
+    return body
+
+
+def item_values(item: dict[str, Any]) -> dict[str, Any]:
+    """An item from the API as form values."""
+    return item | {
+        "partners": "\n".join(item.get("partners") or []),
+        "rag": item.get("rag") or "",
+        "start_date": item.get("start_date") or "",
+        "due_date": item.get("due_date") or "",
+    }
 
 
 async def _priorities(web: Web, plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -28,16 +77,17 @@ async def _form(web: Web, plan: dict[str, Any], status: int = 200, **context: An
         status=status,
         plan=plan,
         priorities=await _priorities(web, plan),
-        key_areas=f.KEY_AREAS,
-        statuses=f.STATUSES,
-        rags=f.RAGS,
-        classifications=f.CLASSIFICATIONS,
+        key_areas=options.KEY_AREA_ROWS,
+        statuses=options.ITEM_STATUSES,
+        rags=options.RAGS,
+        classifications=options.CLASSIFICATIONS,
         **context,
     )
 
 
 async def _item_page(web: Web, item_id: str, status: int = 200, **context: Any) -> Response:
-    item = await web.fetch(f"/prevent/items/{item_id}")
+    found = await web.fetch_result(f"/prevent/items/{item_id}")
+    item = found.body
     plan = await web.fetch(f"/prevent/plans/{item['plan_id']}")
     timeline = await web.fetch(f"/prevent/items/{item_id}/updates", params={"limit": 200})
     context.setdefault("errors", {})
@@ -46,11 +96,12 @@ async def _item_page(web: Web, item_id: str, status: int = 200, **context: Any) 
         "prevent/item.html",
         status=status,
         item=item,
+        etag=found.etag or "",
         plan=plan,
         timeline=timeline["items"],
-        statuses=f.STATUSES,
-        rags=f.RAGS,
-        marking=f.marking_of(plan, item),
+        statuses=options.ITEM_STATUSES,
+        rags=options.RAGS,
+        marking=marking_of(plan, item),
         **context,
     )
 
@@ -67,20 +118,13 @@ async def new_item(web: SignedInWeb, plan_id: str) -> Response:
 @router.post("/plans/{plan_id}/items", dependencies=[CsrfChecked])
 async def create_item(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Add an item."""
-    body = f.item_body(await request.form()) | {"plan_id": plan_id}
+    body = item_body(await request.form()) | {"plan_id": plan_id}
     result = await web.call("POST", "/prevent/items", json={k: v for k, v in body.items() if v is not None})
     if result.ok:
         web.session.add_flash(f"Item {result.body['ref']} was added.")
         return web.redirect(f"/prevent/items/{result.body['id']}")
     plan = await web.fetch(f"/prevent/plans/{plan_id}")
-    return await _form(
-        web,
-        plan,
-        status=400,
-        item=None,
-        values=f.item_values(body),
-        errors=result.field_errors() or {"title": result.detail},
-    )
+    return await _form(web, plan, status=400, item=None, values=item_values(body), errors=api_errors(result, "title"))
 
 
 @router.get("/items/{item_id}")
@@ -93,66 +137,67 @@ async def item_page(web: SignedInWeb, item_id: str) -> Response:
 async def add_update(web: SignedInWeb, request: Request, item_id: str) -> Response:
     """Add a progress update; a status or RAG change is only applied to the item as the user last saw it."""
     form = await request.form()
-    body: dict[str, Any] = {"note": f.text(form, "note")}
+    body: dict[str, Any] = {"note": text(form, "note")}
     for name in ("status", "rag"):
-        if f.text(form, name):
-            body[name] = f.text(form, name)
-    headers = {"If-Match": f.etag(f.text(form, "version", 10))} if len(body) > 1 else {}
+        if text(form, name):
+            body[name] = text(form, name)
+    headers = {"If-Match": text(form, "etag", 100)} if len(body) > 1 else {}
     result = await web.call("POST", f"/prevent/items/{item_id}/updates", json=body, headers=headers)
     if result.ok:
         web.session.add_flash("Your update was added to the timeline.")
         return web.redirect(f"/prevent/items/{item_id}")
-    if result.status == 412:
-        return await _item_page(web, item_id, status=409, values=body, conflict=True)
-    return await _item_page(
-        web, item_id, status=400, values=body, errors=result.field_errors() or {"note": result.detail}
-    )
+    if result.status in (412, 428):
+        current = await web.fetch(f"/prevent/items/{item_id}")
+        rows = conflict_rows(body, current, {"status": "Status", "rag": "RAG"}, ITEM_CHOICES)
+        return await _item_page(
+            web, item_id, status=409, values=body, errors={"conflict": UPDATE_CONFLICT}, conflict=rows
+        )
+    return await _item_page(web, item_id, status=400, values=body, errors=api_errors(result, "note"))
 
 
 @router.get("/items/{item_id}/edit")
 async def edit_item(web: SignedInWeb, item_id: str) -> Response:
     """The form to change an item."""
-    item = await web.fetch(f"/prevent/items/{item_id}")
+    found = await web.fetch_result(f"/prevent/items/{item_id}")
+    item = found.body
     plan = await web.fetch(f"/prevent/plans/{item['plan_id']}")
-    return await _form(web, plan, item=item, values=f.item_values(item), marking=f.marking_of(plan, item))
+    return await _form(web, plan, item=item, values=item_values(item), etag=found.etag, marking=marking_of(plan, item))
 
 
 @router.post("/items/{item_id}/edit", dependencies=[CsrfChecked])
 async def update_item(web: SignedInWeb, request: Request, item_id: str) -> Response:
     """Save an item; if someone else changed it meanwhile, show the current values and save nothing."""
     form = await request.form()
-    body = f.item_body(form)
+    body = item_body(form)
     if not body.get("ref"):
         body.pop("ref", None)
-    result = await web.call(
-        "PATCH",
-        f"/prevent/items/{item_id}",
-        json=body,
-        headers={"If-Match": f.etag(f.text(form, "version", 10))},
-    )
-    if result.ok:
+    etag = text(form, "etag", 100)
+    edit = await save_edit(web, f"/prevent/items/{item_id}", body, etag)
+    if edit.saved:
         web.session.add_flash("The item was saved.")
         return web.redirect(f"/prevent/items/{item_id}")
-    item = await web.fetch(f"/prevent/items/{item_id}")
+    item = edit.record
     plan = await web.fetch(f"/prevent/plans/{item['plan_id']}")
-    if result.status == 412:
+    if edit.conflict:
         return await _form(
             web,
             plan,
             status=409,
             item=item,
-            values=f.item_values(item),
-            conflict=f.differences(body, item),
-            marking=f.marking_of(plan, item),
+            values=item_values(item),
+            etag=edit.etag,
+            errors={"conflict": CONFLICT},
+            conflict=conflict_rows(item_values(body), item_values(item), ITEM_FIELDS, ITEM_CHOICES),
+            marking=marking_of(plan, item),
         )
-    values = f.item_values(item | body) | {"version": f.text(form, "version", 10)}  # keep the version they saw
     return await _form(
         web,
         plan,
         status=400,
         item=item,
-        values=values,
-        errors=result.field_errors() or {"title": result.detail},
+        values=item_values(item | body),
+        etag=etag,  # keep the version they saw
+        errors=api_errors(edit.result, "title"),
     )
 
 
@@ -161,9 +206,7 @@ async def delete_item(web: SignedInWeb, request: Request, item_id: str) -> Respo
     """Remove an item (as the user last saw it)."""
     form = await request.form()
     item = await web.fetch(f"/prevent/items/{item_id}")
-    result = await web.call(
-        "DELETE", f"/prevent/items/{item_id}", headers={"If-Match": f.etag(f.text(form, "version", 10))}
-    )
+    result = await web.call("DELETE", f"/prevent/items/{item_id}", headers={"If-Match": text(form, "etag", 100)})
     if result.ok:
         web.session.add_flash(f"Item {item['ref']} was removed.")
         return web.redirect(f"/prevent/plans/{item['plan_id']}")

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from app.web import options
 from app.web.deps import NavItem, SignedInWeb, Web
 
 router = APIRouter(prefix="/protect")
@@ -17,21 +18,6 @@ NAVIGATION = [
     NavItem(31, "Training", "/protect/training", "protect:read"),
 ]
 
-# The API's enums, as the pages offer them (the web layer knows the API, not the models).
-CATEGORIES = [
-    "crowded_place",
-    "iconic_site",
-    "commercial_centre",
-    "night_time_economy",
-    "transport_hub",
-    "place_of_worship",
-    "government_building",
-    "embassy",
-    "education",
-    "health",
-    "other",
-]
-TIERS = ["enhanced", "standard", "out_of_scope", "unknown"]
 SORTS = {
     "name": "Name",
     "category": "Category",
@@ -81,8 +67,8 @@ async def register(
         "filters": {k: v or "" for k, v in filters.items()},
         "errors": errors,
         "query": _query(params),
-        "categories": CATEGORIES,
-        "tiers": TIERS,
+        "categories": options.SITE_CATEGORIES,
+        "tiers": options.SITE_TIERS,
         "sorts": SORTS,
         "sort_link": lambda key: "?" + _query({**params, "sort": key}),
     }
@@ -156,10 +142,11 @@ async def cordon(
         else:
             field_errors = result.field_errors() or {"site": result.detail}
             errors = {("lat" if k == "near" else k): v for k, v in field_errors.items()}
+    by_postcode = sorted((s for s in listed["items"] if s.get("postcode")), key=lambda s: s["postcode"])
     return web.render(
         "protect/cordon.html",
         status=400 if errors else 200,
-        listed=listed["items"],
+        by_postcode=by_postcode,
         values=values,
         errors=errors,
         results=results,

@@ -1,13 +1,120 @@
-"""Protect: one site's page (details, review state, assessments and their recommendations)."""
+"""Protect: one site's page (details, review state, assessments) and the forms to add and change a site."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.web.deps import SignedInWeb
+from app.web import options
+from app.web.deps import SignedInWeb, Web
+from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, number, save_edit
 
 router = APIRouter(prefix="/protect/sites")
+
+SITE_TEXT = (
+    "name",
+    "category",
+    "address",
+    "postcode",
+    "ward",
+    "uprn",
+    "operator",
+    "next_review_due",
+    "response_level",
+    "classification",
+)
+SITE_FIELDS = {
+    "name": "Name",
+    "category": "Category",
+    "address": "Address",
+    "postcode": "Postcode",
+    "ward": "Ward",
+    "uprn": "UPRN",
+    "lat": "Latitude",
+    "lon": "Longitude",
+    "capacity": "Capacity",
+    "response_level": "Site response level",
+    "operator": "Operator",
+    "next_review_due": "Next review due",
+    "protective_measures": "Protective measures",
+    "classification": "Classification",
+}
+SITE_CHOICES = {"category": options.SITE_CATEGORIES, "response_level": options.RESPONSE_LEVELS}
+
+
+def site_values(site: dict[str, Any]) -> dict[str, Any]:
+    """A site from the API as form values."""
+    values = {k: site.get(k) or "" for k in SITE_TEXT}
+    values["response_level"] = site.get("site_response_level") or ""
+    values.update(
+        lat=site["location"]["lat"],
+        lon=site["location"]["lon"],
+        capacity="" if site.get("capacity") is None else site["capacity"],
+        protective_measures="\n".join(site.get("protective_measures") or []),
+    )
+    return values
+
+
+def site_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form's values (to show again) and the API body they make."""
+    values = {k: str(form.get(k, "")).strip() for k in (*SITE_TEXT, "lat", "lon", "capacity", "protective_measures")}
+    body: dict[str, Any] = {k: values[k] or None for k in SITE_TEXT}
+    body["name"], body["address"] = values["name"], values["address"]
+    body["location"] = {"lat": number(values["lat"], float), "lon": number(values["lon"], float)}
+    body["capacity"] = number(values["capacity"], int) if values["capacity"] else None
+    body["protective_measures"] = [m.strip() for m in values["protective_measures"].splitlines() if m.strip()]
+    if "protective_measures" not in form:
+        del body["protective_measures"]  # not shown to this user: leave them as they are
+        del values["protective_measures"]
+    return values, body
+
+
+def _errors(result: Any) -> dict[str, str]:
+    return api_errors(result, "name", lambda name: name.removeprefix("location."))
+
+
+def _render_site_form(
+    web: Web,
+    *,
+    site: dict[str, Any] | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    etag: str = "",
+    conflict: list[dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
+    return web.render(
+        "protect/site_form.html",
+        status=status,
+        site=site,
+        values=values,
+        errors=errors,
+        etag=etag,
+        conflict=conflict,
+        categories=options.SITE_CATEGORIES,
+        levels=options.RESPONSE_LEVELS,
+        classifications=options.CLASSIFICATIONS,
+        sensitive=(web.user or {}).get("clearance") != "OFFICIAL",
+    )
+
+
+@router.get("/new")
+async def new_site(web: SignedInWeb) -> Response:
+    """The form to add a site."""
+    return _render_site_form(web, site=None, values={"classification": "OFFICIAL-SENSITIVE"}, errors={})
+
+
+@router.post("/new", dependencies=[CsrfChecked])
+async def create_site(web: SignedInWeb, request: Request) -> Response:
+    """Add a site."""
+    values, body = site_payload(await request.form())
+    result = await web.call("POST", "/sites", json=body)
+    if result.ok:
+        web.session.add_flash(f"{result.body['name']} was added to the register.")
+        return web.redirect(f"/protect/sites/{result.body['id']}")
+    return _render_site_form(web, site=None, values=values, errors=_errors(result), status=400)
 
 
 @router.get("/{site_id}")
@@ -16,3 +123,36 @@ async def site_page(web: SignedInWeb, site_id: str) -> Response:
     site = await web.fetch(f"/sites/{site_id}")
     assessments = await web.fetch(f"/sites/{site_id}/assessments", params={"limit": 200})
     return web.render("protect/site.html", site=site, assessments=assessments["items"], marking=site["classification"])
+
+
+@router.get("/{site_id}/edit")
+async def edit_site(web: SignedInWeb, site_id: str) -> Response:
+    """The form to change a site, carrying the ETag it was read at."""
+    found = await web.fetch_result(f"/sites/{site_id}")
+    return _render_site_form(web, site=found.body, values=site_values(found.body), errors={}, etag=found.etag or "")
+
+
+@router.post("/{site_id}/edit", dependencies=[CsrfChecked])
+async def update_site(web: SignedInWeb, site_id: str, request: Request) -> Response:
+    """Save a site's changes if nobody else changed it since the form was read."""
+    form = await request.form()
+    values, body = site_payload(form)
+    edit = await save_edit(web, f"/sites/{site_id}", body, str(form.get("etag", "")))
+    if edit.saved:
+        web.session.add_flash("Your changes were saved.")
+        return web.redirect(f"/protect/sites/{site_id}")
+    site = edit.record
+    if edit.conflict:
+        current = site_values(site)
+        return _render_site_form(
+            web,
+            site=site,
+            values=current,
+            errors={"conflict": CONFLICT},
+            etag=edit.etag,
+            conflict=conflict_rows(values, current, SITE_FIELDS, SITE_CHOICES),
+            status=409,
+        )
+    return _render_site_form(
+        web, site=site, values=values, errors=_errors(edit.result), etag=str(form.get("etag", "")), status=400
+    )

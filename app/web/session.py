@@ -1,15 +1,22 @@
-"""The browser session: a signed, HttpOnly cookie holding the API token and the CSRF token."""
+"""The browser session: an encrypted, HttpOnly cookie holding the API token and the CSRF token."""
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import Request, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 COOKIE = "contest_session"
+_KEY_INFO = b"contest-hub web session cookie v1"
 
 
 @dataclass
@@ -44,26 +51,51 @@ class WebSession:
 
 
 class SessionCodec:
-    """Sign and verify the session cookie."""
+    """Encrypt and authenticate the session cookie (AES-256-GCM, key derived from the secret key).
 
-    def __init__(self, secret_key: str, *, max_age: int, secure: bool) -> None:
-        self.serializer = URLSafeTimedSerializer(secret_key, salt="contest-hub.web-session")
+    The cookie holds the user's API token, which works on the API: signing alone would leave it readable by anyone
+    who sees the cookie, so its content is encrypted. A cookie that fails to decrypt (tampered, another key) or is
+    older than max_age gives a new, signed-out session. In production it is a `__Host-` cookie: Secure, Path=/, no
+    Domain, so no other host or path can set or read it.
+    """
+
+    def __init__(self, secret_key: str, *, max_age: int, production: bool) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(secret_key.encode())
+        self.aead = AESGCM(key)
         self.max_age = max_age
-        self.secure = secure
+        self.production = production
+        self.cookie = f"__Host-{COOKIE}" if production else COOKIE
+
+    def seal(self, data: dict[str, Any]) -> str:
+        """The session's content, encrypted, as cookie-safe text."""
+        nonce = secrets.token_bytes(12)
+        plain = json.dumps({**data, "iat": int(time.time())}, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(nonce + self.aead.encrypt(nonce, plain, self.cookie.encode())).decode()
+
+    def open(self, raw: str) -> dict[str, Any] | None:
+        """The content of a cookie this service sealed within max_age, or None."""
+        try:
+            blob = base64.urlsafe_b64decode(raw.encode())
+            data = json.loads(self.aead.decrypt(blob[:12], blob[12:], self.cookie.encode()))
+        except (InvalidTag, ValueError, TypeError):
+            return None
+        if not isinstance(data, dict) or not 0 <= time.time() - int(data.get("iat", 0)) <= self.max_age:
+            return None
+        return data
 
     def load(self, request: Request) -> WebSession:
         """The session in the request's cookie, or a new one."""
-        raw = request.cookies.get(COOKIE)
-        if raw:
+        raw = request.cookies.get(self.cookie)
+        data = self.open(raw) if raw else None
+        if data is not None:
             try:
-                data = self.serializer.loads(raw, max_age=self.max_age)
                 return WebSession(
-                    csrf=data["csrf"],
+                    csrf=str(data["csrf"]),
                     token=data.get("token"),
                     user=data.get("user"),
                     flash=list(data.get("flash") or []),
                 )
-            except (BadSignature, KeyError, TypeError):
+            except (KeyError, TypeError):
                 pass
         return WebSession(dirty=True)
 
@@ -73,11 +105,11 @@ class SessionCodec:
             return
         data = {k: v for k, v in asdict(session).items() if k != "dirty"}
         response.set_cookie(
-            COOKIE,
-            self.serializer.dumps(data),
+            self.cookie,
+            self.seal(data),
             max_age=self.max_age,
             httponly=True,
             samesite="lax",
-            secure=self.secure or https,
+            secure=self.production or https,
             path="/",
         )

@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from jinja2_fragments import render_block
 
 from app.core.clock import LONDON
+from app.web.options import label, select_items
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -28,13 +29,6 @@ def long_date(value: str | date | None) -> str:
         return ""
     day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
     return day.strftime("%-d %B %Y")
-
-
-def label(value: str | None) -> str:
-    """An enum value as words: `not_started` → `Not started`."""
-    if not value:
-        return ""
-    return value.replace("_", " ").capitalize()
 
 
 def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
@@ -62,7 +56,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(london_time=london_time, long_date=long_date, label=label)
-    env.globals.update(error_list=error_list, err=err)
+    env.globals.update(error_list=error_list, err=err, select_items=select_items)
     return env
 
 

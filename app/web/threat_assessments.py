@@ -8,28 +8,37 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from app.web import prevent_forms as f
-from app.web.deps import CsrfChecked, SignedInWeb
+from app.web import options
+from app.web.deps import SignedInWeb, marking_of
+from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
 
 router = APIRouter(prefix="/prevent/threat-assessments")
-RATINGS = ["high", "medium", "low"]
 SPARE_ROWS = 3
+FIELDS = {
+    "title": "Title",
+    "issued_by": "Issued by",
+    "period_start": "Period starts",
+    "period_end": "Period ends",
+    "summary": "Summary",
+    "priorities": "Priorities",
+    "classification": "Classification",
+}
 
 
 def _body(form: FormData) -> dict[str, Any]:
     priorities = []
-    for n in range(int(f.text(form, "rows", 3) or 0) if f.text(form, "rows", 3).isdigit() else 0):
-        row = {k: f.text(form, f"priorities-{n}-{k}", 2000) for k in ("ref", "area", "theme", "rating", "notes")}
+    for n in range(int(text(form, "rows", 3) or 0) if text(form, "rows", 3).isdigit() else 0):
+        row = {k: text(form, f"priorities-{n}-{k}", 2000) for k in ("ref", "area", "theme", "rating", "notes")}
         if row["area"] or row["theme"]:
             priorities.append({k: v for k, v in row.items() if v or k not in {"ref", "rating"}})
     return {
-        "title": f.text(form, "title", 300),
-        "issued_by": f.text(form, "issued_by", 300),
-        "period_start": f.text(form, "period_start", 20) or None,
-        "period_end": f.text(form, "period_end", 20) or None,
-        "summary": f.text(form, "summary"),
+        "title": text(form, "title", 300),
+        "issued_by": text(form, "issued_by", 300),
+        "period_start": text(form, "period_start", 20) or None,
+        "period_end": text(form, "period_end", 20) or None,
+        "summary": text(form, "summary"),
         "priorities": priorities,
-        "classification": f.text(form, "classification", 30) or "OFFICIAL-SENSITIVE",
+        "classification": text(form, "classification", 30) or "OFFICIAL-SENSITIVE",
     }
 
 
@@ -41,8 +50,8 @@ def _form(web: SignedInWeb, status: int = 200, **context: Any) -> Response:
         "prevent/assessment_form.html",
         status=status,
         rows=rows,
-        ratings=RATINGS,
-        classifications=f.CLASSIFICATIONS,
+        ratings=options.PRIORITY_RATINGS,
+        classifications=options.CLASSIFICATIONS,
         **context,
     )
 
@@ -51,7 +60,7 @@ def _form(web: SignedInWeb, status: int = 200, **context: Any) -> Response:
 async def assessments(web: SignedInWeb) -> Response:
     """The threat assessments the user may see, newest first."""
     page = await web.fetch("/threat-assessments", params={"limit": 200})
-    return web.render("prevent/assessments.html", page=page, marking=f.marking_of(*page["items"]))
+    return web.render("prevent/assessments.html", page=page, marking=marking_of(*page["items"]))
 
 
 @router.get("/new")
@@ -73,8 +82,17 @@ async def create_assessment(web: SignedInWeb, request: Request) -> Response:
         status=400,
         assessment=None,
         values=body,
-        errors=result.field_errors() or {"title": result.detail},
+        errors=api_errors(result, "title"),
     )
+
+
+def _comparable(values: dict[str, Any]) -> dict[str, Any]:
+    """Form values with each priority as one line of words, for the conflict table."""
+    priorities = [
+        ", ".join(p for p in (row.get("ref"), row.get("area"), row.get("theme"), options.label(row.get("rating"))) if p)
+        for row in values.get("priorities") or []
+    ]
+    return values | {"priorities": priorities}
 
 
 @router.get("/{assessment_id}")
@@ -87,8 +105,9 @@ async def assessment_page(web: SignedInWeb, assessment_id: str) -> Response:
 @router.get("/{assessment_id}/edit")
 async def edit_assessment(web: SignedInWeb, assessment_id: str) -> Response:
     """The form to change an assessment."""
-    found = await web.fetch(f"/threat-assessments/{assessment_id}")
-    return _form(web, assessment=found, values=found, marking=found["classification"])
+    found = await web.fetch_result(f"/threat-assessments/{assessment_id}")
+    body = found.body
+    return _form(web, assessment=body, values=body, etag=found.etag, marking=body["classification"])
 
 
 @router.post("/{assessment_id}/edit", dependencies=[CsrfChecked])
@@ -96,30 +115,21 @@ async def update_assessment(web: SignedInWeb, request: Request, assessment_id: s
     """Save an assessment; a conflicting change by someone else is shown, never overwritten."""
     form = await request.form()
     body = _body(form)
-    result = await web.call(
-        "PATCH",
-        f"/threat-assessments/{assessment_id}",
-        json=body,
-        headers={"If-Match": f.etag(f.text(form, "version", 10))},
-    )
-    if result.ok:
+    etag = text(form, "etag", 100)
+    edit = await save_edit(web, f"/threat-assessments/{assessment_id}", body, etag)
+    if edit.saved:
         web.session.add_flash("The threat assessment was saved.")
         return web.redirect(f"/prevent/threat-assessments/{assessment_id}")
-    found = await web.fetch(f"/threat-assessments/{assessment_id}")
-    if result.status == 412:
+    found = edit.record
+    if edit.conflict:
         return _form(
             web,
             status=409,
             assessment=found,
             values=found,
-            conflict=f.differences(body, found),
+            etag=edit.etag,
+            errors={"conflict": CONFLICT},
+            conflict=conflict_rows(_comparable(body), _comparable(found), FIELDS),
             marking=found["classification"],
         )
-    values = body | {"version": f.text(form, "version", 10)}
-    return _form(
-        web,
-        status=400,
-        assessment=found,
-        values=values,
-        errors=result.field_errors() or {"title": result.detail},
-    )
+    return _form(web, status=400, assessment=found, values=body, etag=etag, errors=api_errors(edit.result, "title"))

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from app.core.clock import LONDON
-from app.web.charts import LEVELS, threat_step_chart
-from app.web.deps import CsrfChecked, NavItem, SignedInWeb, Web
+from app.web import options
+from app.web.charts import threat_step_chart
+from app.web.deps import NavItem, SignedInWeb, Web
+from app.web.forms import CsrfChecked
 
 router = APIRouter()
 NAVIGATION = [NavItem(10, "Threat level", "/threat-level")]
-SCOPES = {"UK": "UK national", "NORTHERN_IRELAND": "Northern Ireland-related (in Northern Ireland)"}
+SCOPES = options.THREAT_SCOPES
 
 
 async def _render(
@@ -33,7 +35,7 @@ async def _render(
         scopes=SCOPES,
         history=history,
         chart=threat_step_chart(uk),
-        levels=LEVELS,
+        levels=options.THREAT_LEVELS,
         errors=errors or {},
         values=values or {"scope": "UK"},
     )

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.web.deps import CsrfChecked, SignedInWeb, Web
+from app.web import options
+from app.web.deps import SignedInWeb, Web
+from app.web.forms import CsrfChecked
 
 router = APIRouter(prefix="/protect/training")
 
-COURSES = ["act_awareness", "act_operational", "act_strategic", "prevent_awareness", "other"]
-AUDIENCES = ["staff", "business", "community", "partner"]
 FIELDS = ("course", "delivered_on", "audience", "organisation", "attendees", "delivered_by")
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 640, 260, 24, 40
 
@@ -56,8 +56,8 @@ async def _page(
         log=log,
         stats=stats["groups"],
         chart=chart(stats["groups"]),
-        courses=COURSES,
-        audiences=AUDIENCES,
+        courses=options.TRAINING_COURSES,
+        audiences=options.TRAINING_AUDIENCES,
         values=values,
         errors=errors,
     )

@@ -167,8 +167,8 @@ def test_an_edit_conflict_shows_the_current_values_and_overwrites_nothing(
     )
     assert other.status_code == 200
     page.click("button:has-text('Save item')")
-    assert "Someone else changed this item" in page.locator(".app-conflict").inner_text()
-    assert "My new title" in page.locator(".app-conflict__mine").inner_text()
+    assert "Someone else changed this record" in page.locator(".govuk-error-summary").inner_text()
+    assert "My new title" in page.locator("#conflict").inner_text()
     assert page.input_value("#title") == "Their new title"
     assert page.input_value("#owner") == "Education Safeguarding Team"
     assert_accessible(page)
