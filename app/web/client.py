@@ -78,6 +78,8 @@ class ApiClient:
             )
         except httpx.HTTPError as exc:
             raise ApiUnavailable(str(exc)) from exc
+        if response.status_code == 503:  # the API is up but its database is not: the 503 page, every page
+            raise ApiUnavailable(f"the API answered 503 to {method} {path}")
         body: Any = None
         content_type = response.headers.get("content-type", "")
         if "json" in content_type:
