@@ -119,7 +119,8 @@ def test_the_pages_explain_when_the_api_is_unreachable(settings):
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         page = http.post("/login", data={"username": "someone", "password": "x", "csrf_token": csrf})
     assert page.status_code == 503
-    assert "cannot reach its data" in page.text and "<h1" in page.text
+    assert "Sorry, the service is unavailable" in page.text and "Try again in a few minutes" in page.text
+    assert "<h1" in page.text and page.headers["Retry-After"]
 
 
 def _writer(url, stop, committed):
