@@ -179,6 +179,130 @@ def cmd_verify_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def _pg_tool(name: str) -> str | None:
+    """A PostgreSQL client program, on PATH or under /usr/lib/postgresql/*/bin (newest first)."""
+    import glob
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
+    return candidates[-1] if candidates else None
+
+
+def _libpq_url(url: str) -> str:
+    """The database URL as libpq (pg_dump, pg_restore) reads it: no SQLAlchemy driver name."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_path(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).database or ""
+
+
+def _is_empty(url: str) -> bool:
+    """Whether the database holds no rows (no tables, or only empty ones and the migration marker)."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            for table in inspect(connection).get_table_names():
+                if table == "alembic_version":
+                    continue
+                query = text(f'SELECT 1 FROM "{table}" LIMIT 1')  # noqa: S608 - names from the catalogue
+                if connection.execute(query).first() is not None:
+                    return False
+        return True
+    finally:
+        engine.dispose()
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the database to PATH while the service keeps running (a consistent snapshot)."""
+    import sqlite3
+    import subprocess
+    from pathlib import Path
+
+    settings = _settings()
+    target = Path(args.path)
+    if target.exists():
+        print(f"{target} exists; choose a new file for the backup.", file=sys.stderr)
+        return 2
+    if settings.is_sqlite:
+        source = sqlite3.connect(_sqlite_path(settings.database_url), timeout=settings.db_busy_timeout_seconds)
+        try:  # VACUUM INTO reads in one transaction: a consistent copy, and writers are not blocked (WAL)
+            source.execute("VACUUM INTO ?", (str(target),))
+        finally:
+            source.close()
+    else:
+        pg_dump = _pg_tool("pg_dump")
+        if pg_dump is None:
+            print("pg_dump was not found (install the PostgreSQL client).", file=sys.stderr)
+            return 2
+        done = subprocess.run(  # noqa: S603 - our own arguments, no shell
+            [pg_dump, "-Fc", "--no-owner", "--no-privileges", "-f", str(target), _libpq_url(settings.database_url)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            print(f"pg_dump failed: {done.stderr.strip()}", file=sys.stderr)
+            target.unlink(missing_ok=True)
+            return 1
+    print(f"Backup written to {target} ({target.stat().st_size} bytes) from {_safe_url(settings.database_url)}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Load a backup into the (empty) database CONTEST_DATABASE_URL names."""
+    import sqlite3
+    import subprocess
+    from pathlib import Path
+
+    settings = _settings()
+    source = Path(args.path)
+    if not source.is_file():
+        print(f"{source} is not a backup file.", file=sys.stderr)
+        return 2
+    if not args.force and not _is_empty(settings.database_url):
+        print(
+            f"{_safe_url(settings.database_url)} is not empty; restoring would replace its data. "
+            "Use --force to replace it.",
+            file=sys.stderr,
+        )
+        return 1
+    if settings.is_sqlite:
+        backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        if backup.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            print(f"{source} is not a sound SQLite database.", file=sys.stderr)
+            return 1
+        target = sqlite3.connect(_sqlite_path(settings.database_url))
+        try:
+            backup.backup(target)  # replaces every page of the target, in one transaction
+        finally:
+            backup.close()
+            target.close()
+    else:
+        pg_restore = _pg_tool("pg_restore")
+        if pg_restore is None:
+            print("pg_restore was not found (install the PostgreSQL client).", file=sys.stderr)
+            return 2
+        command = [pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
+        command += ["--clean", "--if-exists", "-d", _libpq_url(settings.database_url), str(source)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - no shell
+        if done.returncode != 0:
+            print(f"pg_restore failed (nothing was changed): {done.stderr.strip()}", file=sys.stderr)
+            return 1
+    print(f"Restored {source} into {_safe_url(settings.database_url)}. Check it with: contest-hub verify-audit")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Poll the threat feeds on their intervals (one worker at a time holds the lock)."""
     from app.feeds.worker import main as run_worker
@@ -200,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     commands.add_parser("demo", help="load demonstration data").set_defaults(func=cmd_demo)
     commands.add_parser("verify-audit", help="check the audit hash chain").set_defaults(func=cmd_verify_audit)
+
+    backup = commands.add_parser("backup", help="copy the database to a file, online and consistent")
+    backup.add_argument("path", help="the backup file to write (must not exist)")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="load a backup into the empty database CONTEST_DATABASE_URL names")
+    restore.add_argument("path", help="a file written by contest-hub backup")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    restore.set_defaults(func=cmd_restore)
 
     worker = commands.add_parser("worker", help="poll the threat feeds on their intervals; mark stale feeds")
     worker.add_argument("--once", action="store_true", help="run one pass and exit")

@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from app import web
 from app.api import create_api
+from app.api.problems import RETRY_AFTER_SECONDS, UnexpectedErrors
 from app.core.database import Database
 from app.core.middleware import RequestMiddleware, content_security_policy
 from app.core.settings import Settings, get_settings
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if settings.map_tile_url:
         parsed = urlparse(settings.map_tile_url.replace("{s}", "a"))
         tile_host = f"{parsed.scheme}://{parsed.netloc}".replace("://a.", "://*.")
+    app.add_middleware(UnexpectedErrors, owner=app)  # innermost: a 500 still gets the request id and headers
     app.add_middleware(
         RequestMiddleware,
         max_body_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
@@ -60,11 +62,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
         """The database is reachable and migrated."""
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         try:
             database.ping()
             ready = is_current(database.engine, settings.database_url)
         except Exception as exc:  # any failure means not ready
-            return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
+            return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, status_code=503, headers=retry)
         if not ready:
             return JSONResponse({"status": "unavailable", "detail": "database not migrated"}, status_code=503)
         return JSONResponse({"status": "ok"})

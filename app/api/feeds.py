@@ -22,6 +22,7 @@ from app.api.http import (
 from app.api.routing import ApiRoute
 from app.core.errors import Conflict
 from app.core.pagination import SortKey
+from app.core.safe_urls import UrlPolicy
 from app.feeds import mi5, push
 from app.models.common import Page
 from app.models.feeds import (
@@ -59,7 +60,8 @@ def create_feed(
     request: Request, session: SessionDep, principal: AdminPrincipal, settings: SettingsDep, data: FeedCreate
 ) -> Response:
     """Add a feed. A `push` feed's signing secret is in this response and never again (rotate to replace it)."""
-    feed, secret = feeds.create(session, data, actor=principal, secret_key=settings.secret_key)
+    policy = UrlPolicy.from_settings(settings)
+    feed, secret = feeds.create(session, data, actor=principal, secret_key=settings.secret_key, url_policy=policy)
     body = FeedCreated(**feeds.present(feed).model_dump(), secret=secret)
     return created(request, body, location=f"/feeds/{feed.id}", version=feed.version)
 
@@ -76,6 +78,7 @@ def read_feed(session: SessionDep, principal: AdminPrincipal, feed_id: str, resp
 def update_feed(
     session: SessionDep,
     principal: AdminPrincipal,
+    settings: SettingsDep,
     feed_id: str,
     data: FeedUpdate,
     if_match: IfMatch,
@@ -84,7 +87,7 @@ def update_feed(
     """Change a feed's name, URL, intervals or whether it is enabled."""
     feed = feeds.get(session, feed_id)
     check_if_match(if_match, feed.version)
-    feed = feeds.update(session, feed, data, actor=principal)
+    feed = feeds.update(session, feed, data, actor=principal, url_policy=UrlPolicy.from_settings(settings))
     with_etag(response, feed.version)
     return feeds.present(feed)
 

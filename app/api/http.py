@@ -16,7 +16,7 @@ from sqlalchemy import Select
 from sqlmodel import Session
 
 from app.core.errors import PreconditionFailed, PreconditionRequired
-from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, SortKey, fetch_page, iterate_all
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorSigner, SortKey, fetch_page, iterate_all
 
 CSV_MEDIA = "text/csv"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -88,6 +88,18 @@ def wants_csv(request: Request) -> bool:
     return CSV_MEDIA in accept and "application/json" not in accept
 
 
+def cursor_signer(request: Request) -> CursorSigner:
+    """Signs and checks the cursors of the list at this request's path, under the service's secret key."""
+    return CursorSigner.from_secret(request.app.state.settings.secret_key, request.url.path.rstrip("/"))
+
+
+def next_link(request: Request, next_cursor: str) -> str:
+    """The `Link` header value of the next page: this request with the new cursor."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+    url = request.url.replace(query=urlencode([*query, ("cursor", next_cursor)]))
+    return f'<{url}>; rel="next"'
+
+
 def collection(
     request: Request,
     session: Session,
@@ -108,13 +120,11 @@ def collection(
     if wants_csv(request):
         rows = [convert(item).model_dump(mode="json") for item in iterate_all(session, stmt, keys)]
         return csv_response(rows, filename=request.url.path.rstrip("/").rsplit("/", 1)[-1], header=header)
-    items, next_cursor = fetch_page(session, stmt, keys, limit=params.limit, cursor=params.cursor)
+    items, next_cursor = fetch_page(
+        session, stmt, keys, limit=params.limit, cursor=params.cursor, signer=cursor_signer(request)
+    )
     body = {"items": [convert(item).model_dump(mode="json") for item in items], "next_cursor": next_cursor}
-    headers = {}
-    if next_cursor:
-        query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        url = request.url.replace(query=urlencode([*query, ("cursor", next_cursor)]))
-        headers["Link"] = f'<{url}>; rel="next"'
+    headers = {"Link": next_link(request, next_cursor)} if next_cursor else {}
     return JSONResponse(body, headers=headers)
 
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PROBLEM_JSON, AppError, problem_body
+from app.core.errors import PROBLEM_JSON, AppError, ServiceUnavailable, problem_body
 
 log = logging.getLogger("contest_hub.api")
 
@@ -29,7 +34,63 @@ _TITLES = {
     415: "Unsupported media type",
     422: "Validation failed",
     429: "Too many requests",
+    503: "Service unavailable",
 }
+RETRY_AFTER_SECONDS = 5
+
+ExceptionHandler = Callable[[StarletteRequest, Exception], Awaitable[Response]]
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether an error means the database is unreachable, hung or saturated (not that the request is wrong)."""
+    if isinstance(exc, OperationalError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class UnexpectedErrors:
+    """Answer an unexpected exception with the app's own 500 response, and do not re-raise it.
+
+    Starlette's outermost error middleware re-raises after answering, and uvicorn then drops the keep-alive
+    connection without `Connection: close`: the client's next request on it fails. This middleware sits inside
+    it and ends the exchange cleanly. `owner` is the app whose handler for `Exception` renders the response.
+    """
+
+    def __init__(self, app: ASGIApp, *, owner: Any) -> None:
+        self.app, self.owner = app, owner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = finished = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started, finished
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                finished = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if finished:  # an inner app already answered (and re-raised): the exchange is complete
+                log.debug("error after a complete response on %s", scope.get("path"), exc_info=exc)
+                return
+            if started:  # half a response went out: only closing the connection can tell the client
+                raise
+            handler: ExceptionHandler | None = self.owner.exception_handlers.get(Exception)
+            request = StarletteRequest(scope, receive)
+            if handler is None:
+                log.exception("unhandled error on %s", scope.get("path"))
+                response: Response = problem_response(
+                    problem_body(500, "Internal server error", "Something went wrong on our side; it has been logged.")
+                )
+            else:
+                response = await handler(request, exc)
+            await response(scope, receive, send)
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -60,8 +121,21 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted({m for c in contexts if c.path == template for m in (c.methods or ())})
 
 
+def unavailable_response(request: Request, exc: BaseException) -> JSONResponse:
+    """503 problem+json with Retry-After: the database is down or hung; the service recovers by itself."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    error = ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS)
+    return problem_response(error.problem(instance=request.url.path), error.headers)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
+    app.add_middleware(UnexpectedErrors, owner=app)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return unavailable_response(request, exc)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -117,6 +191,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_outage(exc):
+            return unavailable_response(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             problem_body(

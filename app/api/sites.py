@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import func
+from sqlalchemy import func, literal_column
 from sqlmodel import col
 
 from app.api.deps import SessionDep, requires
@@ -22,13 +21,15 @@ from app.api.http import (
     collection,
     created,
     csv_response,
+    cursor_signer,
+    next_link,
     page_params,
     wants_csv,
     with_etag,
 )
 from app.api.routing import ApiRoute
 from app.core.errors import Unprocessable
-from app.core.pagination import SortKey, decode_cursor, encode_cursor, iterate_all
+from app.core.pagination import SortKey, iterate_all
 from app.core.security import Principal
 from app.models.common import Page
 from app.models.protect import (
@@ -73,9 +74,9 @@ SORTS: dict[str, list[SortKey]] = {
 }
 SortName = Literal["name", "-name", "category", "ward", "capacity", "-capacity", "next_review_due", "-next_review_due"]
 _NEAR_KEYS = [
+    _key(literal_column("distance_m")),
     _key(col(Site.id)),
-    _key(col(Site.id)),
-]  # (distance_m, id): only the length matters to the cursor
+]  # (distance_m, id): computed in Python, so only the cursor (its shape and signature) uses these
 ASSESSMENT_ORDER = [
     _key(col(SecurityAssessment.assessed_on), True),
     _key(col(SecurityAssessment.id), True),
@@ -150,15 +151,13 @@ def _near_response(
         return csv_response([present(s, d).model_dump(mode="json") for s, d in pairs], filename="sites")
     if GEOJSON in request.headers.get("accept", ""):
         return _geojson([present(s, d) for s, d in pairs])
+    signer = cursor_signer(request)
     if params.cursor:
-        after = tuple(decode_cursor(params.cursor, _NEAR_KEYS))
+        after = tuple(signer.decode(params.cursor, _NEAR_KEYS))
         pairs = [(s, d) for s, d in pairs if (d, s.id) > after]
     page, more = pairs[: params.limit], len(pairs) > params.limit
-    next_cursor = encode_cursor([page[-1][1], page[-1][0].id]) if more and page else None
-    headers = {}
-    if next_cursor:
-        query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        headers["Link"] = f'<{request.url.replace(query=urlencode([*query, ("cursor", next_cursor)]))}>; rel="next"'
+    next_cursor = signer.encode([page[-1][1], page[-1][0].id], _NEAR_KEYS) if more and page else None
+    headers = {"Link": next_link(request, next_cursor)} if next_cursor else {}
     body = {"items": [present(s, d).model_dump(mode="json") for s, d in page], "next_cursor": next_cursor}
     return JSONResponse(body, headers=headers)
 

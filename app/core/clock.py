@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+
+# The times the API accepts: Python's whole range less a day at each end, so that every time zone conversion
+# (Europe/London on pages, a client's offset of up to ±23:59) and a day of arithmetic stay in range.
+EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+OUT_OF_RANGE = "is out of range: times must be between 0001-01-02 and 9999-12-30 (UTC)"
 
 
 def utcnow() -> datetime:
@@ -19,8 +25,19 @@ def today_london() -> date:
 
 
 def as_utc(value: datetime) -> datetime:
-    """Treat naive datetimes (as SQLite returns them) as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """Treat naive datetimes (as SQLite returns them) as UTC; a ValueError if UTC cannot hold the time."""
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(OUT_OF_RANGE) from None
+
+
+def checked_utc(value: datetime) -> datetime:
+    """A time from outside (request or query) as UTC; a ValueError (so a 422 on its field) if out of range."""
+    utc = as_utc(value)
+    if not EARLIEST <= utc <= LATEST:
+        raise ValueError(OUT_OF_RANGE)
+    return utc
 
 
 def rfc3339(value: datetime | None) -> str | None:

@@ -3,22 +3,35 @@
 SQLite gets WAL, foreign keys, a busy timeout and synchronous=FULL; writing sessions there start with
 BEGIN IMMEDIATE so two writers never deadlock upgrading a read lock. The number of sessions open at once is
 bounded by the pool size, so a request thread never waits for a connection (the stack's concurrency trap).
+
+Outages are bounded (README "Timeouts"). PostgreSQL connections have a connect timeout and a server-side
+statement timeout; a server that is frozen (accepts, never answers) cannot enforce the latter, so a watchdog
+thread shuts the socket of any statement, ping, commit or rollback that outlives it, and the request gets a
+503 instead of waiting for ever. Waiting for a session (the gate) and for a pooled connection is bounded too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import socket
+import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.core.errors import ServiceUnavailable
 from app.core.settings import Settings
+
+log = logging.getLogger("contest_hub.database")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -39,17 +52,18 @@ def configure_metadata(metadata: MetaData) -> None:
     metadata.naming_convention = NAMING_CONVENTION
 
 
-def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, settings: Settings) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": settings.db_busy_timeout_seconds},
         pool_size=pool_size,
         max_overflow=SIDE_CONNECTIONS,
-        pool_timeout=60,
+        pool_timeout=settings.db_pool_timeout_seconds,
     )
+    busy_ms = int(settings.db_busy_timeout_seconds * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -57,7 +71,7 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
@@ -68,6 +82,132 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
     return engine
 
 
+class Watchdog:
+    """Shuts the socket of a PostgreSQL connection busy for longer than its limit (a hung server).
+
+    Arming marks a DBAPI connection as waiting on the server from now; disarming clears it. A daemon thread
+    checks a few times a second. Shutting the socket makes the blocked call fail at once with a disconnect
+    error, which SQLAlchemy turns into an invalidated connection and the API into a 503.
+    """
+
+    def __init__(self, limit_seconds: float) -> None:
+        self.limit = limit_seconds
+        self._busy: dict[int, tuple[float, int]] = {}  # id(connection) -> (deadline, socket fd)
+        self.fired: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, dbapi_connection: Any) -> None:
+        """The connection starts waiting on the server."""
+        try:
+            fd = dbapi_connection.fileno()
+        except Exception:  # already closed or broken: nothing to watch
+            return
+        with self._lock:
+            self._busy[id(dbapi_connection)] = (time.monotonic() + self.limit, fd)
+            self.fired.discard(id(dbapi_connection))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
+                self._thread.start()
+
+    def disarm(self, dbapi_connection: Any) -> None:
+        """The server answered."""
+        with self._lock:
+            self._busy.pop(id(dbapi_connection), None)
+
+    def was_fired(self, dbapi_connection: Any) -> bool:
+        """Whether the watchdog cut this connection off."""
+        with self._lock:
+            return id(dbapi_connection) in self.fired
+
+    def stop(self) -> None:
+        """End the thread."""
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            now = time.monotonic()
+            with self._lock:
+                overdue = [(key, fd) for key, (deadline, fd) in self._busy.items() if deadline <= now]
+                for key, _ in overdue:
+                    del self._busy[key]
+                    self.fired.add(key)
+            for _, fd in overdue:
+                log.warning("database did not answer within %.1f s: cutting the connection off", self.limit)
+                try:
+                    sock = socket.socket(fileno=os.dup(fd))
+                except OSError:
+                    continue
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                finally:
+                    sock.close()
+
+
+def _postgres_engine(url: str, *, pool_size: int, settings: Settings) -> tuple[Engine, Watchdog]:
+    statement_ms = int(settings.db_statement_timeout_seconds * 1000)
+    engine = create_engine(
+        _psycopg_url(url),
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_seconds,
+            "options": f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}",
+        },
+        pool_size=pool_size,
+        max_overflow=SIDE_CONNECTIONS,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
+    # The server enforces statement_timeout itself; the watchdog is for when it cannot (frozen): a second later.
+    watchdog = Watchdog(settings.db_statement_timeout_seconds + 1.0)
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # pool_pre_ping, with a bound: a dead pooled connection is replaced (DisconnectionError makes the pool
+        # try a fresh one); a hung server is not retried, it is a 503 now.
+        watchdog.arm(dbapi_connection)
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:
+            if watchdog.was_fired(dbapi_connection):
+                raise ServiceUnavailable() from error
+            raise exc.DisconnectionError() from error
+        finally:
+            watchdog.disarm(dbapi_connection)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(connection: Any, *_args: Any) -> None:
+        watchdog.arm(connection.connection.dbapi_connection)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(connection: Any, *_args: Any) -> None:
+        watchdog.disarm(connection.connection.dbapi_connection)
+
+    @event.listens_for(engine, "handle_error")
+    def _error(context: Any) -> None:
+        if context.connection is not None and context.connection.connection.dbapi_connection is not None:
+            watchdog.disarm(context.connection.connection.dbapi_connection)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ending(connection: Any) -> None:
+        watchdog.arm(connection.connection.dbapi_connection)  # until the connection is checked in
+
+    @event.listens_for(engine.pool, "reset")
+    def _reset(dbapi_connection: Any, *_args: Any) -> None:
+        watchdog.arm(dbapi_connection)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None:
+            watchdog.disarm(dbapi_connection)
+
+    return engine, watchdog
+
+
 @dataclass
 class Database:
     """The engines of one process and the gate that bounds open sessions to the pool size."""
@@ -76,21 +216,16 @@ class Database:
     engine: Engine = field(init=False)
     write_engine: Engine = field(init=False)
     _gate: asyncio.Semaphore | None = field(init=False, default=None)
+    _watchdog: Watchdog | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         url = self.settings.database_url
         size = self.settings.db_pool_size
         if self.settings.is_sqlite:
-            self.engine = _sqlite_engine(url, immediate=False, pool_size=size)
-            self.write_engine = _sqlite_engine(url, immediate=True, pool_size=size)
+            self.engine = _sqlite_engine(url, immediate=False, pool_size=size, settings=self.settings)
+            self.write_engine = _sqlite_engine(url, immediate=True, pool_size=size, settings=self.settings)
         else:
-            self.engine = create_engine(
-                _psycopg_url(url),
-                pool_size=size,
-                max_overflow=SIDE_CONNECTIONS,
-                pool_timeout=60,
-                pool_pre_ping=True,
-            )
+            self.engine, self._watchdog = _postgres_engine(url, pool_size=size, settings=self.settings)
             self.write_engine = self.engine
 
     @property
@@ -106,7 +241,11 @@ class Database:
 
     async def unit_of_work(self, *, write: bool) -> AsyncIterator[Session]:
         """Yield a session for one request; commit if the request succeeded, else roll back."""
-        async with self.gate:
+        try:
+            await asyncio.wait_for(self.gate.acquire(), timeout=self.settings.db_queue_timeout_seconds)
+        except TimeoutError:
+            raise ServiceUnavailable("The service is too busy or its database is not answering; try again.") from None
+        try:
             session = self.session(write=write)
             try:
                 yield session
@@ -118,6 +257,8 @@ class Database:
                 raise
             finally:
                 await run_in_threadpool(session.close)
+        finally:
+            self.gate.release()
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
@@ -128,6 +269,8 @@ class Database:
         """Close every pooled connection."""
         self.engine.dispose()
         self.write_engine.dispose()
+        if self._watchdog is not None:
+            self._watchdog.stop()
 
 
 def _psycopg_url(url: str) -> str:

@@ -88,6 +88,18 @@ class TooManyRequests(AppError):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))})
 
 
+class ServiceUnavailable(AppError):
+    """The database is down, hung or overloaded: try again shortly."""
+
+    status, title, slug = 503, "Service unavailable", "service-unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(
+            detail or "The service cannot reach its database just now; try again in a few seconds.",
+            headers={"Retry-After": str(max(1, retry_after))},
+        )
+
+
 def problem_body(
     status: int,
     title: str,

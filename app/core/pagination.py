@@ -1,10 +1,18 @@
-"""Keyset pagination: stable under inserts, index-friendly, with an opaque cursor."""
+"""Keyset pagination: stable under inserts, index-friendly, with an opaque, signed cursor.
+
+A cursor is the sort-key values of the last row shown, as JSON, with an HMAC tag that binds it to the list that
+issued it (its path and sort order). A cursor this service did not issue, or one from another list or another
+sort, is a 422 on `cursor` before any of its values reach SQL.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,22 +35,71 @@ class SortKey:
     descending: bool = False
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    """An opaque, URL-safe cursor for the position after a row."""
-    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":")).encode()
+_NOT_OURS = "is not a cursor this list gave out"
+
+
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def order_fingerprint(keys: Sequence[SortKey]) -> str:
+    """The sort order as text (same order, same text, in every process)."""
+    return ";".join(f"{key.expression}{' desc' if key.descending else ''}" for key in keys)
+
+
+@dataclass(frozen=True)
+class CursorSigner:
+    """Signs cursors for one list (`scope`, e.g. its path) with a key derived from the service's secret."""
+
+    key: bytes
+    scope: str = ""
+
+    @classmethod
+    def from_secret(cls, secret_key: str, scope: str) -> CursorSigner:
+        """A signer whose key is derived from CONTEST_SECRET_KEY (passed in, never read here)."""
+        root = hashlib.sha256(secret_key.encode()).digest()
+        return cls(hmac.digest(root, b"contest-hub-cursor-v1", "sha256"), scope)
+
+    def _tag(self, keys: Sequence[SortKey], payload: bytes) -> bytes:
+        message = b"\x00".join([self.scope.encode(), order_fingerprint(keys).encode(), payload])
+        return hmac.digest(self.key, message, "sha256")[:16]
+
+    def encode(self, values: Sequence[Any], keys: Sequence[SortKey]) -> str:
+        """An opaque, URL-safe cursor for the position after a row."""
+        payload = json.dumps([_encode_value(v) for v in values], separators=(",", ":")).encode()
+        return f"{_b64(payload)}.{_b64(self._tag(keys, payload))}"
+
+    def decode(self, cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+        """The position a cursor names; a cursor not signed for this list and order is a 422."""
+        try:
+            body, _, tag = cursor.partition(".")
+            payload = _unb64(body)
+            if not hmac.compare_digest(_unb64(tag), self._tag(keys, payload)):
+                raise ValueError("bad signature")
+            values = json.loads(payload)
+            if not isinstance(values, list) or len(values) != len(keys):
+                raise ValueError("wrong shape")
+            return [_decode_value(v, k) for v, k in zip(values, keys, strict=True)]
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise Unprocessable.field("cursor", _NOT_OURS) from exc
+
+
+# For cursors that never leave the process (exports that walk every page): a key of this process alone.
+INTERNAL = CursorSigner(secrets.token_bytes(32), "internal")
+
+
+def encode_cursor(values: Sequence[Any], keys: Sequence[SortKey], signer: CursorSigner = INTERNAL) -> str:
+    """An opaque cursor for the position after a row (see CursorSigner)."""
+    return signer.encode(values, keys)
+
+
+def decode_cursor(cursor: str, keys: Sequence[SortKey], signer: CursorSigner = INTERNAL) -> list[Any]:
     """The position a cursor names; a cursor that is not ours is a 422."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-        if not isinstance(values, list) or len(values) != len(keys):
-            raise ValueError("wrong shape")
-        return [_decode_value(v, k) for v, k in zip(values, keys, strict=True)]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Unprocessable.field("cursor", "is not a cursor this list gave out") from exc
+    return signer.decode(cursor, keys)
 
 
 def _encode_value(value: Any) -> Any:
@@ -83,16 +140,22 @@ def ordered(stmt: Select[Any], keys: Sequence[SortKey]) -> Select[Any]:
 
 
 def fetch_page(
-    session: Session, stmt: Select[Any], keys: Sequence[SortKey], *, limit: int, cursor: str | None
+    session: Session,
+    stmt: Select[Any],
+    keys: Sequence[SortKey],
+    *,
+    limit: int,
+    cursor: str | None,
+    signer: CursorSigner = INTERNAL,
 ) -> tuple[list[Any], str | None]:
-    """One page of entities and the cursor of the next page (None on the last)."""
+    """One page of entities and the cursor of the next page (None on the last), signed by `signer`."""
     query = ordered(stmt, keys)
     if cursor:
-        query = query.where(_after(keys, decode_cursor(cursor, keys)))
+        query = query.where(_after(keys, signer.decode(cursor, keys)))
     rows = session.execute(query.limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(tuple(rows[-1])[1:]) if more and rows else None
+    next_cursor = signer.encode(tuple(rows[-1])[1:], keys) if more and rows else None
     return [row[0] for row in rows], next_cursor
 
 

@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     feed_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     feed_max_bytes: int = Field(default=512 * 1024, ge=1024)
+    # Feed URLs may not reach inside (SSRF): internal addresses are refused in production unless allowed here.
+    feed_allow_internal_addresses: bool | None = None  # None: allowed outside production only
+    feed_allowed_hosts: str = ""  # comma-separated host names (or IPs) allowed whatever they resolve to
+    # Outages are bounded: a database that is down or hung answers 503 within seconds (see README "Timeouts").
+    db_connect_timeout_seconds: int = Field(default=3, ge=2, le=60)
+    db_statement_timeout_seconds: float = Field(default=4.0, gt=0, le=600)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    db_busy_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    db_queue_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

@@ -6,10 +6,12 @@ oversized body) changes nothing but the feed's health. Nothing here raises: `pol
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.etree.ElementTree import Element, ParseError
 
 import httpx
@@ -18,12 +20,15 @@ from defusedxml.ElementTree import fromstring
 from sqlalchemy import text
 from sqlmodel import Session
 
+from app.core import safe_urls as urls
 from app.core.clock import LONDON, as_utc, utcnow
 from app.core.errors import AppError
 from app.core.settings import Settings
 from app.models.feeds import Feed, LevelRead, PollResult
 from app.models.threat_level import ThreatLevel, ThreatLevelCreate, ThreatScope
 from app.services import feeds, threat_level
+
+log = logging.getLogger("contest_hub.feeds")
 
 USER_AGENT = "CONTEST-Hub/1.0 (+threat level feed reader)"
 APPLY_LOCK_KEY = 0x0C0_7E57_F33D  # serialises compare-and-record of feed levels on PostgreSQL
@@ -52,8 +57,36 @@ class Reading:
     last_modified: str | None = None
 
 
-def fetch(url: str, settings: Settings, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-    """GET the feed with timeouts, a byte cap while streaming, and a conditional request; raise FeedError."""
+MAX_REDIRECTS = 3
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+def _pinned(url: str, address: urls.IpAddress) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL with its host replaced by the checked address, the Host header, and the TLS name to check."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = literal + (f":{parts.port}" if parts.port else "")
+    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    host_header = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return pinned, {"Host": host_header}, extensions
+
+
+def fetch(
+    url: str,
+    settings: Settings,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    policy: urls.UrlPolicy | None = None,
+) -> Fetched:
+    """GET the feed with timeouts, a byte cap while streaming, and a conditional request; raise FeedError.
+
+    Every hop (the URL and each redirect, at most MAX_REDIRECTS) is resolved and checked against the policy,
+    and the connection goes to the address that was checked. Errors are plain reasons, never exception text.
+    """
+    policy = policy or urls.UrlPolicy.from_settings(settings)
     headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/xml;q=0.9, text/xml;q=0.8"}
     if etag:
         headers["If-None-Match"] = etag
@@ -62,27 +95,45 @@ def fetch(url: str, settings: Settings, *, etag: str | None = None, last_modifie
     timeout = httpx.Timeout(settings.feed_timeout_seconds, connect=min(5.0, settings.feed_timeout_seconds))
     cap = settings.feed_max_bytes
     try:
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=3, trust_env=False) as client,
-            client.stream("GET", url, headers=headers) as response,
-        ):
-            if response.status_code == 304:
-                return Fetched(None, etag, last_modified)
-            if response.status_code != 200:
-                raise FeedError(f"HTTP {response.status_code} from the feed")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > cap:
-                raise FeedError(f"The feed sent more than {cap} bytes")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body.extend(chunk)
-                if len(body) > cap:
-                    raise FeedError(f"The feed sent more than {cap} bytes")
-            return Fetched(bytes(body), response.headers.get("etag"), response.headers.get("last-modified"))
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+            for _hop in range(MAX_REDIRECTS + 1):
+                try:
+                    address = urls.checked_address(url, policy)
+                except urls.AddressNotAllowed:
+                    raise FeedError(urls.NOT_ALLOWED) from None
+                except (OSError, UnicodeError, ValueError):
+                    raise FeedError("could not connect") from None
+                pinned, host, extensions = _pinned(url, address)
+                request = client.build_request("GET", pinned, headers={**headers, **host}, extensions=extensions)
+                response = client.send(request, stream=True)
+                try:
+                    if response.status_code in _REDIRECTS and response.headers.get("location"):
+                        url = urljoin(url, response.headers["location"])
+                        continue
+                    return _read(response, cap, etag, last_modified)
+                finally:
+                    response.close()
+            raise FeedError("too many redirects")
     except httpx.TimeoutException:
-        raise FeedError(f"No answer within {settings.feed_timeout_seconds:g} seconds") from None
-    except httpx.HTTPError as exc:
-        raise FeedError(f"Could not fetch the feed: {type(exc).__name__}: {exc}"[:500]) from None
+        raise FeedError("timed out") from None
+    except httpx.HTTPError:
+        raise FeedError("could not connect") from None
+
+
+def _read(response: httpx.Response, cap: int, etag: str | None, last_modified: str | None) -> Fetched:
+    if response.status_code == 304:
+        return Fetched(None, etag, last_modified)
+    if response.status_code != 200:
+        raise FeedError(f"the feed server answered {response.status_code}")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise FeedError("too large")
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body.extend(chunk)
+        if len(body) > cap:
+            raise FeedError("too large")
+    return Fetched(bytes(body), response.headers.get("etag"), response.headers.get("last-modified"))
 
 
 _LEVEL_WORDS = "|".join(level.value for level in ThreatLevel)
@@ -96,7 +147,7 @@ def _level(word: str, where: str) -> ThreatLevel:
     try:
         return ThreatLevel(word.upper())
     except ValueError:
-        raise FeedError(f"Unknown threat level {word[:40]!r} in the {where} (expected one of {_LEVEL_WORDS})") from None
+        raise FeedError(f"unknown threat level in the {where} (expected one of {_LEVEL_WORDS})") from None
 
 
 def parse_pub_date(value: str) -> datetime | None:
@@ -123,27 +174,27 @@ def _text(item: Element, tag: str) -> str:
 def parse(body: bytes) -> Reading:
     """Read the UK and Northern Ireland levels from the feed's item; raise FeedError for anything else."""
     if not body.strip():
-        raise FeedError("The feed answered with an empty body")
+        raise FeedError("not an RSS feed (empty body)")
     head = body[:5000].lower()
     if b"<rss" not in head and (b"<html" in head or b"just a moment" in head):
-        raise FeedError("The feed answered with an HTML page (a bot challenge?), not RSS")
+        raise FeedError("not an RSS feed (an HTML page, perhaps a bot challenge)")
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise FeedError(f"Refused hostile XML: {type(exc).__name__}") from None
+        raise FeedError("not an RSS feed (hostile XML refused)") from exc
     except (ParseError, ValueError) as exc:
-        raise FeedError(f"Malformed XML: {exc}"[:500]) from None
+        raise FeedError("not an RSS feed (malformed XML)") from exc
     item = root.find("./channel/item") if root.tag == "rss" else None
     if item is None:
-        raise FeedError(f"Not an RSS feed with an item (root element {root.tag[:60]!r})")
+        raise FeedError("not an RSS feed")
     title, description = _text(item, "title"), _text(item, "description")
     reading = Reading(published_at=parse_pub_date(_text(item, "pubDate")))
     uk_title, uk_text = _TITLE.search(title), _UK.search(description)
     if not uk_title and not uk_text:
-        raise FeedError("No UK threat level in the item's title or description")
+        raise FeedError("no UK threat level in the feed")
     uk = [_level(m.group(1), where) for m, where in ((uk_title, "title"), (uk_text, "description")) if m]
     if len(set(uk)) > 1:
-        raise FeedError(f"The title says {uk[0].value} but the description says {uk[1].value}")
+        raise FeedError(f"the title says {uk[0].value} but the description says {uk[1].value}")
     reading.levels[ThreatScope.UK] = uk[0]
     ni = _NI.search(description)
     if ni:
@@ -205,8 +256,9 @@ def fetch_and_parse(feed: Feed, settings: Settings) -> Fetched | Reading | str:
         reading = parse(fetched.body)
     except FeedError as exc:
         return str(exc)
-    except Exception as exc:  # a feed must never crash its caller
-        return f"Unexpected error reading the feed: {type(exc).__name__}"
+    except Exception:  # a feed must never crash its caller
+        log.exception("unexpected error polling feed %s", feed.id)
+        return "could not read the feed"
     reading.etag, reading.last_modified = fetched.etag, fetched.last_modified
     return reading
 

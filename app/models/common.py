@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Pla
 from sqlalchemy import DateTime, String
 from sqlmodel import Field, SQLModel
 
-from app.core.clock import as_utc, rfc3339, utcnow
+from app.core.clock import checked_utc, rfc3339, utcnow
 from app.core.database import configure_metadata
 from app.core.ids import new_id
 from app.core.security import Classification
@@ -33,7 +33,7 @@ def _iso_text(value: Any) -> Any:
 UtcDateTime = Annotated[
     datetime,
     BeforeValidator(_iso_text),
-    AfterValidator(as_utc),
+    AfterValidator(checked_utc),
     PlainSerializer(rfc3339, return_type=str, when_used="json"),
 ]
 

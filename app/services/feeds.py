@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from app.core.clock import as_utc, utcnow
 from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.safe_urls import UrlPolicy, check_feed_url
 from app.core.security import Classification, Principal
 from app.models.feeds import Feed, FeedCreate, FeedKind, FeedRead, FeedStatus, FeedUpdate
 from app.models.threat_level import ThreatLevelChange
@@ -159,11 +160,14 @@ def feed_principal(feed: Feed) -> Principal:
 # --- changes --------------------------------------------------------------------------------------
 
 
-def _check(kind: FeedKind, url: str | None) -> None:
+def _check(kind: FeedKind, url: str | None, policy: UrlPolicy | None = None) -> None:
     if kind == FeedKind.MI5_RSS and not url:
         raise Unprocessable.field("url", "is required for an mi5_rss feed")
     if kind == FeedKind.PUSH and url:
         raise Unprocessable.field("url", "must be empty for a push feed (it sends to us)")
+    refused = check_feed_url(url, policy) if url and policy is not None else None
+    if refused:
+        raise Unprocessable.field("url", refused)
 
 
 def _unique_name(session: Session, name: str, feed_id: str | None = None) -> None:
@@ -172,9 +176,16 @@ def _unique_name(session: Session, name: str, feed_id: str | None = None) -> Non
         raise Conflict(f"There is already a feed named {name!r}.")
 
 
-def create(session: Session, data: FeedCreate, *, actor: Principal | None, secret_key: str) -> tuple[Feed, str | None]:
-    """Add a feed; a push feed gets a new signing secret, returned this once."""
-    _check(data.kind, data.url)
+def create(
+    session: Session,
+    data: FeedCreate,
+    *,
+    actor: Principal | None,
+    secret_key: str,
+    url_policy: UrlPolicy | None = None,
+) -> tuple[Feed, str | None]:
+    """Add a feed; a push feed gets a new signing secret, returned this once. `url_policy` refuses inside URLs."""
+    _check(data.kind, data.url, url_policy)
     _unique_name(session, data.name)
     secret = new_secret() if data.kind == FeedKind.PUSH else None
     feed = Feed(**data.model_dump(), secret_sealed=seal(secret, secret_key) if secret else None)
@@ -192,11 +203,13 @@ def create(session: Session, data: FeedCreate, *, actor: Principal | None, secre
     return feed, secret
 
 
-def update(session: Session, feed: Feed, data: FeedUpdate, *, actor: Principal) -> Feed:
-    """Change a feed's settings."""
+def update(
+    session: Session, feed: Feed, data: FeedUpdate, *, actor: Principal, url_policy: UrlPolicy | None = None
+) -> Feed:
+    """Change a feed's settings; `url_policy` refuses a URL that reaches inside."""
     before = audit.snapshot(present(feed))
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
-    _check(feed.kind, changes.get("url", feed.url))
+    _check(feed.kind, changes.get("url", feed.url), url_policy if "url" in changes else None)
     if "name" in changes:
         _unique_name(session, changes["name"], feed.id)
     if "url" in changes and changes["url"] != feed.url:

@@ -125,15 +125,9 @@ def _install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(ApiUnavailable)
     async def _unavailable(request: Request, exc: ApiUnavailable) -> Response:
-        log.error("API unavailable: %s", exc)
-        response = await error_page(
-            request,
-            503,
-            "The service cannot reach its data just now. Try again in a few minutes; "
-            "if it keeps happening, tell the service desk.",
-        )
-        response.headers["Retry-After"] = exc.retry_after or "60"
-        return response
+        log.error("API unavailable: %s", exc)  # the page needs nothing from the API, which is down
+        html = request.app.state.renderer.page("errors/503.html", {})
+        return HTMLResponse(html, status_code=503, headers={"Retry-After": exc.retry_after or "60"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -119,4 +119,101 @@ def test_the_pages_explain_when_the_api_is_unreachable(settings):
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         page = http.post("/login", data={"username": "someone", "password": "x", "csrf_token": csrf})
     assert page.status_code == 503
-    assert "cannot reach its data" in page.text and "<h1" in page.text
+    assert "Sorry, the service is unavailable" in page.text and "Try again in a few minutes" in page.text
+    assert "<h1" in page.text and page.headers["Retry-After"]
+
+
+def _writer(url, stop, committed):
+    """Keep recording threat levels (each with its audit event) until told to stop."""
+    from app.core.database import Database
+    from app.core.settings import Settings
+    from app.models.threat_level import ThreatLevelCreate
+    from app.services import threat_level
+
+    database = Database(Settings(env="development", database_url=url))
+    levels = ["SEVERE", "SUBSTANTIAL"]
+    try:
+        while not stop.is_set():
+            with database.session() as session:
+                change = threat_level.record(
+                    session, ThreatLevelCreate(level=levels[len(committed) % 2], note="writer"), actor=None
+                )
+                session.commit()
+            committed.append(change.id)
+    finally:
+        database.dispose()
+
+
+def _ids(url):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        ids = {row[0] for row in connection.execute(text("SELECT id FROM threat_level_change"))}
+    engine.dispose()
+    return ids
+
+
+def _backup_restore_while_writing(env, url, backup, restore_url):
+    import threading
+    import time
+
+    stop, committed = threading.Event(), []
+    writer = threading.Thread(target=_writer, args=(url, stop, committed), daemon=True)
+    writer.start()
+    try:
+        while len(committed) < 20:
+            time.sleep(0.05)
+        before = set(committed)
+        done = _run(env, "backup", str(backup))
+        after = set(committed)
+        assert done.returncode == 0, done.stderr
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        writer.join(timeout=30)
+    assert len(committed) > len(after) or len(after) > len(before)  # the writer kept writing throughout
+    target_env = {**env, "CONTEST_DATABASE_URL": restore_url}
+    restored = _run(target_env, "restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    ids = _ids(restore_url)
+    assert before <= ids <= after  # every row committed before the backup began; nothing not committed
+    verified = _run(target_env, "verify-audit")
+    assert verified.returncode == 0 and "intact" in verified.stdout, verified.stderr
+    again = _run(target_env, "restore", str(backup))
+    assert again.returncode == 1 and "not empty" in again.stderr and "--force" in again.stderr
+    forced = _run(target_env, "restore", "--force", str(backup))
+    assert forced.returncode == 0, forced.stderr
+    assert _ids(restore_url) == ids
+    exists = _run(env, "backup", str(backup))
+    assert exists.returncode == 2 and "exists" in exists.stderr
+
+
+def test_backup_is_online_and_consistent_and_restores_on_sqlite(cli_env, tmp_path):
+    env, url = cli_env
+    restore_url = f"sqlite:///{tmp_path / 'restored.db'}"
+    _backup_restore_while_writing(env, url, tmp_path / "backup.db", restore_url)
+
+
+@pytest.mark.skipif(os.environ.get("CONTEST_TEST_BACKEND") != "postgres", reason="the PostgreSQL backup path")
+def test_backup_is_online_and_consistent_and_restores_on_postgres(database_url, tmp_path):
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    server = make_url(database_url)
+    plain = server.set(drivername="postgresql")
+    source_url = plain.render_as_string(hide_password=False)
+    restore_name = f"contest_hub_restore_{uuid.uuid4().hex[:8]}"
+    restore_url = plain.set(database=restore_name).render_as_string(hide_password=False)
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{restore_name}"'))
+    env = {**os.environ, "CONTEST_DATABASE_URL": source_url, "CONTEST_ENV": "development"}
+    try:
+        _backup_restore_while_writing(env, source_url, tmp_path / "backup.dump", restore_url)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{restore_name}" WITH (FORCE)'))
+        admin.dispose()

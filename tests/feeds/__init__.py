@@ -39,6 +39,8 @@ class Answer:
     content_type: str = "application/rss+xml; charset=utf-8"
     delay: float = 0.0
     etag: str | None = None
+    location: str | None = None  # a redirect's target
+    hang_up: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -49,6 +51,7 @@ class FeedServer:
     answers: dict[str, Answer] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
     conditional_hits: int = 0
+    hosts: list[str] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         """The feed's URL."""
@@ -68,6 +71,7 @@ def feed_server() -> Iterator[FeedServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.hits[self.path] = state.hits.get(self.path, 0) + 1
+            state.hosts.append(self.headers.get("Host", ""))
             answer = state.answers.get(self.path, Answer(b"not here", 404, "text/plain"))
             if answer.delay:
                 time.sleep(answer.delay)
@@ -76,8 +80,14 @@ def feed_server() -> Iterator[FeedServer]:
                 self.send_response(304)
                 self.end_headers()
                 return
+            if answer.hang_up:
+                self.close_connection = True
+                self.connection.close()
+                return
             try:
                 self.send_response(answer.status)
+                if answer.location:
+                    self.send_header("Location", answer.location)
                 self.send_header("Content-Type", answer.content_type)
                 self.send_header("Content-Length", str(len(answer.body)))
                 if answer.etag:
