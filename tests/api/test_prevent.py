@@ -1,4 +1,4 @@
-"""The Prevent delivery plan: plans, items, progress updates, approval, review (API.md 'Prevent')."""
+"""The Prevent delivery plan: plans, items, progress updates, approval, review (docs/api.md 'Prevent')."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Protect: the site register, geography, classification, security assessments (API.md 'Protect')."""
+"""Protect: the site register, geography, classification, security assessments (docs/api.md 'Protect')."""
 
 from __future__ import annotations
 

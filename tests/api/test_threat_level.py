@@ -1,4 +1,4 @@
-"""The threat level API: public reads, recorded changes, history, caching (API.md 'Threat level')."""
+"""The threat level API: public reads, recorded changes, history, caching (docs/api.md 'Threat level')."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Protect: the awareness training log and its statistics (API.md 'Protect')."""
+"""Protect: the awareness training log and its statistics (docs/api.md 'Protect')."""
 
 from __future__ import annotations
 
