@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: run serve worker test lint fmt typecheck pytest pytest-postgres chromium bench wrk clean
+.PHONY: run serve worker test lint fmt typecheck layers pytest pytest-postgres chromium bench wrk clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "CONTEST Hub needs Python 3.11 or newer"; exit 1; }
@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(BIN)/contest-hub worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null; wait $$WORKER' EXIT; \
 	  $(BIN)/contest-hub serve --demo --host 127.0.0.1 --port 8000
 
-## test: ruff, mypy, pytest on SQLite (browser tests included) and, with TEST_DATABASE_URL, on PostgreSQL
-test: $(STAMP) chromium lint typecheck pytest pytest-postgres
+## test: ruff, mypy, the import contracts, pytest on SQLite (browser tests included) and, with TEST_DATABASE_URL, on PostgreSQL
+test: $(STAMP) chromium lint typecheck layers pytest pytest-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench migrations
@@ -34,6 +34,10 @@ fmt: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## layers: the import contracts in pyproject.toml [tool.importlinter] (see docs/architecture.md)
+layers: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 pytest: $(STAMP) chromium
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -10,7 +10,6 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -221,10 +220,6 @@ def emt(make_user: Callable[..., Actor]) -> Actor:
 def member(make_user: Callable[..., Actor]) -> Actor:
     """An elected member."""
     return make_user(Role.MEMBER)
-
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:

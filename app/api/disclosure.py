@@ -1,4 +1,4 @@
-"""Every disclosure of OFFICIAL-SENSITIVE records to a partner system is an audit event (DESIGN.md 'Audit').
+"""Every disclosure of OFFICIAL-SENSITIVE records to a partner system is an audit event (docs/architecture.md).
 
 ASGI middleware around the API: when a partner's API key reads (GET) a response that contains records marked
 OFFICIAL-SENSITIVE — a record, a page of a list, a CSV or GeoJSON export — one event names the records disclosed.

@@ -1,4 +1,4 @@
-"""The Prevent delivery plan: plans, their items and progress updates (API.md 'Prevent')."""
+"""The Prevent delivery plan: plans, their items and progress updates (docs/api.md 'Prevent')."""
 
 from __future__ import annotations
 

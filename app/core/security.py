@@ -43,7 +43,7 @@ class Role(StrEnum):
 
 READ_SCOPES = ("prevent:read", "protect:read", "prepare:read", "tensions:read", "audit:read")
 WRITE_SCOPES = ("threat:write", "prevent:write", "protect:write", "prepare:write", "tensions:write")
-APPROVE = "approve"  # an extension of API.md: EMT's and admins' right to approve plans
+APPROVE = "approve"  # an extension of the contract (docs/api.md): EMT's and admins' right to approve plans
 SCOPES: tuple[str, ...] = (*WRITE_SCOPES, *READ_SCOPES, "tensions:report", "admin", APPROVE)
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {

@@ -7,39 +7,12 @@ from datetime import timedelta
 import pytest
 
 from app.core.clock import today_london
+from tests.builders import make_contingency_plan as plan
+from tests.builders import make_risk as risk
+from tests.builders import record_threat_level as set_threat
 from tests.conftest import assert_problem
 
 URL = "/api/v1/contingency-plans"
-
-
-def plan(client, actor, **fields):
-    """Create a plan and return its body."""
-    body = {
-        "title": "Borough emergency plan",
-        "plan_type": "emergency_response",
-        "owner": "Emergency Planning",
-    }
-    response = client.post(URL, headers=actor.headers, json=body | fields)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def risk(client, actor, **fields):
-    body = {
-        "title": "Marauding terrorist attack",
-        "category": "terrorism",
-        "likelihood": 3,
-        "impact": 4,
-        "owner": "Community Safety",
-    }
-    response = client.post("/api/v1/risks", headers=actor.headers, json=body | fields)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def set_threat(client, actor, level):
-    response = client.post("/api/v1/threat-level", headers=actor.headers, json={"level": level, "note": "test"})
-    assert response.status_code == 201, response.text
 
 
 def titles(client, actor, **params):

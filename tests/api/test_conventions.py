@@ -1,4 +1,4 @@
-"""The HTTP conventions of API.md that every endpoint inherits."""
+"""The HTTP conventions of docs/api.md that every endpoint inherits."""
 
 from __future__ import annotations
 

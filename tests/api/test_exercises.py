@@ -5,32 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core.clock import today_london
+from tests.builders import make_contingency_plan as plan
+from tests.builders import make_exercise as exercise
 from tests.conftest import assert_problem
 
 URL = "/api/v1/exercises"
 PLANS = "/api/v1/contingency-plans"
-
-
-def plan(client, actor, **fields):
-    body = {
-        "title": "Borough emergency plan",
-        "plan_type": "emergency_response",
-        "owner": "Emergency Planning",
-    }
-    response = client.post(PLANS, headers=actor.headers, json=body | fields)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def exercise(client, actor, **fields):
-    body = {
-        "title": "Exercise Northern Lights",
-        "held_on": today_london().isoformat(),
-        "exercise_type": "tabletop",
-    }
-    response = client.post(URL, headers=actor.headers, json=body | fields)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_exercise_with_plans_participants_and_lessons(client, officer):

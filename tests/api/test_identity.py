@@ -1,4 +1,4 @@
-"""Identity: tokens, /me, users, API keys, revocation, throttling (API.md 'Identity')."""
+"""Identity: tokens, /me, users, API keys, revocation, throttling (docs/api.md 'Identity')."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Prevent delivery plan: plans, items, progress updates, approval, review (API.md 'Prevent')."""
+"""The Prevent delivery plan: plans, items, progress updates, approval, review (docs/api.md 'Prevent')."""
 
 from __future__ import annotations
 
@@ -7,49 +7,13 @@ import io
 from datetime import timedelta
 
 from app.core.clock import today_london
+from tests.builders import make_prevent_item as make_item
+from tests.builders import make_prevent_plan as make_plan
+from tests.builders import make_threat_assessment as make_assessment
 from tests.conftest import assert_problem
 
 PLANS, ITEMS = "/api/v1/prevent/plans", "/api/v1/prevent/items"
 TODAY = today_london()
-
-
-def make_plan(client, actor, **extra):
-    body = {
-        "title": "Prevent delivery plan 2026-27",
-        "period_start": "2026-04-01",
-        "period_end": "2027-03-31",
-    }
-    response = client.post(PLANS, headers=actor.headers, json=body | extra)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def make_item(client, actor, plan_id, **extra):
-    body = {
-        "plan_id": plan_id,
-        "title": "Deliver Prevent awareness to youth workers",
-        "key_area": "safeguarding",
-        "owner": "Prevent Coordinator",
-    }
-    response = client.post(ITEMS, headers=actor.headers, json=body | extra)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def make_assessment(client, actor, **extra):
-    body = {
-        "title": "CTLP 2026",
-        "issued_by": "Met CT Policing",
-        "period_start": "2026-01-01",
-        "period_end": "2026-12-31",
-        "priorities": [
-            {"area": "Northbank ward", "theme": "Extreme right-wing", "rating": "high"},
-            {"area": "Colleges", "theme": "Islamist", "rating": "medium"},
-        ],
-    }
-    response = client.post("/api/v1/threat-assessments", headers=actor.headers, json=body | extra)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def ids(response):

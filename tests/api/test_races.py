@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from tests.api.test_sites import SITES, make_site
+from tests.builders import make_site
 from tests.races import at_once, statuses
+
+SITES = "/api/v1/sites"
 
 
 def test_twelve_concurrent_patches_with_one_etag_give_one_200_and_eleven_412(live_server, client, officer):

@@ -7,22 +7,10 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.services.risks import RiskMatrixError, parse_matrix
+from tests.builders import make_risk as risk
 from tests.conftest import assert_problem
 
 URL = "/api/v1/risks"
-
-
-def risk(client, actor, **fields):
-    body = {
-        "title": "Flooding from the river",
-        "category": "flooding",
-        "likelihood": 3,
-        "impact": 3,
-        "owner": "Emergency Planning",
-    }
-    response = client.post(URL, headers=actor.headers, json=body | fields)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_create_scores_and_rates(client, officer):

@@ -1,4 +1,4 @@
-"""Protect: the site register, geography, classification, security assessments (API.md 'Protect')."""
+"""Protect: the site register, geography, classification, security assessments (docs/api.md 'Protect')."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from app.core.clock import today_london
+from tests.builders import make_site, site_body
 from tests.conftest import assert_problem
 
 SITES = "/api/v1/sites"
@@ -28,21 +29,6 @@ def cosine_law_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     dl = math.radians(b[1] - a[1])
     cos_c = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
     return 6_371_008.8 * math.acos(min(1.0, cos_c))
-
-
-def site_body(name="Site", point=TRAFALGAR, **extra):
-    return {
-        "name": name,
-        "category": "crowded_place",
-        "location": {"lat": point[0], "lon": point[1]},
-        **extra,
-    }
-
-
-def make_site(client, actor, name="Site", point=TRAFALGAR, **extra):
-    response = client.post(SITES, headers=actor.headers, json=site_body(name, point, **extra))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_create_returns_201_location_etag_and_defaults(client, officer):

@@ -2,47 +2,8 @@
 
 from __future__ import annotations
 
+from tests.builders import summary_scene as _arrange
 from tests.conftest import assert_problem
-
-
-def _post(client, actor, path, body):
-    response = client.post(f"/api/v1{path}", headers=actor.headers, json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def _arrange(client, officer):
-    client.post("/api/v1/threat-level", headers=officer.headers, json={"level": "CRITICAL", "note": "test"})
-    plan = _post(
-        client, officer, "/prevent/plans", {"title": "Plan", "period_start": "2026-04-01", "period_end": "2027-03-31"}
-    )
-    item = {"plan_id": plan["id"], "title": "Item", "key_area": "ideology", "owner": "Prevent Coordinator"}
-    _post(
-        client, officer, "/prevent/items", item | {"rag": "red", "start_date": "2020-01-01", "due_date": "2020-02-01"}
-    )
-    _post(client, officer, "/prevent/items", item | {"rag": "amber"})
-    _post(client, officer, "/prevent/items", item | {"rag": "red", "classification": "OFFICIAL-SENSITIVE"})
-    site = {"category": "crowded_place", "location": {"lat": 51.508, "lon": -0.128}}
-    _post(client, officer, "/sites", site | {"name": "Square", "capacity": 5000, "classification": "OFFICIAL"})
-    _post(
-        client,
-        officer,
-        "/sites",
-        site | {"name": "Hall", "capacity": 300, "next_review_due": "2020-01-01", "classification": "OFFICIAL"},
-    )
-    _post(client, officer, "/sites", site | {"name": "Secret", "capacity": 900})  # OFFICIAL-SENSITIVE by default
-    plan_body = {
-        "title": "Plan",
-        "plan_type": "emergency_response",
-        "owner": "Emergency Planning",
-        "status": "approved",
-        "activation_level": "EXCEPTIONAL",
-    }
-    _post(client, officer, "/contingency-plans", plan_body)
-    _post(client, officer, "/contingency-plans", plan_body | {"activation_level": None, "review_due": "2020-01-01"})
-    risk = {"title": "Risk", "category": "terrorism", "owner": "Emergency Planning"}
-    _post(client, officer, "/risks", risk | {"likelihood": 5, "impact": 5})
-    _post(client, officer, "/risks", risk | {"likelihood": 1, "impact": 1})
 
 
 def test_an_officer_sees_every_count(client, officer):

@@ -1,4 +1,4 @@
-"""Police threat assessments (API.md 'Police threat assessments')."""
+"""Police threat assessments (docs/api.md 'Police threat assessments')."""
 
 from __future__ import annotations
 

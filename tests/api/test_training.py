@@ -1,30 +1,14 @@
-"""Protect: the awareness training log and its statistics (API.md 'Protect')."""
+"""Protect: the awareness training log and its statistics (docs/api.md 'Protect')."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.builders import make_training_session as make_session
+from tests.builders import training_session_body as session_body
 from tests.conftest import assert_problem
 
 TRAINING = "/api/v1/training-sessions"
-
-
-def session_body(**extra):
-    return {
-        "course": "act_awareness",
-        "delivered_on": "2026-05-12",
-        "audience": "business",
-        "organisation": "Covent Garden traders",
-        "attendees": 25,
-        "delivered_by": "CTSA",
-        **extra,
-    }
-
-
-def make_session(client, actor, **extra):
-    response = client.post(TRAINING, headers=actor.headers, json=session_body(**extra))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_create_read_update_delete(client, officer):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_summary import _arrange
 from tests.browser import assert_accessible
+from tests.builders import summary_scene as _arrange
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,133 @@
+"""Test builders: each makes one record through the API as `actor`, asserts 201 and returns the JSON body.
+
+The defaults make a valid record; keyword arguments override fields or add them. A new resource gets its builder
+here, not in a test file, so every test makes records the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.clock import today_london
+
+API = "/api/v1"
+TRAFALGAR = (51.50809, -0.12806)  # WGS84 (lat, lon) of a public landmark
+
+
+def post(client: Any, actor: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST a new record under /api/v1 as the actor; assert 201 and return the body."""
+    response = client.post(f"{API}{path}", headers=actor.headers, json=body)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def site_body(name: str = "Site", point: tuple[float, float] = TRAFALGAR, **fields: Any) -> dict[str, Any]:
+    """A valid new site at a (lat, lon) point."""
+    return {"name": name, "category": "crowded_place", "location": {"lat": point[0], "lon": point[1]}, **fields}
+
+
+def make_site(
+    client: Any, actor: Any, name: str = "Site", point: tuple[float, float] = TRAFALGAR, **fields: Any
+) -> dict[str, Any]:
+    """A protective security site (OFFICIAL-SENSITIVE unless marked otherwise)."""
+    return post(client, actor, "/sites", site_body(name, point, **fields))
+
+
+def training_session_body(**fields: Any) -> dict[str, Any]:
+    """A valid new training session."""
+    return {
+        "course": "act_awareness",
+        "delivered_on": "2026-05-12",
+        "audience": "business",
+        "organisation": "Covent Garden traders",
+        "attendees": 25,
+        "delivered_by": "CTSA",
+        **fields,
+    }
+
+
+def make_training_session(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """An awareness training session."""
+    return post(client, actor, "/training-sessions", training_session_body(**fields))
+
+
+def make_threat_assessment(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A police threat assessment with two priorities (OFFICIAL-SENSITIVE unless marked otherwise)."""
+    body = {
+        "title": "CTLP 2026",
+        "issued_by": "Met CT Policing",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "priorities": [
+            {"area": "Northbank ward", "theme": "Extreme right-wing", "rating": "high"},
+            {"area": "Colleges", "theme": "Islamist", "rating": "medium"},
+        ],
+    }
+    return post(client, actor, "/threat-assessments", body | fields)
+
+
+def make_prevent_plan(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A draft Prevent delivery plan for 2026-27."""
+    body = {"title": "Prevent delivery plan 2026-27", "period_start": "2026-04-01", "period_end": "2027-03-31"}
+    return post(client, actor, "/prevent/plans", body | fields)
+
+
+def make_prevent_item(client: Any, actor: Any, plan_id: str, **fields: Any) -> dict[str, Any]:
+    """An item of a Prevent plan."""
+    body = {
+        "plan_id": plan_id,
+        "title": "Deliver Prevent awareness to youth workers",
+        "key_area": "safeguarding",
+        "owner": "Prevent Coordinator",
+    }
+    return post(client, actor, "/prevent/items", body | fields)
+
+
+def make_contingency_plan(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A draft emergency response plan."""
+    body = {"title": "Borough emergency plan", "plan_type": "emergency_response", "owner": "Emergency Planning"}
+    return post(client, actor, "/contingency-plans", body | fields)
+
+
+def make_exercise(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A tabletop exercise held today."""
+    body = {"title": "Exercise Northern Lights", "held_on": today_london().isoformat(), "exercise_type": "tabletop"}
+    return post(client, actor, "/exercises", body | fields)
+
+
+def make_risk(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A risk scored 3 x 3."""
+    body = {
+        "title": "Flooding from the river",
+        "category": "flooding",
+        "likelihood": 3,
+        "impact": 3,
+        "owner": "Emergency Planning",
+    }
+    return post(client, actor, "/risks", body | fields)
+
+
+def record_threat_level(client: Any, actor: Any, level: str, **fields: Any) -> dict[str, Any]:
+    """A recorded change of the threat level (UK unless `scope` says otherwise)."""
+    return post(client, actor, "/threat-level", {"level": level, "note": "test", **fields})
+
+
+def summary_scene(client: Any, officer: Any) -> None:
+    """Records of every area whose counts the EMT dashboard shows (see tests/api/test_summary.py for the counts)."""
+    record_threat_level(client, officer, "CRITICAL")
+    plan = make_prevent_plan(client, officer, title="Plan")
+    item = {"title": "Item", "key_area": "ideology"}
+    make_prevent_item(client, officer, plan["id"], **item, rag="red", start_date="2020-01-01", due_date="2020-02-01")
+    make_prevent_item(client, officer, plan["id"], **item, rag="amber")
+    make_prevent_item(client, officer, plan["id"], **item, rag="red", classification="OFFICIAL-SENSITIVE")
+    site = {"point": (51.508, -0.128)}
+    make_site(client, officer, "Square", **site, capacity=5000, classification="OFFICIAL")
+    make_site(client, officer, "Hall", **site, capacity=300, next_review_due="2020-01-01", classification="OFFICIAL")
+    make_site(client, officer, "Secret", **site, capacity=900)  # OFFICIAL-SENSITIVE by default
+    approved = {"title": "Plan", "status": "approved", "activation_level": "EXCEPTIONAL"}
+    make_contingency_plan(client, officer, **approved)
+    make_contingency_plan(client, officer, **approved | {"activation_level": None, "review_due": "2020-01-01"})
+    risk = {"title": "Risk", "category": "terrorism"}
+    make_risk(client, officer, **risk, likelihood=5, impact=5)
+    make_risk(client, officer, **risk, likelihood=1, impact=1)
