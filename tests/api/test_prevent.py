@@ -587,3 +587,9 @@ def test_every_event_of_a_sensitive_item_carries_its_marking(client, officer, ad
         "prevent_item_update.create",
     ]
     assert {e["classification"] for e in about} == {"OFFICIAL-SENSITIVE"}
+
+
+def test_a_date_filter_that_is_not_a_real_yyyy_mm_dd_day_is_422_naming_it(client, officer):
+    for value in ("2026-02-30", "2026-1-1", "1767225600", "2026-01-01T00:00:00Z"):
+        response = client.get(ITEMS, headers=officer.headers, params={"due_before": value})
+        assert assert_problem(response, 422)["errors"][0]["field"] == "due_before", value
