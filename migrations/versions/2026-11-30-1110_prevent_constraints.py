@@ -49,7 +49,8 @@ def _repair_repeated_refs(connection: sa.Connection) -> None:
 def _repair_approved_plans(connection: sa.Connection) -> None:
     approved = connection.execute(
         sa.text(
-            "SELECT id FROM prevent_plan WHERE status = 'approved' ORDER BY approved_on DESC, updated_at DESC, id DESC"
+            "SELECT id FROM prevent_plan WHERE status = 'approved' ORDER BY "
+            "CASE WHEN approved_on IS NULL THEN 1 ELSE 0 END, approved_on DESC, updated_at DESC, id DESC"
         )
     ).scalars()
     for plan_id in list(approved)[1:]:
