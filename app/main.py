@@ -18,7 +18,7 @@ from app.core.database import Database
 from app.core.middleware import RequestMiddleware, content_security_policy
 from app.core.settings import Settings, get_settings
 from app.migrate import is_current
-from app.services import risks
+from app.services import feeds, risks, threat_level
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the whole product for one process."""
     settings = settings or get_settings()
     risks.parse_matrix(settings.risk_matrix)  # a malformed CONTEST_RISK_MATRIX stops start-up, not a request
+    threat_level.register_staleness_check(feeds.level_is_stale)  # a level from a feed gone quiet is `stale`
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     database = database or Database(settings)

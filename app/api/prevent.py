@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from sqlmodel import Session
 
 from app.api.deps import SessionDep, requires
 from app.api.http import (
@@ -21,10 +23,9 @@ from app.api.http import (
 )
 from app.api.routing import ApiRoute
 from app.core.clock import today_london
-from app.core.errors import Unprocessable
 from app.core.pagination import SortKey
 from app.core.security import Principal
-from app.models.common import Page
+from app.models.common import IsoDate, Page
 from app.models.prevent import (
     Coverage,
     ItemCreate,
@@ -35,14 +36,14 @@ from app.models.prevent import (
     PlanCreate,
     PlanDetail,
     PlanRead,
-    PlanStatus,
     PlanUpdate,
     PreventPlan,
+    PreventPlanStatus,
     ProgressUpdateCreate,
     ProgressUpdateRead,
     ReviewRequest,
 )
-from app.services import prevent, prevent_items
+from app.services import prevent, prevent_items, prevent_updates
 
 router = APIRouter(prefix="/prevent", tags=["prevent"], route_class=ApiRoute)
 
@@ -53,26 +54,39 @@ PLAN_ORDER = [SortKey(PreventPlan.period_start, True), SortKey(PreventPlan.id, T
 OptionalIfMatch = Annotated[str | None, Header(alias="If-Match", description="Optional: the ETag last read.")]
 
 
-IsoDateQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="A date, YYYY-MM-DD.")]
+def plan_filters(status: PreventPlanStatus | None = None) -> prevent.PlanFilters:
+    """The plan list's filters from its query parameters."""
+    return prevent.PlanFilters(status=status)
 
 
-def _day(name: str, value: str | None) -> date | None:
-    """A YYYY-MM-DD query value as a date (422 naming the parameter if there is no such day)."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise Unprocessable.field(name, "is not a real date") from exc
-
-
-def _plan_detail(session: SessionDep, plan: PreventPlan, principal: Principal) -> PlanDetail:
-    read = prevent.presenter(session, principal)(plan)
-    return PlanDetail(
-        **read.model_dump(),
-        counts=prevent.counts(session, plan, principal),
-        owners=prevent.owners(session, plan, principal),
+def item_filters(
+    plan_id: Annotated[str | None, Query(max_length=36)] = None,
+    key_area: KeyArea | None = None,
+    status: ItemStatus | None = None,
+    rag: Annotated[str | None, Query(pattern="^(red|amber|green|none)$", description="`none`: no rating")] = None,
+    owner: Annotated[str | None, Query(max_length=200, description="Exact owner (any case).")] = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in ref, title or description.")] = None,
+    due_before: IsoDate | None = None,
+    due_after: IsoDate | None = None,
+) -> prevent_items.ItemFilters:
+    """The item list's filters from its query parameters (all combine with AND)."""
+    return prevent_items.ItemFilters(
+        plan_id=plan_id,
+        key_area=key_area.value if key_area else None,
+        status=status.value if status else None,
+        rag=rag,
+        owner=owner,
+        overdue=overdue,
+        q=q,
+        due_before=due_before,
+        due_after=due_after,
     )
+
+
+def _present_plan(session: Session, principal: Principal) -> Callable[[PreventPlan], PlanRead]:
+    """Plans as this principal sees them (links to assessments they may not see left out)."""
+    return partial(prevent.present, hidden_assessments=prevent.hidden_assessments(session, principal))
 
 
 @router.get("/plans", response_model=Page[PlanRead], responses=CSV_RESPONSE)
@@ -81,11 +95,11 @@ def list_plans(
     session: SessionDep,
     principal: Reader,
     params: Annotated[PageParams, Depends(page_params)],
-    status: PlanStatus | None = None,
+    filters: Annotated[prevent.PlanFilters, Depends(plan_filters)],
 ) -> Response:
     """The plans you may see, newest period first."""
-    stmt = prevent.list_statement(principal, status=status.value if status else None)
-    return collection(request, session, stmt, PLAN_ORDER, params, prevent.presenter(session, principal))
+    stmt = prevent.list_statement(principal, filters)
+    return collection(request, session, stmt, PLAN_ORDER, params, _present_plan(session, principal))
 
 
 @router.post("/plans", response_model=PlanRead, status_code=201)
@@ -94,7 +108,7 @@ def create_plan(request: Request, session: SessionDep, principal: Writer, data: 
     plan = prevent.create(session, data, actor=principal)
     return created(
         request,
-        prevent.presenter(session, principal)(plan),
+        _present_plan(session, principal)(plan),
         location=f"/prevent/plans/{plan.id}",
         version=plan.version,
     )
@@ -105,7 +119,7 @@ def read_plan(session: SessionDep, principal: Reader, plan_id: str, response: Re
     """One plan, with counts of the items you may see by key area, RAG and status, and their owners."""
     plan = prevent.get(session, plan_id, principal)
     with_etag(response, plan.version)
-    return _plan_detail(session, plan, principal)
+    return prevent.present_detail(session, plan, principal)
 
 
 @router.patch("/plans/{plan_id}", response_model=PlanRead, responses=IF_MATCH_RESPONSES)
@@ -120,9 +134,9 @@ def update_plan(
     """Change a plan's title, period, marking or threat assessment."""
     plan = prevent.get(session, plan_id, principal)
     check_if_match(if_match, plan.version)
-    plan = prevent.update_plan(session, plan, data, actor=principal)
+    plan = prevent.update(session, plan, data, actor=principal)
     with_etag(response, plan.version)
-    return prevent.presenter(session, principal)(plan)
+    return _present_plan(session, principal)(plan)
 
 
 @router.post(
@@ -143,7 +157,7 @@ def approve_plan(
         check_if_match(if_match, plan.version)
     plan = prevent.approve(session, plan, actor=principal)
     with_etag(response, plan.version)
-    return prevent.presenter(session, principal)(plan)
+    return _present_plan(session, principal)(plan)
 
 
 @router.post(
@@ -164,7 +178,7 @@ def review_plan(
     new_plan = prevent.review(session, plan, data or ReviewRequest(), actor=principal)
     return created(
         request,
-        prevent.presenter(session, principal)(new_plan),
+        _present_plan(session, principal)(new_plan),
         location=f"/prevent/plans/{new_plan.id}",
         version=new_plan.version,
     )
@@ -182,15 +196,7 @@ def list_items(
     session: SessionDep,
     principal: Reader,
     params: Annotated[PageParams, Depends(page_params)],
-    plan_id: Annotated[str | None, Query(max_length=36)] = None,
-    key_area: KeyArea | None = None,
-    status: ItemStatus | None = None,
-    rag: Annotated[str | None, Query(pattern="^(red|amber|green|none)$", description="`none`: no rating")] = None,
-    owner: Annotated[str | None, Query(max_length=200, description="Exact owner (any case).")] = None,
-    overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in ref, title or description.")] = None,
-    due_before: IsoDateQuery = None,
-    due_after: IsoDateQuery = None,
+    filters: Annotated[prevent_items.ItemFilters, Depends(item_filters)],
     sort: Annotated[
         str | None,
         Query(
@@ -200,34 +206,22 @@ def list_items(
     ] = None,
 ) -> Response:
     """Items you may see, filtered (all filters combine with AND)."""
-    filters = prevent_items.ItemFilters(
-        plan_id=plan_id,
-        key_area=key_area.value if key_area else None,
-        status=status.value if status else None,
-        rag=rag,
-        owner=owner,
-        overdue=overdue,
-        q=q,
-        due_before=_day("due_before", due_before),
-        due_after=_day("due_after", due_after),
-    )
-    today = today_london()
     return collection(
         request,
         session,
         prevent_items.list_statement(principal, filters),
         prevent_items.sort_keys(sort),
         params,
-        lambda item: prevent_items.present(item, today),
+        partial(prevent_items.present, today=today_london()),
     )
 
 
 @router.post("/items", response_model=ItemRead, status_code=201)
 def create_item(request: Request, session: SessionDep, principal: Writer, data: ItemCreate) -> Response:
     """Add an item to a plan."""
-    plan = prevent.for_item(session, data.plan_id, principal)
-    item = prevent_items.create(session, data, plan, actor=principal)
-    return created(request, prevent_items.present(item), location=f"/prevent/items/{item.id}", version=item.version)
+    item = prevent_items.create(session, data, actor=principal)
+    read = prevent_items.present(item, today=today_london())
+    return created(request, read, location=f"/prevent/items/{item.id}", version=item.version)
 
 
 @router.get("/items/{item_id}", response_model=ItemRead)
@@ -235,7 +229,7 @@ def read_item(session: SessionDep, principal: Reader, item_id: str, response: Re
     """One item."""
     item = prevent_items.get(session, item_id, principal)
     with_etag(response, item.version)
-    return prevent_items.present(item)
+    return prevent_items.present(item, today=today_london())
 
 
 @router.patch("/items/{item_id}", response_model=ItemRead, responses=IF_MATCH_RESPONSES)
@@ -250,9 +244,9 @@ def update_item(
     """Change an item; completing it clears its RAG."""
     item = prevent_items.get(session, item_id, principal)
     check_if_match(if_match, item.version)
-    item = prevent_items.update_item(session, item, data, actor=principal)
+    item = prevent_items.update(session, item, data, actor=principal)
     with_etag(response, item.version)
-    return prevent_items.present(item)
+    return prevent_items.present(item, today=today_london())
 
 
 @router.delete("/items/{item_id}", status_code=204, responses=IF_MATCH_RESPONSES)
@@ -277,10 +271,10 @@ def list_updates(
     return collection(
         request,
         session,
-        prevent_items.updates_statement(item.id),
-        prevent_items.UPDATE_ORDER,
+        prevent_updates.list_statement(item),
+        prevent_updates.ORDER,
         params,
-        prevent_items.present_update,
+        prevent_updates.present,
     )
 
 
@@ -305,7 +299,7 @@ def add_update(
     entry = prevent_items.add_update(session, item, data, actor=principal)
     response = created(
         request,
-        prevent_items.present_update(entry, item.version),
+        prevent_updates.present(entry, item_version=item.version),
         location=f"/prevent/items/{item.id}/updates",
         version=entry.version,
     )

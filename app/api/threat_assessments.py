@@ -37,16 +37,23 @@ Writer = Annotated[Principal, requires("prevent:write")]
 ORDER = [SortKey(ThreatAssessment.period_end, True), SortKey(ThreatAssessment.id, True)]  # type: ignore[arg-type]
 
 
+def threat_assessment_filters(
+    q: Annotated[str | None, Query(max_length=200, description="Text in the title, issuer or summary.")] = None,
+) -> threat_assessments.ThreatAssessmentFilters:
+    """The assessment list's filters from its query parameters."""
+    return threat_assessments.ThreatAssessmentFilters(q=q)
+
+
 @router.get("", response_model=Page[ThreatAssessmentRead], responses=CSV_RESPONSE)
 def list_threat_assessments(
     request: Request,
     session: SessionDep,
     principal: Reader,
     params: Annotated[PageParams, Depends(page_params)],
-    q: Annotated[str | None, Query(max_length=200, description="Text in the title, issuer or summary.")] = None,
+    filters: Annotated[threat_assessments.ThreatAssessmentFilters, Depends(threat_assessment_filters)],
 ) -> Response:
     """The assessments you may see, newest period first."""
-    stmt = threat_assessments.list_statement(principal, q=q)
+    stmt = threat_assessments.list_statement(principal, filters)
     return collection(request, session, stmt, ORDER, params, threat_assessments.present)
 
 

@@ -64,15 +64,23 @@ def _load_current(database: Database, scope: ThreatScope) -> threat_level.Curren
         return threat_level.current(session, scope)
 
 
+def history_filters(
+    scope: Annotated[ThreatScope | None, Query(description="One scope; both when absent.")] = None,
+) -> threat_level.ThreatLevelFilters:
+    """The history's filters from its query parameters."""
+    return threat_level.ThreatLevelFilters(scope=scope)
+
+
 @router.get("/history", response_model=Page[ThreatLevelChangeRead], responses=CSV_RESPONSE)
 def list_threat_level_history(
     request: Request,
     session: SessionDep,
     params: Annotated[PageParams, Depends(page_params)],
-    scope: Annotated[ThreatScope | None, Query(description="One scope; both when absent.")] = None,
+    filters: Annotated[threat_level.ThreatLevelFilters, Depends(history_filters)],
 ) -> Response:
     """Every recorded level, newest first. Public."""
-    response = collection(request, session, threat_level.history_statement(scope), ORDER, params, threat_level.present)
+    stmt = threat_level.list_statement(None, filters)
+    response = collection(request, session, stmt, ORDER, params, threat_level.present)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
 
@@ -85,5 +93,5 @@ def record_threat_level(
     data: ThreatLevelCreate,
 ) -> Response:
     """Record a level. Recording the level already in force is kept in the history with `changed: false`."""
-    change = threat_level.record(session, data, actor=principal)
+    change = threat_level.create(session, data, actor=principal)
     return created(request, threat_level.present(change), location="/threat-level/history", version=change.version)

@@ -462,7 +462,6 @@ def load(session: Session, report: Any) -> None:
                     "description": f"{title}. Part of the borough's Prevent delivery plan.",
                 }
             ),
-            plan,
             actor=COORDINATOR,
         )
         if status in {"in_progress", "complete"}:

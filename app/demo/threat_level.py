@@ -29,4 +29,4 @@ def load(session: Session, report: object) -> None:
                 effective_from=effective,
                 note=row["note"] or "",
             )
-            threat_level.record(session, data, actor=None, source="public record", recorded_by="demo")
+            threat_level.create(session, data, actor=None, source="public record", recorded_by="demo")

@@ -225,7 +225,7 @@ def apply(session: Session, feed: Feed, reading: Reading) -> PollResult:
                     effective_from=published if after_current else now,
                     note=f"Read from the {feed.name} feed.",
                 )
-                threat_level.record(
+                threat_level.create(
                     session, data, actor=None, source=feed.name, feed_id=feed.id, recorded_by=f"feed:{feed.name}"
                 )
                 recorded += 1

@@ -107,7 +107,7 @@ def _level(session: Session, feed: Feed, data: dict[str, Any]) -> tuple[str, str
     current = threat_level.latest(session, pushed.scope)
     if current is not None and current.level == pushed.level:
         return "unchanged", current.id  # a level already in force is acknowledged, not recorded again
-    change = threat_level.record(
+    change = threat_level.create(
         session,
         ThreatLevelCreate(**pushed.model_dump()),
         actor=feeds.feed_principal(feed),

@@ -6,25 +6,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
-from sqlalchemy import JSON, Column, Index, Text
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field as SQLField
 
 from app.core.security import Classification
-from app.models.common import ClassifiedRead, Record, RecordRead, enum_field
+from app.models.common import ClassifiedRead, IsoDate, LongText, Record, RecordRead, ShortText, enum_field
 
-
-def _iso_date_only(value: Any) -> Any:
-    """Dates come as YYYY-MM-DD text: refuse numbers, which lax parsing would read as Unix times."""
-    if not isinstance(value, str | date):
-        raise ValueError("must be a date written YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
 Ref = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$")
 ]
@@ -38,7 +26,7 @@ class Rating(StrEnum):
     LOW = "low"
 
 
-class PlanStatus(StrEnum):
+class PreventPlanStatus(StrEnum):
     """A plan's life: drafted, approved by EMT, then superseded by the next approved plan."""
 
     DRAFT = "draft"
@@ -72,6 +60,7 @@ class Rag(StrEnum):
 
 
 CLOSED_STATUSES = (ItemStatus.COMPLETE.value, ItemStatus.CANCELLED.value)
+_APPROVED = text(f"status = '{PreventPlanStatus.APPROVED.value}'")
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -96,12 +85,19 @@ class PreventPlan(Record, table=True):
     """A Prevent delivery plan for one period, approved by EMT."""
 
     __tablename__ = "prevent_plan"
-    __table_args__ = (Index("ix_prevent_plan_period", "period_start", "id"),)
+    __table_args__ = (
+        Index("ix_prevent_plan_period", "period_start", "id"),
+        # Approving supersedes the plan in force, so at most one plan is approved at a time: the database's rule,
+        # so concurrent approvals cannot both win.
+        Index(
+            "ix_prevent_plan_one_approved", "status", unique=True, sqlite_where=_APPROVED, postgresql_where=_APPROVED
+        ),
+    )
 
     title: str = SQLField(max_length=200)
     period_start: date
     period_end: date
-    status: str = enum_field(20, default=PlanStatus.DRAFT.value, index=True)  # type: ignore[assignment]
+    status: str = enum_field(20, default=PreventPlanStatus.DRAFT.value, index=True)  # type: ignore[assignment]
     approved_by: str | None = SQLField(default=None, max_length=200)
     approved_on: date | None = None
     threat_assessment_id: str | None = SQLField(
@@ -119,6 +115,8 @@ class PreventItem(Record, table=True):
     __tablename__ = "prevent_item"
     __table_args__ = (
         Index("ix_prevent_item_plan_ref", "plan_id", "ref", "id"),
+        # A ref is unique within its plan, in any case: the database's rule, so concurrent creates cannot both win.
+        Index("ix_prevent_item_plan_ref_unique", "plan_id", text("lower(ref)"), unique=True),
         Index("ix_prevent_item_plan_due", "plan_id", "due_date"),
         Index("ix_prevent_item_plan_area_status", "plan_id", "key_area", "status"),
     )
@@ -167,8 +165,8 @@ class Priority(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ref: Ref | None = Field(default=None, description="Short reference items cite (default P1, P2, ... by rank).")
-    area: Name = Field(description="A ward, sector or institution type.")
-    theme: Name = Field(description="A theme or ideology.")
+    area: ShortText = Field(description="A ward, sector or institution type.")
+    theme: ShortText = Field(description="A theme or ideology.")
     rating: Rating
     notes: LongText = ""
 
@@ -187,8 +185,8 @@ class ThreatAssessmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title
-    issued_by: Name
+    title: ShortText
+    issued_by: ShortText
     period_start: IsoDate
     period_end: IsoDate
     summary: LongText = ""
@@ -201,8 +199,8 @@ class ThreatAssessmentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = None
-    issued_by: Name | None = None
+    title: ShortText | None = None
+    issued_by: ShortText | None = None
     period_start: IsoDate | None = None
     period_end: IsoDate | None = None
     summary: LongText | None = None
@@ -229,7 +227,7 @@ class PlanCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title
+    title: ShortText
     period_start: IsoDate
     period_end: IsoDate
     threat_assessment_id: str | None = Field(default=None, max_length=36)
@@ -241,7 +239,7 @@ class PlanUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = None
+    title: ShortText | None = None
     period_start: IsoDate | None = None
     period_end: IsoDate | None = None
     threat_assessment_id: str | None = Field(default=None, max_length=36)
@@ -253,7 +251,7 @@ class ReviewRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = None
+    title: ShortText | None = None
 
 
 class PlanRead(ClassifiedRead):
@@ -262,7 +260,7 @@ class PlanRead(ClassifiedRead):
     title: str
     period_start: date
     period_end: date
-    status: PlanStatus
+    status: PreventPlanStatus
     approved_by: str | None
     approved_on: date | None
     threat_assessment_id: str | None
@@ -328,11 +326,11 @@ class ItemFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ref: Ref | None = None
-    title: Title | None = None
+    title: ShortText | None = None
     description: LongText | None = None
     key_area: KeyArea | None = None
-    owner: Name | None = Field(default=None, description="A team or job title, never a person at risk.")
-    partners: list[Name] | None = Field(default=None, max_length=50)
+    owner: ShortText | None = Field(default=None, description="A team or job title, never a person at risk.")
+    partners: list[ShortText] | None = Field(default=None, max_length=50)
     status: ItemStatus | None = None
     rag: Rag | None = None
     start_date: IsoDate | None = None
@@ -346,9 +344,9 @@ class ItemCreate(ItemFields):
     """A new item of a plan (`ref` is made up when not given)."""
 
     plan_id: str = Field(max_length=36)
-    title: Title
+    title: ShortText
     key_area: KeyArea
-    owner: Name = Field(description="A team or job title, never a person at risk.")
+    owner: ShortText = Field(description="A team or job title, never a person at risk.")
     status: ItemStatus = ItemStatus.NOT_STARTED
     classification: Classification = Classification.OFFICIAL
 
@@ -382,7 +380,7 @@ class ProgressUpdateCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    note: LongText = Field(min_length=1)
     status: ItemStatus | None = None
     rag: Rag | None = None
 

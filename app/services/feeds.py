@@ -103,9 +103,6 @@ def level_is_stale(session: Session, change: ThreatLevelChange) -> bool:
     return feed is not None and is_stale(feed)
 
 
-threat_level.register_staleness_check(level_is_stale)
-
-
 # --- secrets --------------------------------------------------------------------------------------
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.core.clock import today_london, utcnow
+from app.core.clock import today_london
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.core.security import Principal
+from app.core.security import Classification, Principal
 from app.models.prevent import (
     CLOSED_STATUSES,
     Counts,
@@ -21,42 +21,58 @@ from app.models.prevent import (
     CoveragePriority,
     PlanCounts,
     PlanCreate,
+    PlanDetail,
     PlanRead,
-    PlanStatus,
     PlanUpdate,
     PreventItem,
     PreventPlan,
+    PreventPlanStatus,
     ReviewRequest,
     ThreatAssessment,
 )
-from app.services import audit, prevent_items, threat_assessments
+from app.services import prevent_items, records, threat_assessments
 
 _P: Any = PreventPlan
 _I: Any = PreventItem
 _T: Any = ThreatAssessment
+TOP_CLEARANCE = max(Classification, key=lambda c: c.rank)
+ONE_APPROVED = "Another plan was approved at the same time; reload the plans and try again."
 
 
-def present(plan: PreventPlan, *, assessment_visible: bool = True) -> PlanRead:
-    """The API view of a plan; the assessment link is left out for those who may not see the assessment."""
+def present(plan: PreventPlan, *, hidden_assessments: frozenset[str] = frozenset()) -> PlanRead:
+    """The API view of a plan; the link to an assessment the reader may not see is left out."""
     fields = {name: getattr(plan, name) for name in PlanRead.model_fields}
-    if not assessment_visible:
+    if plan.threat_assessment_id in hidden_assessments:
         fields["threat_assessment_id"] = None
     return PlanRead.model_validate(fields)
 
 
-def presenter(session: Session, principal: Principal) -> Callable[[PreventPlan], PlanRead]:
-    """A function presenting plans to this principal (hiding links to assessments they may not see)."""
-    hidden = set(
-        session.execute(select(_T.id).where(_T.classification.not_in(principal.clearance.visible()))).scalars()
+def hidden_assessments(session: Session, principal: Principal) -> frozenset[str]:
+    """The ids of the assessments the principal may not see (the context `present` needs)."""
+    stmt = select(_T.id).where(_T.classification.not_in(principal.clearance.visible()))
+    return frozenset(session.execute(stmt).scalars())
+
+
+def present_detail(session: Session, plan: PreventPlan, principal: Principal) -> PlanDetail:
+    """One plan with the counts and owners of the items the principal may see."""
+    read = present(plan, hidden_assessments=hidden_assessments(session, principal))
+    return PlanDetail(
+        **read.model_dump(), counts=counts(session, plan, principal), owners=owners(session, plan, principal)
     )
-    return lambda plan: present(plan, assessment_visible=plan.threat_assessment_id not in hidden)
 
 
-def list_statement(principal: Principal, *, status: str | None = None) -> Any:
-    """The plans the principal may see."""
+@dataclass(frozen=True)
+class PlanFilters:
+    """The filters of the plan list."""
+
+    status: PreventPlanStatus | None = None
+
+
+def list_statement(principal: Principal, filters: PlanFilters) -> Any:
+    """The plans the principal may see that match the filters."""
     stmt = select(PreventPlan).where(_P.classification.in_(principal.clearance.visible()))
-    if status:
-        stmt = stmt.where(_P.status == status)
+    if filters.status:
+        stmt = stmt.where(_P.status == filters.status.value)
     return stmt
 
 
@@ -68,14 +84,6 @@ def get(session: Session, plan_id: str, principal: Principal) -> PreventPlan:
     return plan
 
 
-def for_item(session: Session, plan_id: str, principal: Principal) -> PreventPlan:
-    """The plan a new item goes into: one the principal may see, else 422 on plan_id."""
-    plan = session.get(PreventPlan, plan_id)
-    if plan is None or not principal.may_see(plan.classification):
-        raise Unprocessable.field("plan_id", "is not a plan you can see")
-    return plan
-
-
 def _check_assessment(session: Session, assessment_id: str | None, principal: Principal) -> None:
     if assessment_id is None:
         return
@@ -84,9 +92,7 @@ def _check_assessment(session: Session, assessment_id: str | None, principal: Pr
         raise Unprocessable.field("threat_assessment_id", "is not a threat assessment you can see")
 
 
-def _check_plan(plan: PreventPlan, principal: Principal) -> None:
-    if not principal.may_see(plan.classification):
-        raise Forbidden(f"You cannot mark a record {plan.classification}: it is above your clearance.")
+def _check_period(plan: PreventPlan) -> None:
     if plan.period_end < plan.period_start:
         raise Unprocessable.field("period_end", "must be on or after the start of the period")
 
@@ -94,56 +100,56 @@ def _check_plan(plan: PreventPlan, principal: Principal) -> None:
 def create(session: Session, data: PlanCreate, *, actor: Principal) -> PreventPlan:
     """Draft a plan."""
     _check_assessment(session, data.threat_assessment_id, actor)
-    plan = PreventPlan(**data.model_dump(), status=PlanStatus.DRAFT.value)
-    _check_plan(plan, actor)
-    session.add(plan)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="prevent_plan.create",
-        entity_type="prevent_plan",
-        entity_id=plan.id,
-        after=audit.snapshot(present(plan)),
-    )
-    return plan
+    plan = PreventPlan(**data.model_dump(), status=PreventPlanStatus.DRAFT.value)
+    _check_period(plan)
+    return records.create(session, plan, actor=actor)
 
 
-def update_plan(session: Session, plan: PreventPlan, data: PlanUpdate, *, actor: Principal) -> PreventPlan:
+def update(session: Session, plan: PreventPlan, data: PlanUpdate, *, actor: Principal) -> PreventPlan:
     """Change a plan's title, period, marking or assessment; a superseded plan stays as it was."""
-    if plan.status == PlanStatus.SUPERSEDED.value:
+    if plan.status == PreventPlanStatus.SUPERSEDED.value:
         raise Conflict("This plan has been superseded; it is kept as it was.")
-    before = audit.snapshot(present(plan))
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name != "threat_assessment_id":
             raise Unprocessable.field(name, "cannot be empty")
     if "threat_assessment_id" in changes:
         _check_assessment(session, changes["threat_assessment_id"], actor)
-    for name, value in changes.items():
-        setattr(plan, name, value)
-    _check_plan(plan, actor)
-    return _saved(session, plan, actor, "prevent_plan.update", before)
+    with records.changing(session, plan, actor=actor):
+        for name, value in changes.items():
+            setattr(plan, name, value)
+        _check_period(plan)
+    return plan
 
 
 def approve(session: Session, plan: PreventPlan, *, actor: Principal) -> PreventPlan:
-    """EMT approves a draft: record who and when, and supersede the plan approved before it."""
-    if plan.status != PlanStatus.DRAFT.value:
+    """EMT approves a draft: record who and when, and supersede the plan approved before it.
+
+    Approving decides which plan is in force, whatever the marking of the one it replaces, so it needs the
+    highest clearance: an approver who could not see every plan would either change one they cannot see or learn
+    from a refusal that it exists. The refusal depends on the approver alone, never on the plans, so it reveals
+    nothing. At most one plan is approved (a unique index): of concurrent approvals one wins, the rest get 409.
+    """
+    if not actor.may_see(TOP_CLEARANCE):
+        raise Forbidden(
+            f"Approving a plan supersedes the plan in force, whatever its marking: it needs {TOP_CLEARANCE} clearance."
+        )
+    if plan.status != PreventPlanStatus.DRAFT.value:
         raise Conflict(f"Only a draft plan can be approved; this one is {plan.status}.")
-    for previous in session.execute(
-        select(PreventPlan).where(_P.status == PlanStatus.APPROVED.value, _P.id != plan.id)
-    ).scalars():
-        before = audit.snapshot(present(previous))
-        previous.status = PlanStatus.SUPERSEDED.value
-        _saved(session, previous, actor, "prevent_plan.supersede", before)
-    before = audit.snapshot(present(plan))
-    plan.status = PlanStatus.APPROVED.value
-    plan.approved_by, plan.approved_on = actor.display_name or actor.name, today_london()
-    return _saved(session, plan, actor, "prevent_plan.approve", before)
+    with records.unique(session, ONE_APPROVED):
+        in_force = select(PreventPlan).where(_P.status == PreventPlanStatus.APPROVED.value, _P.id != plan.id)
+        for previous in session.execute(in_force.with_for_update().execution_options(populate_existing=True)).scalars():
+            with records.changing(session, previous, actor=actor, action="prevent_plan.supersede"):
+                previous.status = PreventPlanStatus.SUPERSEDED.value
+        with records.changing(session, plan, actor=actor, action="prevent_plan.approve"):
+            plan.status = PreventPlanStatus.APPROVED.value
+            plan.approved_by, plan.approved_on = actor.display_name or actor.name, today_london()
+    return plan
 
 
 def review(session: Session, plan: PreventPlan, data: ReviewRequest, *, actor: Principal) -> PreventPlan:
     """Start next period's draft: same length, open items carried forward, the newest assessment linked."""
+    records.lock(session, plan)  # two reviews at once: the second waits, then finds the first's successor
     successor = session.execute(select(_P.id).where(_P.previous_plan_id == plan.id)).first()
     if successor:
         raise Conflict(f"This plan has already been reviewed: its successor is {successor[0]}.")
@@ -153,47 +159,43 @@ def review(session: Session, plan: PreventPlan, data: ReviewRequest, *, actor: P
         title=data.title or plan_title(start, end),
         period_start=start,
         period_end=end,
-        status=PlanStatus.DRAFT.value,
+        status=PreventPlanStatus.DRAFT.value,
         threat_assessment_id=assessment.id if assessment else None,
         previous_plan_id=plan.id,
         classification=plan.classification,
     )
-    session.add(new_plan)
-    session.flush()
-    carried = 0
-    # Every open item goes forward, including ones above the reviewer's clearance: they keep their marking.
-    for item in session.execute(
-        select(PreventItem).where(_I.plan_id == plan.id, _I.status.not_in(CLOSED_STATUSES)).order_by(_I.ref)
-    ).scalars():
-        session.add(
-            PreventItem(
-                plan_id=new_plan.id,
-                ref=item.ref,
-                title=item.title,
-                description=item.description,
-                key_area=item.key_area,
-                owner=item.owner,
-                partners=list(item.partners),
-                status=item.status,
-                rag=item.rag,
-                start_date=item.start_date,
-                due_date=item.due_date,
-                measure=item.measure,
-                priority_refs=list(item.priority_refs),
-                classification=item.classification,
-                continues_item_id=item.id,
-            )
+    # Every open item goes forward, including ones above the reviewer's clearance: they keep their marking. They
+    # are copies made by the review, not records the reviewer marks, so the clearance check of `records.create`
+    # (which would refuse, and so reveal, a hidden item) does not apply; the review's event counts them.
+    carried = [
+        PreventItem(
+            plan_id=new_plan.id,
+            ref=item.ref,
+            title=item.title,
+            description=item.description,
+            key_area=item.key_area,
+            owner=item.owner,
+            partners=list(item.partners),
+            status=item.status,
+            rag=item.rag,
+            start_date=item.start_date,
+            due_date=item.due_date,
+            measure=item.measure,
+            priority_refs=list(item.priority_refs),
+            classification=item.classification,
+            continues_item_id=item.id,
         )
-        carried += 1
+        for item in session.execute(
+            select(PreventItem).where(_I.plan_id == plan.id, _I.status.not_in(CLOSED_STATUSES)).order_by(_I.ref)
+        ).scalars()
+    ]
+
+    def snapshot(record: PreventPlan) -> dict[str, Any]:
+        return (records.stored(record) or {}) | {"items_carried_forward": len(carried)}
+
+    records.create(session, new_plan, actor=actor, action="prevent_plan.review", snapshot=snapshot)
+    session.add_all(carried)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="prevent_plan.review",
-        entity_type="prevent_plan",
-        entity_id=new_plan.id,
-        after=(audit.snapshot(present(new_plan)) or {}) | {"items_carried_forward": carried},
-    )
     return new_plan
 
 
@@ -216,22 +218,6 @@ def plan_title(start: date, end: date) -> str:
     """The usual name of a plan: 'Prevent delivery plan 2027-28' (with an en dash)."""
     years = f"{start.year}" if start.year == end.year else f"{start.year}\N{EN DASH}{str(end.year)[2:]}"
     return f"Prevent delivery plan {years}"
-
-
-def _saved(session: Session, plan: PreventPlan, actor: Principal, action: str, before: Any) -> PreventPlan:
-    plan.updated_at, plan.version = utcnow(), plan.version + 1
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(present(plan)))
-    audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity_type="prevent_plan",
-        entity_id=plan.id,
-        before=old,
-        after=new,
-    )
-    return plan
 
 
 def counts(session: Session, plan: PreventPlan, principal: Principal) -> PlanCounts:

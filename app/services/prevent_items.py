@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy import delete as sa_delete
+from sqlalchemy import update as sa_update
 from sqlmodel import Session
 
-from app.core.clock import today_london, utcnow
-from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.clock import today_london
+from app.core.errors import NotFound, Unprocessable
 from app.core.pagination import SortKey
 from app.core.security import Classification, Principal
 from app.models.prevent import (
@@ -24,12 +25,14 @@ from app.models.prevent import (
     PreventItemUpdate,
     PreventPlan,
     ProgressUpdateCreate,
-    ProgressUpdateRead,
-    Rag,
 )
-from app.services import audit
+from app.services import prevent_updates, records
 
 AREA_PREFIX = {"ideology": "IDE", "institutions": "INS", "safeguarding": "SAF"}
+# Automatic refs of OFFICIAL-SENSITIVE items are numbered apart (SAF-S01), so an OFFICIAL item's automatic number
+# never steps over a number held by an item its creator may not see (which would tell them it exists).
+MARKING_INFIX = {Classification.OFFICIAL: "", Classification.OFFICIAL_SENSITIVE: "S"}
+REF_TAKEN = "The plan already has an item with this ref (refs are unique within a plan, in any case)."
 _FAR_FUTURE = date(9999, 12, 31)
 _NULLABLE = {"rag", "start_date", "due_date"}
 _I: Any = PreventItem  # the tables' columns, typed loosely for SQL expressions
@@ -46,10 +49,10 @@ def is_overdue(item: PreventItem, today: date) -> bool:
     return item.due_date is not None and item.due_date < today and item.status not in CLOSED_STATUSES
 
 
-def present(item: PreventItem, today: date | None = None) -> ItemRead:
-    """The API view of an item."""
+def present(item: PreventItem, *, today: date) -> ItemRead:
+    """The API view of an item; `overdue` as of `today` (Europe/London)."""
     fields = {name: getattr(item, name) for name in ItemRead.model_fields if name != "overdue"}
-    return ItemRead.model_validate(fields | {"overdue": is_overdue(item, today or today_london())})
+    return ItemRead.model_validate(fields | {"overdue": is_overdue(item, today)})
 
 
 def visible_statement(principal: Principal) -> Any:
@@ -79,8 +82,7 @@ class ItemFilters:
 
 def list_statement(principal: Principal, filters: ItemFilters) -> Any:
     """Visible items matching every filter; `overdue` is decided in SQL, before paging."""
-    stmt = visible_statement(principal)
-    f = filters
+    stmt, f = visible_statement(principal), filters
     if f.plan_id:
         stmt = stmt.where(_I.plan_id == f.plan_id)
     if f.key_area:
@@ -153,164 +155,75 @@ def _check(item: PreventItem, *, rag_given: bool) -> None:
         item.rag = None
 
 
-def _check_marking(principal: Principal, marking: Classification) -> None:
-    if not principal.may_see(marking):
-        raise Forbidden(f"You cannot mark a record {marking.value}: it is above your clearance.")
+def _plan(session: Session, plan_id: str, principal: Principal) -> PreventPlan:
+    """The plan a new item goes into: one the principal may see, else 422 on plan_id."""
+    plan = session.get(PreventPlan, plan_id)
+    if plan is None or not principal.may_see(plan.classification):
+        raise Unprocessable.field("plan_id", "is not a plan you can see")
+    return plan
 
 
-def _check_ref_free(session: Session, principal: Principal, plan_id: str, ref: str, item_id: str | None) -> None:
-    stmt = visible_statement(principal).where(_I.plan_id == plan_id, func.lower(_I.ref) == ref.lower())
-    if item_id:
-        stmt = stmt.where(_I.id != item_id)
-    if session.execute(stmt.limit(1)).first():
-        raise Conflict(f"The plan already has an item {ref!r}.")
-
-
-def _next_ref(session: Session, plan_id: str, key_area: str) -> str:
-    prefix = AREA_PREFIX[key_area]
-    taken = {r.lower() for r in session.execute(select(_I.ref).where(_I.plan_id == plan_id)).scalars()}
+def _next_ref(session: Session, plan: PreventPlan, key_area: str, marking: Classification) -> str:
+    """The first free automatic ref of the key area and marking (call with the plan locked)."""
+    prefix = f"{AREA_PREFIX[key_area]}-{MARKING_INFIX[marking]}"
+    taken = {r.lower() for r in session.execute(select(_I.ref).where(_I.plan_id == plan.id)).scalars()}
     number = 1
-    while f"{prefix}-{number:02d}".lower() in taken:
+    while f"{prefix}{number:02d}".lower() in taken:
         number += 1
-    return f"{prefix}-{number:02d}"
+    return f"{prefix}{number:02d}"
 
 
-def create(session: Session, data: ItemCreate, plan: PreventPlan, *, actor: Principal) -> PreventItem:
-    """Add an item to a plan the actor may see."""
-    _check_marking(actor, data.classification)
-    values = data.model_dump(exclude_unset=False, exclude_none=True)
-    values.pop("ref", None)
-    item = PreventItem(**values)
-    item.ref = data.ref or _next_ref(session, plan.id, data.key_area.value)
-    _check_ref_free(session, actor, plan.id, item.ref, None)
+def create(session: Session, data: ItemCreate, *, actor: Principal) -> PreventItem:
+    """Add an item to a plan the actor may see; without a ref it is numbered within its key area."""
+    plan = _plan(session, data.plan_id, actor)
+    records.require_marking(actor, data.classification)
+    item = PreventItem(**data.model_dump(exclude={"ref"}, exclude_none=True))
     _check(item, rag_given=data.rag is not None)
-    session.add(item)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="prevent_item.create",
-        entity_type="prevent_item",
-        entity_id=item.id,
-        after=audit.snapshot(present(item)),
-    )
-    return item
+    if data.ref:
+        item.ref = data.ref
+    else:
+        records.lock(session, plan)  # concurrent creates in this plan take their numbers one after another
+        item.ref = _next_ref(session, plan, data.key_area.value, data.classification)
+    with records.unique(session, REF_TAKEN):
+        return records.create(session, item, actor=actor)
 
 
-def update_item(session: Session, item: PreventItem, data: ItemUpdate, *, actor: Principal) -> PreventItem:
+def update(session: Session, item: PreventItem, data: ItemUpdate, *, actor: Principal) -> PreventItem:
     """Change an item; a status or RAG change also goes on its timeline."""
-    before = present(item)
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name not in _NULLABLE:
             raise Unprocessable.field(name, "cannot be empty")
-    if "classification" in changes:
-        _check_marking(actor, Classification(changes["classification"]))
-    if "ref" in changes:
-        _check_ref_free(session, actor, item.plan_id, changes["ref"], item.id)
-    for name, value in changes.items():
-        setattr(item, name, value.value if isinstance(value, Classification) else value)
-    _check(item, rag_given=changes.get("rag") is not None)
-    if item.status != before.status.value or item.rag != (before.rag.value if before.rag else None):
-        _append_update(
-            session,
-            item,
-            actor,
-            "Changed on the edit form.",
-            before.status.value,
-            before.rag.value if before.rag else None,
-        )
-    return _saved(session, item, actor, "prevent_item.update", before)
+    status_from, rag_from = item.status, item.rag
+    with records.unique(session, REF_TAKEN), records.changing(session, item, actor=actor):
+        for name, value in changes.items():
+            setattr(item, name, value)
+        _check(item, rag_given=changes.get("rag") is not None)
+        if (item.status, item.rag) != (status_from, rag_from):
+            note = "Changed on the edit form."
+            prevent_updates.append(session, item, note, status_from=status_from, rag_from=rag_from, actor=actor)
+    return item
 
 
 def delete(session: Session, item: PreventItem, *, actor: Principal) -> None:
     """Remove an item and its timeline; items that continued it keep their own history."""
-    before = audit.snapshot(present(item))
-    session.execute(update(PreventItem).where(_I.continues_item_id == item.id).values(continues_item_id=None))
+    session.execute(sa_update(PreventItem).where(_I.continues_item_id == item.id).values(continues_item_id=None))
     session.execute(sa_delete(_U).where(_U.item_id == item.id))
-    session.delete(item)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="prevent_item.delete",
-        entity_type="prevent_item",
-        entity_id=item.id,
-        before=before,
-    )
+    records.delete(session, item, actor=actor)
 
 
 def add_update(
     session: Session, item: PreventItem, data: ProgressUpdateCreate, *, actor: Principal
 ) -> PreventItemUpdate:
-    """Append a progress update and apply its status/RAG change to the item, in the same transaction."""
+    """Append a progress update and apply its status/RAG change to the item, in the same transaction.
+
+    A note alone leaves the item (and its version) as it was.
+    """
     status_from, rag_from = item.status, item.rag
-    if data.status is not None:
-        item.status = data.status.value
-    if "rag" in data.model_fields_set:
-        item.rag = data.rag.value if data.rag else None
-    _check(item, rag_given=data.rag is not None)
-    entry = _append_update(session, item, actor, data.note, status_from, rag_from)
-    _saved(session, item, actor, "prevent_item.progress", present_with(status_from, rag_from, item))
-    audit.record(
-        session,
-        actor=actor,
-        action="prevent_item_update.create",
-        entity_type="prevent_item_update",
-        entity_id=entry.id,
-        after=audit.snapshot(present_update(entry, item.version)),
-    )
-    return entry
-
-
-def present_with(status: str, rag: str | None, item: PreventItem) -> ItemRead:
-    """The item as it was before a change of status and RAG (for the audit's before)."""
-    return present(item).model_copy(update={"status": ItemStatus(status), "rag": Rag(rag) if rag else None})
-
-
-def _append_update(
-    session: Session, item: PreventItem, actor: Principal, note: str, status_from: str, rag_from: str | None
-) -> PreventItemUpdate:
-    status_changed, rag_changed = item.status != status_from, item.rag != rag_from
-    entry = PreventItemUpdate(
-        item_id=item.id,
-        note=note,
-        status_from=status_from if status_changed else None,
-        status_to=item.status if status_changed else None,
-        rag_from=rag_from if rag_changed else None,
-        rag_to=item.rag if rag_changed else None,
-        author=actor.display_name or actor.name,
-        author_organisation=actor.organisation,
-    )
-    session.add(entry)
-    return entry
-
-
-def _saved(session: Session, item: PreventItem, actor: Principal, action: str, before: ItemRead) -> PreventItem:
-    item.updated_at, item.version = utcnow(), item.version + 1
-    session.flush()
-    old, new = audit.changed(audit.snapshot(before), audit.snapshot(present(item)))
-    audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity_type="prevent_item",
-        entity_id=item.id,
-        before=old,
-        after=new,
-    )
-    return item
-
-
-def present_update(entry: PreventItemUpdate, item_version: int | None = None) -> ProgressUpdateRead:
-    """The API view of a progress update."""
-    fields = {name: getattr(entry, name) for name in ProgressUpdateRead.model_fields if name != "item_version"}
-    return ProgressUpdateRead.model_validate(fields | {"item_version": item_version})
-
-
-def updates_statement(item_id: str) -> Any:
-    """An item's timeline."""
-    return select(_U).where(_U.item_id == item_id)
-
-
-UPDATE_ORDER = [SortKey(_U.created_at, True), SortKey(_U.id, True)]
+    with records.changing(session, item, actor=actor, action="prevent_item.progress"):
+        if data.status is not None:
+            item.status = data.status.value
+        if "rag" in data.model_fields_set:
+            item.rag = data.rag.value if data.rag else None
+        _check(item, rag_given=data.rag is not None)
+    return prevent_updates.append(session, item, data.note, status_from=status_from, rag_from=rag_from, actor=actor)

@@ -9,10 +9,11 @@ from sqlmodel import Session
 
 from app.core.security import Principal
 from app.models.prepare import RiskRating
-from app.models.prevent import PlanStatus
+from app.models.prevent import PreventPlanStatus
 from app.models.protect import Tier
 from app.models.summary import PrepareSummary, PreventSummary, ProtectSummary, Summary
 from app.services import contingency_plans, prevent, prevent_items, risks, sites, threat_level
+from app.services.prevent import PlanFilters
 from app.services.prevent_items import ItemFilters
 from app.services.sites import SiteFilters
 
@@ -25,7 +26,7 @@ def _prevent(session: Session, principal: Principal) -> PreventSummary:
     def items(**filters: Any) -> int:
         return _count(session, prevent_items.list_statement(principal, ItemFilters(**filters)))
 
-    everything = items()
+    everything, drafts = items(), PlanFilters(status=PreventPlanStatus.DRAFT)
     closed = items(status="complete") + items(status="cancelled")
     return PreventSummary(
         items=everything,
@@ -33,7 +34,7 @@ def _prevent(session: Session, principal: Principal) -> PreventSummary:
         overdue=items(overdue=True),
         red=items(rag="red"),
         amber=items(rag="amber"),
-        plans_awaiting_approval=_count(session, prevent.list_statement(principal, status=PlanStatus.DRAFT)),
+        plans_awaiting_approval=_count(session, prevent.list_statement(principal, drafts)),
     )
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from app.core.clock import utcnow
-from app.core.errors import Forbidden, NotFound, Unprocessable
-from app.core.security import Classification, Principal
+from app.core.errors import NotFound, Unprocessable
+from app.core.security import Principal
 from app.models.prevent import (
     Priority,
     PriorityRead,
@@ -18,7 +18,7 @@ from app.models.prevent import (
     ThreatAssessmentRead,
     ThreatAssessmentUpdate,
 )
-from app.services import audit
+from app.services import records
 
 _T: Any = ThreatAssessment  # the table's columns, typed loosely for SQL expressions
 
@@ -51,23 +51,19 @@ def _check_period(start: Any, end: Any) -> None:
         raise Unprocessable.field("period_end", "must be on or after the start of the period")
 
 
-def _check_clearance(principal: Principal, marking: Classification) -> None:
-    if not principal.may_see(marking):
-        raise Forbidden(f"You cannot mark a record {marking.value}: it is above your clearance.")
+@dataclass(frozen=True)
+class ThreatAssessmentFilters:
+    """The filters of the assessment list."""
+
+    q: str | None = None
 
 
-def list_statement(principal: Principal, *, q: str | None = None) -> Any:
+def list_statement(principal: Principal, filters: ThreatAssessmentFilters) -> Any:
     """The assessments the principal may see, matching the text if given."""
     stmt = select(ThreatAssessment).where(_T.classification.in_(principal.clearance.visible()))
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(
-            or_(
-                _T.title.ilike(like),
-                _T.issued_by.ilike(like),
-                _T.summary.ilike(like),
-            )
-        )
+    if filters.q and filters.q.strip():
+        like = f"%{filters.q.strip()}%"
+        stmt = stmt.where(or_(_T.title.ilike(like), _T.issued_by.ilike(like), _T.summary.ilike(like)))
     return stmt
 
 
@@ -81,7 +77,7 @@ def get(session: Session, assessment_id: str, principal: Principal) -> ThreatAss
 
 def newest_visible(session: Session, principal: Principal) -> ThreatAssessment | None:
     """The most recent assessment (by period, then by when it was recorded) the principal may see."""
-    stmt = list_statement(principal).order_by(
+    stmt = list_statement(principal, ThreatAssessmentFilters()).order_by(
         _T.period_end.desc(),
         _T.created_at.desc(),
     )
@@ -90,7 +86,6 @@ def newest_visible(session: Session, principal: Principal) -> ThreatAssessment |
 
 def create(session: Session, data: ThreatAssessmentCreate, *, actor: Principal) -> ThreatAssessment:
     """Record a threat assessment."""
-    _check_clearance(actor, data.classification)
     _check_period(data.period_start, data.period_end)
     assessment = ThreatAssessment(
         title=data.title,
@@ -101,44 +96,20 @@ def create(session: Session, data: ThreatAssessmentCreate, *, actor: Principal) 
         priorities=_stored_priorities(data.priorities),
         classification=data.classification,
     )
-    session.add(assessment)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="threat_assessment.create",
-        entity_type="threat_assessment",
-        entity_id=assessment.id,
-        after=audit.snapshot(present(assessment)),
-    )
-    return assessment
+    return records.create(session, assessment, actor=actor)
 
 
 def update(
     session: Session, assessment: ThreatAssessment, data: ThreatAssessmentUpdate, *, actor: Principal
 ) -> ThreatAssessment:
     """Change an assessment; a new priorities list replaces the old one."""
-    before = audit.snapshot(present(assessment))
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
-    if "classification" in changes:
-        _check_clearance(actor, Classification(changes["classification"]))
     _check_period(
         changes.get("period_start", assessment.period_start), changes.get("period_end", assessment.period_end)
     )
     if data.priorities is not None:
         changes["priorities"] = _stored_priorities(data.priorities)
-    for name, value in changes.items():
-        setattr(assessment, name, value)
-    assessment.updated_at, assessment.version = utcnow(), assessment.version + 1
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(present(assessment)))
-    audit.record(
-        session,
-        actor=actor,
-        action="threat_assessment.update",
-        entity_type="threat_assessment",
-        entity_id=assessment.id,
-        before=old,
-        after=new,
-    )
+    with records.changing(session, assessment, actor=actor):
+        for name, value in changes.items():
+            setattr(assessment, name, value)
     return assessment

@@ -60,14 +60,15 @@ def present(change: ThreatLevelChange, *, stale: bool = False) -> ThreatLevelCha
     )
 
 
-# Set by the feeds area: tells whether a change that came from a feed is now stale.
+# Registered by the app at start-up (app/main.py): tells whether a change that came from a feed is now stale.
 StalenessCheck = Callable[[Session, ThreatLevelChange], bool]
 _staleness_checks: list[StalenessCheck] = []
 
 
 def register_staleness_check(check: StalenessCheck) -> None:
-    """Let another area (feeds) say when a level it reported has gone stale."""
-    _staleness_checks.append(check)
+    """Let another area (feeds) say when a level it reported has gone stale; registering twice is harmless."""
+    if check not in _staleness_checks:
+        _staleness_checks.append(check)
 
 
 def _is_stale(session: Session, change: ThreatLevelChange) -> bool:
@@ -152,13 +153,20 @@ def uk_response_level(session: Session) -> ResponseLevel | None:
     return read.response_level if read else None
 
 
-def history_statement(scope: ThreatScope | None) -> Select[Any]:
-    """Every change, optionally of one scope."""
+@dataclass(frozen=True)
+class ThreatLevelFilters:
+    """The filters of the history."""
+
+    scope: ThreatScope | None = None
+
+
+def list_statement(principal: Principal | None, filters: ThreatLevelFilters) -> Select[Any]:
+    """Every change, optionally of one scope (the history is public: everyone sees the same)."""
     stmt = select(ThreatLevelChange)
-    return stmt.where(ThreatLevelChange.scope == scope) if scope else stmt
+    return stmt.where(ThreatLevelChange.scope == filters.scope) if filters.scope else stmt
 
 
-def record(
+def create(
     session: Session,
     data: ThreatLevelCreate,
     *,

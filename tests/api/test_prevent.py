@@ -464,3 +464,96 @@ def test_unknown_plan_and_item_are_404(client, officer):
     assert_problem(client.get(f"{PLANS}/nope", headers=officer.headers), 404)
     assert_problem(client.get(f"{ITEMS}/nope", headers=officer.headers), 404)
     assert_problem(client.post(f"{PLANS}/nope/review", headers=officer.headers), 404)
+
+
+def test_an_automatic_ref_never_steps_over_an_item_the_caller_cannot_see(client, officer, make_api_key):
+    plan = make_plan(client, officer)
+    assert make_item(client, officer, plan["id"], key_area="ideology")["ref"] == "IDE-01"
+    hidden = make_item(client, officer, plan["id"], key_area="ideology", classification="OFFICIAL-SENSITIVE")
+    assert hidden["ref"] == "IDE-S01"  # sensitive items are numbered apart
+    official = make_api_key(["prevent:read", "prevent:write"], clearance="OFFICIAL")
+    assert make_item(client, official, plan["id"], key_area="ideology")["ref"] == "IDE-02"
+    assert make_item(client, officer, plan["id"], key_area="ideology")["ref"] == "IDE-03"  # whoever asks
+
+
+def test_a_ref_is_unique_within_its_plan_in_any_case(client, officer):
+    plan, other = make_plan(client, officer), make_plan(client, officer, title="Other")
+    first = make_item(client, officer, plan["id"], ref="Col-1")
+    second = make_item(client, officer, plan["id"], ref="Col-2")
+    assert_problem(client.post(ITEMS, headers=officer.headers, json=_item_body(plan["id"], ref="COL-1")), 409)
+    assert make_item(client, officer, other["id"], ref="COL-1")["ref"] == "COL-1"  # another plan's refs are its own
+    renamed = client.patch(
+        f"{ITEMS}/{second['id']}", headers=officer.headers | {"If-Match": '"1"'}, json={"ref": "col-1"}
+    )
+    assert_problem(renamed, 409)
+    assert client.get(f"{ITEMS}/{second['id']}", headers=officer.headers).json()["ref"] == "Col-2"
+    assert client.get(f"{ITEMS}/{first['id']}", headers=officer.headers).headers["etag"] == '"1"'
+
+
+def _item_body(plan_id, **extra):
+    return {"plan_id": plan_id, "title": "x", "key_area": "ideology", "owner": "Team"} | extra
+
+
+def test_approving_needs_the_highest_clearance_so_it_never_touches_a_plan_the_approver_cannot_see(
+    client, officer, emt, make_api_key
+):
+    official = make_api_key(["prevent:read", "approve"], clearance="OFFICIAL")
+    draft = make_plan(client, officer)
+    # Refused whether or not a hidden plan exists: the answer tells the approver nothing about other plans.
+    body = assert_problem(client.post(f"{PLANS}/{draft['id']}/approve", headers=official.headers), 403)
+    assert "OFFICIAL-SENSITIVE" in body["detail"]
+    hidden = make_plan(client, officer, title="Sensitive plan", classification="OFFICIAL-SENSITIVE")
+    assert client.post(f"{PLANS}/{hidden['id']}/approve", headers=emt.headers).status_code == 200
+    again = assert_problem(client.post(f"{PLANS}/{draft['id']}/approve", headers=official.headers), 403)
+    assert again["detail"] == body["detail"]
+    assert client.get(f"{PLANS}/{hidden['id']}", headers=officer.headers).json()["status"] == "approved"
+    assert client.get(f"{PLANS}/{draft['id']}", headers=officer.headers).json()["status"] == "draft"
+
+
+def test_if_match_star_still_matches_any_version(client, officer):
+    plan = make_plan(client, officer)
+    item = make_item(client, officer, plan["id"])
+    assessment = make_assessment(client, officer)
+    star = officer.headers | {"If-Match": "*"}
+    for url in (f"{PLANS}/{plan['id']}", f"{ITEMS}/{item['id']}", f"/api/v1/threat-assessments/{assessment['id']}"):
+        response = client.patch(url, headers=star, json={"title": "Starred"})
+        assert response.status_code == 200 and response.json()["title"] == "Starred", url
+        assert response.headers["etag"] == '"2"'
+
+
+def test_a_patch_that_changes_nothing_keeps_the_version_and_writes_no_event(client, officer, admin):
+    plan = make_plan(client, officer)
+    item = make_item(client, officer, plan["id"], title="Same")
+    response = client.patch(
+        f"{ITEMS}/{item['id']}", headers=officer.headers | {"If-Match": '"1"'}, json={"title": "Same"}
+    )
+    assert response.status_code == 200 and response.headers["etag"] == '"1"'
+    note = client.post(f"{ITEMS}/{item['id']}/updates", headers=officer.headers, json={"note": "Just a note"})
+    assert note.status_code == 201 and note.json()["item_version"] == 1  # a note alone does not change the item
+    events = client.get("/api/v1/audit-events", headers=admin.headers, params={"entity_id": item["id"]}).json()
+    assert [e["action"] for e in events["items"]] == ["prevent_item.create"]
+
+
+def test_every_event_of_a_sensitive_item_carries_its_marking(client, officer, admin):
+    plan = make_plan(client, officer)
+    item = make_item(client, officer, plan["id"], classification="OFFICIAL-SENSITIVE")
+    url = f"{ITEMS}/{item['id']}"
+    update = client.post(f"{url}/updates", headers=officer.headers, json={"note": "Begun", "status": "in_progress"})
+    client.patch(url, headers=officer.headers | {"If-Match": '"2"'}, json={"title": "Renamed"})
+    client.delete(url, headers=officer.headers | {"If-Match": '"3"'})
+    events = client.get("/api/v1/audit-events", headers=admin.headers, params={"limit": 200}).json()["items"]
+    about = [e for e in events if e["entity_id"] in {item["id"], update.json()["id"]}]
+    assert sorted(e["action"] for e in about) == [
+        "prevent_item.create",
+        "prevent_item.delete",
+        "prevent_item.progress",
+        "prevent_item.update",
+        "prevent_item_update.create",
+    ]
+    assert {e["classification"] for e in about} == {"OFFICIAL-SENSITIVE"}
+
+
+def test_a_date_filter_that_is_not_a_real_yyyy_mm_dd_day_is_422_naming_it(client, officer):
+    for value in ("2026-02-30", "2026-1-1", "1767225600", "2026-01-01T00:00:00Z"):
+        response = client.get(ITEMS, headers=officer.headers, params={"due_before": value})
+        assert assert_problem(response, 422)["errors"][0]["field"] == "due_before", value

@@ -160,7 +160,7 @@ def test_a_change_made_by_another_process_shows_within_seconds(client, officer, 
     _record(client, officer, level="SUBSTANTIAL")
     assert client.get("/api/v1/threat-level").json()["level"] == "SUBSTANTIAL"  # now cached in this process
     # Another process writes straight to the database: this process's cache is not told.
-    threat_level.record(db_session, ThreatLevelCreate(level=ThreatLevel.SEVERE, note="elsewhere"), actor=None)
+    threat_level.create(db_session, ThreatLevelCreate(level=ThreatLevel.SEVERE, note="elsewhere"), actor=None)
     db_session.commit()
     assert client.get("/api/v1/threat-level").json()["level"] == "SUBSTANTIAL"  # served without a query
     monkeypatch.setattr(threat_level.CACHE, "ttl", 0.2)  # the cache's TTL, shortened so the test need not wait 2 s
