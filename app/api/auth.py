@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
@@ -23,13 +23,15 @@ router = APIRouter(tags=["identity"], route_class=ApiRoute)
     responses={401: {"description": "Bad credentials"}, 429: {"description": "Too many failed attempts"}},
 )
 async def issue_token(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     """Exchange a username and password for a bearer token."""
-    issued = await run_in_threadpool(identity.login, session, settings, username, password)
+    address = request.client.host if request.client else None
+    issued = await run_in_threadpool(identity.login, session, settings, username, password, address=address)
     if issued is None:
         # Returned rather than raised, so the failed attempt's audit event is committed.
         body = problem_body(401, "Not authenticated", "The username or password is not right.", slug="unauthorized")
