@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.api.problems import problem_response
-from app.api.routing import ApiRoute
+from app.api.routing import ApiRoute, SecretBearing
 from app.core.errors import problem_body
 from app.models.identity import Me, TokenResponse
 from app.services import identity
@@ -21,6 +21,7 @@ router = APIRouter(tags=["identity"], route_class=ApiRoute)
     "/auth/token",
     response_model=TokenResponse,
     responses={401: {"description": "Bad credentials"}, 429: {"description": "Too many failed attempts"}},
+    dependencies=[SecretBearing],
 )
 async def issue_token(
     request: Request,
