@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=10)
     login_max_failures_per_address: int = Field(default=30, ge=1)
+    # Callers whose X-Forwarded-For the sign-in throttle believes: the pages call the API in process from 127.0.0.1
+    # and pass on the browser's address.
+    trusted_proxies: str = "127.0.0.1,::1"
     map_tile_url: str = ""
     map_tile_attribution: str = ""
     risk_matrix: str = ""

@@ -94,6 +94,18 @@ def test_one_address_trying_many_usernames_is_throttled(client, settings, monkey
     assert "address" in body["detail"] and int(response.headers["retry-after"]) >= 1
 
 
+def test_the_address_comes_from_a_trusted_proxy_only(client, settings, monkeypatch):
+    monkeypatch.setattr(settings, "login_max_failures_per_address", 1)
+    spoofed = {"X-Forwarded-For": "203.0.113.9"}  # the test client is not a trusted proxy: ignored
+    assert client.post(TOKEN, headers=spoofed, data={"username": "a1", "password": "guess-123456"}).status_code == 401
+    assert_problem(client.post(TOKEN, headers=spoofed, data={"username": "a2", "password": "guess-123456"}), 429)
+    monkeypatch.setattr(settings, "trusted_proxies", "testclient")  # as the pages are, in process
+    for browser in ("198.51.100.1", "198.51.100.2"):
+        form = {"username": f"u-{browser}", "password": "guess-123456"}
+        forwarded = {"X-Forwarded-For": f"10.9.9.9, {browser}"}  # the last entry is the one the proxy saw
+        assert client.post(TOKEN, headers=forwarded, data=form).status_code == 401
+
+
 def test_every_sign_in_pays_for_one_password_check(client, admin, make_user, monkeypatch):
     active, deactivated = make_user("viewer"), make_user("viewer")
     response = client.patch(
