@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.deps import AdminPrincipal, SessionDep
 from app.api.http import CSV_RESPONSE, PageParams, collection, created, page_params
-from app.api.routing import ApiRoute
+from app.api.routing import ApiRoute, SecretBearing
 from app.core.pagination import SortKey
 from app.models.common import Page
 from app.models.identity import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -30,7 +30,7 @@ def list_api_keys(
     return collection(request, session, identity.list_keys_statement(), ORDER, params, ApiKeyRead)
 
 
-@router.post("", response_model=ApiKeyCreated, status_code=201)
+@router.post("", response_model=ApiKeyCreated, status_code=201, dependencies=[SecretBearing])
 def create_api_key(request: Request, session: SessionDep, principal: AdminPrincipal, data: ApiKeyCreate) -> Response:
     """Mint a key; copy `key` now, it is never shown again."""
     key = identity.create_api_key(session, data, actor=principal)

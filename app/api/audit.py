@@ -32,14 +32,24 @@ def list_audit_events(
     since: Annotated[UtcDateTime | None, Query(description="Events at or after this time (RFC 3339).")] = None,
     until: Annotated[UtcDateTime | None, Query(description="Events before this time (RFC 3339).")] = None,
 ) -> Response:
-    """Audit events, newest first."""
+    """Audit events, newest first: only those within your need-to-know (an event about a record marked above your
+    clearance, or about a record whose history holds such an event, is left out)."""
     stmt = audit.list_statement(
-        entity_type=entity_type, entity_id=entity_id, actor=actor, action=action, since=since, until=until
+        principal=principal,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor=actor,
+        action=action,
+        since=since,
+        until=until,
     )
     return collection(request, session, stmt, ORDER, params, AuditEventRead)
 
 
 @router.get("/verify", response_model=AuditVerification)
 def verify_audit_events(session: SessionDep, principal: AuditReader) -> AuditVerification:
-    """Walk the hash chain; `ok` is false and `first_bad_id` set if any event was altered or removed."""
-    return audit.verify(session)
+    """Walk the hash chain; `ok` is false and `first_bad_id` set if any event was altered or removed.
+
+    The whole chain is always checked; `checked` and `first_bad_id` speak only of events you may read.
+    """
+    return audit.verify(session, principal=principal)

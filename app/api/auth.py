@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.api.problems import problem_response
-from app.api.routing import ApiRoute
+from app.api.routing import ApiRoute, SecretBearing
 from app.core.errors import problem_body
+from app.core.settings import Settings
 from app.models.identity import Me, TokenResponse
 from app.services import identity
 
@@ -21,15 +22,18 @@ router = APIRouter(tags=["identity"], route_class=ApiRoute)
     "/auth/token",
     response_model=TokenResponse,
     responses={401: {"description": "Bad credentials"}, 429: {"description": "Too many failed attempts"}},
+    dependencies=[SecretBearing],
 )
 async def issue_token(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     """Exchange a username and password for a bearer token."""
-    issued = await run_in_threadpool(identity.login, session, settings, username, password)
+    address = _client_address(request, settings)
+    issued = await run_in_threadpool(identity.login, session, settings, username, password, address=address)
     if issued is None:
         # Returned rather than raised, so the failed attempt's audit event is committed.
         body = problem_body(401, "Not authenticated", "The username or password is not right.", slug="unauthorized")
@@ -39,6 +43,17 @@ async def issue_token(
         TokenResponse(access_token=token, expires_in=lifetime).model_dump_json(),
         media_type="application/json",
     )
+
+
+def _client_address(request: Request, settings: Settings) -> str | None:
+    """The caller's address for the per-address throttle: the peer's, or, when the peer is a trusted proxy (the
+    pages, in process), the last address it put in X-Forwarded-For — the one it saw, not one a client claimed."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for", "")
+    trusted = {p.strip() for p in settings.trusted_proxies.split(",") if p.strip()}
+    if peer in trusted and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:100] or peer
+    return peer
 
 
 @router.delete("/auth/token", status_code=204, response_class=Response)

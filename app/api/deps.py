@@ -52,7 +52,13 @@ async def get_principal(
     """The authenticated caller; 401 without a valid bearer token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
-    principal, touch_due = await run_in_threadpool(identity.authenticate, session, credentials.credentials)
+    # The idempotency middleware may have authenticated this very request already (app/api/routing.py); reuse
+    # that, for the same token only. It is the same moment of the same request, so revocation holds as before.
+    earlier = getattr(request.state, "authenticated", None)
+    if earlier is not None and earlier[0] == credentials.credentials:
+        principal, touch_due = earlier[1], earlier[2]
+    else:
+        principal, touch_due = await run_in_threadpool(identity.authenticate, session, credentials.credentials)
     if touch_due and request.method not in _SAFE_METHODS:
         await run_in_threadpool(identity.touch_api_key, session, principal.id)  # already a write transaction
     elif touch_due:

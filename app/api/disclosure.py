@@ -1,7 +1,8 @@
 """Every disclosure of OFFICIAL-SENSITIVE records to a partner system is an audit event (docs/architecture.md).
 
 ASGI middleware around the API: when a partner's API key reads (GET) a response that contains records marked
-OFFICIAL-SENSITIVE — a record, a page of a list, a CSV or GeoJSON export — one event names the records disclosed.
+OFFICIAL-SENSITIVE — a record, a page of a list, a CSV or GeoJSON export, records nested in another (a plan's items,
+a coverage view's threat assessment, audit events and their snapshots) — one event names the records disclosed.
 """
 
 from __future__ import annotations
@@ -23,55 +24,83 @@ MAX_IDS = 500
 
 
 class DisclosureMiddleware:
-    """Record what OFFICIAL-SENSITIVE data each partner key was given."""
+    """Record what OFFICIAL-SENSITIVE data each partner key was given.
+
+    Who is asking is the authenticated principal (`get_principal` puts it on the request's state), known by the
+    time the response starts: only then, and only for an API key's successful GET, is the response held back and
+    read. Everything else streams through untouched.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers") or [])
-        partner = headers.get(b"authorization", b"").lower().startswith(b"bearer chub_")
-        if scope["type"] != "http" or scope["method"] != "GET" or not partner:
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        messages: list[Message] = []
+        held: list[Message] = []
+        principal: Principal | None = None
 
-        async def keep(message: Message) -> None:
-            messages.append(message)
+        async def watch(message: Message) -> None:
+            nonlocal principal
+            if message["type"] == "http.response.start":
+                candidate = (scope.get("state") or {}).get("principal")
+                if message["status"] == 200 and isinstance(candidate, Principal) and candidate.kind == "api_key":
+                    principal = candidate
+            if principal is None:
+                await send(message)
+            else:
+                held.append(message)
 
-        await self.app(scope, receive, keep)
-        start = next((m for m in messages if m["type"] == "http.response.start"), None)
-        principal = (scope.get("state") or {}).get("principal")
-        if start and start["status"] == 200 and isinstance(principal, Principal) and principal.kind == "api_key":
-            body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-            content_type = dict(start.get("headers", [])).get(b"content-type", b"").decode("latin-1")
-            ids = sensitive_ids(body, content_type)
-            if ids:
-                database: Database = scope["app"].state.database
-                await run_in_threadpool(_record, database, principal, scope["path"], ids)
-        for message in messages:
+        await self.app(scope, receive, watch)
+        if principal is None:
+            return
+        start = next(m for m in held if m["type"] == "http.response.start")
+        body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        content_type = dict(start.get("headers", [])).get(b"content-type", b"").decode("latin-1")
+        ids = sensitive_ids(body, content_type)
+        if ids:
+            database: Database = scope["app"].state.database
+            await run_in_threadpool(_record, database, principal, scope["path"], ids)
+        for message in held:
             await send(message)
 
 
 def sensitive_ids(body: bytes, content_type: str) -> list[str]:
-    """The ids of OFFICIAL-SENSITIVE records in a JSON, GeoJSON or CSV response body."""
+    """The ids of OFFICIAL-SENSITIVE records anywhere in a JSON, GeoJSON or CSV response body.
+
+    A record is any object with an `id` and a `classification`, at any depth (a plan's items, a feature's
+    properties, an audit event and the record snapshots in its before/after), or an object naming another record
+    by `<name>_id` and `<name>_classification` (a plan's threat assessment in its coverage).
+    """
     try:
         if content_type.startswith("text/csv"):
-            rows: list[Any] = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+            document: Any = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
         else:
             document = json.loads(body)
-            rows = _records(document)
     except (ValueError, UnicodeDecodeError):
         return []
-    return [str(row.get("id")) for row in rows if isinstance(row, dict) and row.get("classification") == SENSITIVE]
+    found: dict[str, None] = {}
+    _scan(document, found)
+    return list(found)
 
 
-def _records(document: Any) -> list[Any]:
-    if isinstance(document, dict) and isinstance(document.get("items"), list):
-        return list(document["items"])
-    if isinstance(document, dict) and isinstance(document.get("features"), list):
-        return [f.get("properties") for f in document["features"] if isinstance(f, dict)]
-    return [document]
+def _scan(node: Any, found: dict[str, None]) -> None:
+    if isinstance(node, list):
+        for child in node:
+            _scan(child, found)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("classification") == SENSITIVE and node.get("id") not in (None, ""):
+        found[str(node["id"])] = None
+    for name, value in node.items():
+        if value == SENSITIVE and isinstance(name, str) and name.endswith("_classification"):
+            named = node.get(name.removesuffix("_classification") + "_id")
+            if named not in (None, ""):
+                found[str(named)] = None
+        elif isinstance(value, (dict, list)):
+            _scan(value, found)
 
 
 def _record(database: Database, principal: Principal, path: str, ids: list[str]) -> None:
@@ -84,5 +113,6 @@ def _record(database: Database, principal: Principal, path: str, ids: list[str])
             entity_type=entity_type,
             entity_id=ids[0] if len(ids) == 1 else None,
             after={"path": path, "count": len(ids), "ids": ids[:MAX_IDS]},
+            classification=Classification.OFFICIAL_SENSITIVE,  # about sensitive records: hidden below that clearance
         )
         session.commit()

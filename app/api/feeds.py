@@ -19,7 +19,7 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute
+from app.api.routing import ApiRoute, SecretBearing
 from app.core.errors import Conflict
 from app.core.pagination import SortKey
 from app.core.safe_urls import UrlPolicy
@@ -55,7 +55,7 @@ def list_feeds(
     return collection(request, session, feeds.list_statement(), ORDER, params, feeds.present)
 
 
-@router.post("", response_model=FeedCreated, status_code=201)
+@router.post("", response_model=FeedCreated, status_code=201, dependencies=[SecretBearing])
 def create_feed(
     request: Request, session: SessionDep, principal: AdminPrincipal, settings: SettingsDep, data: FeedCreate
 ) -> Response:
@@ -110,7 +110,7 @@ def poll_feed(session: SessionDep, principal: AdminPrincipal, settings: Settings
     return mi5.poll(session, feed, settings)
 
 
-@router.post("/{feed_id}/rotate-secret", response_model=FeedSecret)
+@router.post("/{feed_id}/rotate-secret", response_model=FeedSecret, dependencies=[SecretBearing])
 def rotate_secret(session: SessionDep, principal: AdminPrincipal, settings: SettingsDep, feed_id: str) -> FeedSecret:
     """Give a push feed a new signing secret, shown this once; the old one stops working at once."""
     feed = feeds.get(session, feed_id)

@@ -3,6 +3,14 @@
 It sits outside routing, not in a route handler: the request's session commits when the handler's
 dependencies close, which is after the handler returns but before the response is sent. So the response is
 kept for replay at the right moment — after the change is committed, before the client hears of it.
+
+Secrets are never kept: a route whose response carries one (a new API key, a user token, a feed's signing secret)
+declares it with `dependencies=[SecretBearing]`; its response is not stored, and a replay of the request answers
+409 (the secret is shown once). A replay is also refused (409) when the principal's clearance or scopes changed
+since the first request, so a lowered clearance never gets the old, more sensitive body back.
+
+The principal resolved here is kept on the request's state and reused by `get_principal` (one authentication per
+request).
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,13 +27,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.problems import problem_response
 from app.core.database import Database
 from app.core.errors import AppError, Conflict, Unprocessable
+from app.core.security import Principal
 from app.services import idempotency, identity
 
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
 
+SECRET_SHOWN_ONCE = (
+    "The request with this Idempotency-Key created a secret, which is shown only once. If you did not receive it, "
+    "revoke it and send a new request with a new Idempotency-Key."
+)
+PRINCIPAL_CHANGED = (
+    "Your clearance or scopes have changed since the request with this Idempotency-Key was first made, so its "
+    "response is not repeated. Send the request again with a new Idempotency-Key."
+)
+AUTHENTICATED = "authenticated"
+"""Request state key: (token, principal, whether the key's last use is due to be recorded), set by the middleware."""
+
 
 class ApiRoute(APIRoute):
     """The route class of API routers (a single place to hang per-route behaviour)."""
+
+
+def _mark_secret_bearing(request: Request) -> None:
+    request.state.secret_bearing = True
+
+
+SecretBearing = Depends(_mark_secret_bearing)
+"""`dependencies=[SecretBearing]` on a POST whose response carries a secret: it is never stored for replay."""
 
 
 class IdempotencyMiddleware:
@@ -55,8 +83,8 @@ async def _idempotent(inner: ASGIApp, scope: Scope, receive: Receive, send: Send
     database: Database = scope["app"].state.database
     body = await request.body()
     replay_body = _replay(body)
-    principal_id = await run_in_threadpool(_principal_id, database, request)
-    if principal_id is None:
+    principal = await run_in_threadpool(_authenticate, database, request)
+    if principal is None:
         await inner(scope, replay_body, send)  # it will answer 401 itself
         return
     digest = hashlib.sha256(b"\n".join([scope["path"].encode(), scope.get("query_string", b""), body]))
@@ -64,14 +92,19 @@ async def _idempotent(inner: ASGIApp, scope: Scope, receive: Receive, send: Send
         _in_transaction,
         database,
         idempotency.claim,
-        principal_id=principal_id,
+        principal_id=f"{principal.kind}:{principal.id}",
         key=key,
         request_hash=digest.hexdigest(),
+        fingerprint=idempotency.fingerprint(principal),
     )
     if claim.outcome == "mismatch":
         raise Unprocessable.field("Idempotency-Key", "was already used with a different request")
     if claim.outcome == "in_progress":
         raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.")
+    if claim.outcome == "secret":
+        raise Conflict(SECRET_SHOWN_ONCE)
+    if claim.outcome == "changed":
+        raise Conflict(PRINCIPAL_CHANGED)
     if claim.outcome == "replay":
         headers = {**(claim.headers or {}), "Idempotent-Replayed": "true"}
         await Response(claim.body, status_code=claim.status_code or 200, headers=headers)(scope, receive, send)
@@ -84,14 +117,16 @@ async def _idempotent(inner: ASGIApp, scope: Scope, receive: Receive, send: Send
         await run_in_threadpool(_in_transaction, database, idempotency.release, record_id)
         raise
     if 200 <= buffered.status < 300:
+        secret = bool((scope.get("state") or {}).get("secret_bearing"))
         await run_in_threadpool(
             _in_transaction,
             database,
             idempotency.complete,
             record_id,
             status_code=buffered.status,
-            headers=buffered.kept_headers(),
-            body=buffered.body,
+            headers={} if secret else buffered.kept_headers(),
+            body=None if secret else buffered.body,
+            secret_bearing=secret,
         )
     else:
         await run_in_threadpool(_in_transaction, database, idempotency.release, record_id)
@@ -136,17 +171,22 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-def _principal_id(database: Database, request: Request) -> str | None:
-    """Whose key this is: the principal behind the bearer token, or None if it is not valid."""
+def _authenticate(database: Database, request: Request) -> Principal | None:
+    """Whose key this is: the principal behind the bearer token, or None if it is not valid.
+
+    Kept on the request's state for `get_principal`, so the request is authenticated once.
+    """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
+    token = token.strip()
     with database.session(write=False) as session:
         try:
-            principal, _ = identity.authenticate(session, token.strip())
+            principal, due = identity.authenticate(session, token)
         except AppError:
             return None
-    return f"{principal.kind}:{principal.id}"
+    setattr(request.state, AUTHENTICATED, (token, principal, due))
+    return principal
 
 
 def _in_transaction(database: Database, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -157,4 +197,4 @@ def _in_transaction(database: Database, fn: Callable[..., Any], *args: Any, **kw
         return result
 
 
-__all__ = ["ApiRoute"]
+__all__ = ["ApiRoute", "SecretBearing"]

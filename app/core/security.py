@@ -110,12 +110,8 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
-
-
-def burn_password_check(password: str) -> None:
-    """Spend the time of a real check, so unknown usernames cannot be told apart by timing."""
-    verify_password(_DUMMY_HASH, password)
+DUMMY_PASSWORD_HASH = _hasher.hash(secrets.token_urlsafe(16))
+"""Checked instead of a real hash for an unknown or deactivated account, so timing does not tell them apart."""
 
 
 def new_secret(prefix: str) -> str:

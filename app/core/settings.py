@@ -14,7 +14,9 @@ DEVELOPMENT_SECRET = "development-only-secret-key-change-me"
 class Settings(BaseSettings):
     """Every setting the product reads; see README.md for each one."""
 
-    model_config = SettingsConfigDict(env_prefix="CONTEST_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a start-up error says what is wrong with a setting, never echoes its value (a secret
+    # key, a database URL with its password).
+    model_config = SettingsConfigDict(env_prefix="CONTEST_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./var/contest-hub.db"
@@ -25,6 +27,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=10)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    # Callers whose X-Forwarded-For the sign-in throttle believes: the pages call the API in process from 127.0.0.1
+    # and pass on the browser's address.
+    trusted_proxies: str = "127.0.0.1,::1"
     map_tile_url: str = ""
     map_tile_attribution: str = ""
     risk_matrix: str = ""
@@ -43,9 +49,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
-        if self.env != "development" and (self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32):
+        if self.env != "development" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError(
-                "CONTEST_SECRET_KEY must be set to a random value of at least 32 characters outside development"
+                f"CONTEST_SECRET_KEY is the development default, which is public; set a random value of at least "
+                f"32 characters for {self.env}"
+            )
+        if self.env != "development" and len(self.secret_key) < 32:
+            raise ValueError(
+                f"CONTEST_SECRET_KEY is {len(self.secret_key)} characters long; outside development it must be a "
+                f"random value of at least 32 characters"
             )
         return self
 

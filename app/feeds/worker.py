@@ -27,7 +27,7 @@ from app.core.settings import Settings
 from app.feeds import mi5
 from app.migrate import is_current
 from app.models.feeds import Feed, FeedKind, PollResult
-from app.services import feeds
+from app.services import feeds, idempotency
 
 log = logging.getLogger("contest_hub.worker")
 
@@ -146,6 +146,7 @@ class Worker:
         with self.db.session(write=True) as session:
             for feed in feeds.mark_stale(session):
                 log.warning("feed %s is stale: no success within %s seconds", feed.name, feed.max_age_seconds)
+            idempotency.purge_expired(session)  # stored Idempotency-Key responses older than 24 h
             session.commit()
         return results
 

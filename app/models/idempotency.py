@@ -12,7 +12,10 @@ from app.models.common import timestamp_field
 
 
 class IdempotencyRecord(SQLModel, table=True):
-    """A principal's key, the request it was first used for, and (once done) the response it got."""
+    """A principal's key, the request it was first used for, and (once done) the response it got.
+
+    A response that carried a secret is never kept: only `secret_bearing` says there was one.
+    """
 
     __tablename__ = "idempotency_record"
     __table_args__ = (UniqueConstraint("principal_id", "key", name="uq_idempotency_record_principal_key"),)
@@ -25,3 +28,7 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int | None = None
     response_headers: str | None = None
     response_body: bytes | None = Field(default=None, sa_type=LargeBinary)
+    # Who asked, as they were: a replay after the principal's clearance or scopes changed is refused.
+    principal_fingerprint: str | None = Field(default=None, max_length=64)
+    # The response carried a secret (a new key, token or signing secret): it was not kept, and is never replayed.
+    secret_bearing: bool = Field(default=False)

@@ -64,6 +64,17 @@ class ApiKey(Record, table=True):
     last_used_at: datetime | None = timestamp_field(default=None, nullable=True)  # type: ignore[assignment]
 
 
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per username (`user:<name>`) and per client address (`addr:<ip>`), in the database
+    so the limit holds across processes; changed only by atomic `UPDATE … RETURNING`."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = SQLField(primary_key=True, max_length=300)
+    window_start: datetime = timestamp_field(nullable=False)  # type: ignore[assignment]
+    failures: int = SQLField(default=0)
+
+
 Scope = Literal[SCOPES]  # type: ignore[valid-type]
 
 

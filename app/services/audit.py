@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Select, text
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, func, not_, or_, text, true
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, SQLModel, col, select
 
 from app.core.audit_chain import GENESIS, event_hash
 from app.core.clock import utcnow
@@ -81,8 +82,69 @@ def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tupl
 _NOISE = {"updated_at", "version"}
 
 
+# Entity types whose records carry no marking: an event about one of them with no marking is OFFICIAL.
+UNMARKED_ENTITY_TYPES = frozenset({"user", "api_key", "threat_level", "feed"})
+
+
+def _marked_tables() -> dict[str, Table]:
+    """Every table whose records carry a marking, by the entity type its events use (the table name)."""
+    return {
+        name: table  # type: ignore[misc]
+        for name, table in SQLModel.metadata.tables.items()
+        if "classification" in table.c and "id" in table.c and name != AuditEvent.__tablename__
+    }
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The events a principal may read: need-to-know applied to the log itself.
+
+    For a reader below the highest clearance, an event is visible only if
+    - its marking is within their clearance; an event with no marking (written before events carried one, or by
+      code that gives none) counts as OFFICIAL only when it is about a kind of record that carries no marking
+      (users, keys, the threat level, feeds) or about a record whose current marking is within their clearance —
+      anything else (a deleted record, a child record without a marking of its own) stays hidden: fail closed;
+    - no event about the same record is marked above their clearance (a record raised to OFFICIAL-SENSITIVE hides
+      its whole history, before and after);
+    - the record, where it still exists, is not marked above their clearance now.
+    """
+    visible = [c.value for c in principal.clearance.visible()]
+    if len(visible) == len(Classification):
+        return true()
+    tables = _marked_tables()
+    current_within = [
+        and_(
+            col(AuditEvent.entity_type) == name,
+            exists().where(table.c.id == col(AuditEvent.entity_id), table.c.classification.in_(visible)),
+        )
+        for name, table in tables.items()
+    ]
+    current_above = [
+        and_(
+            col(AuditEvent.entity_type) == name,
+            exists().where(table.c.id == col(AuditEvent.entity_id), table.c.classification.not_in(visible)),
+        )
+        for name, table in tables.items()
+    ]
+    other = aliased(AuditEvent)
+    marked_above = exists().where(
+        col(other.entity_type) == col(AuditEvent.entity_type),
+        col(other.entity_id) == col(AuditEvent.entity_id),
+        col(other.classification).is_not(None),
+        col(other.classification).not_in(visible),
+    )
+    own_marking = or_(
+        col(AuditEvent.classification).in_(visible),
+        and_(
+            col(AuditEvent.classification).is_(None),
+            or_(col(AuditEvent.entity_type).in_(sorted(UNMARKED_ENTITY_TYPES)), *current_within),
+        ),
+    )
+    return and_(own_marking, not_(marked_above), not_(or_(false(), *current_above)))
+
+
 def list_statement(
     *,
+    principal: Principal,
     entity_type: str | None = None,
     entity_id: str | None = None,
     actor: str | None = None,
@@ -90,8 +152,8 @@ def list_statement(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Select[Any]:
-    """Audit events matching every filter given."""
-    stmt = select(AuditEvent)
+    """Audit events matching every filter given, within the principal's need-to-know (`visible_to`)."""
+    stmt = select(AuditEvent).where(visible_to(principal))
     if entity_type:
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
     if entity_id:
@@ -107,8 +169,28 @@ def list_statement(
     return stmt
 
 
-def verify(session: Session, *, batch: int = 1000) -> AuditVerification:
-    """Walk the whole chain; report the first event whose hash or link does not hold."""
+def verify(session: Session, *, batch: int = 1000, principal: Principal | None = None) -> AuditVerification:
+    """Walk the whole chain; report the first event whose hash or link does not hold.
+
+    The walk always covers every event. For a reader below the highest clearance the report speaks only of what
+    they may see: `checked` counts the visible events before the break, and `first_bad_id` is null when the broken
+    event is hidden from them (`ok` is still false: that the log was altered is theirs to know).
+    """
+    result = _verify(session, batch=batch)
+    if principal is None or len(principal.clearance.visible()) == len(Classification):
+        return result
+    seen = select(func.count()).select_from(AuditEvent).where(visible_to(principal))
+    if result.first_bad_id is not None:
+        seen = seen.where(AuditEvent.id < result.first_bad_id)  # type: ignore[operator]
+        bad_visible = session.execute(
+            select(AuditEvent.id).where(AuditEvent.id == result.first_bad_id, visible_to(principal))
+        ).first()
+        result.first_bad_id = result.first_bad_id if bad_visible else None
+    result.checked = int(session.execute(seen).scalar_one())
+    return result
+
+
+def _verify(session: Session, *, batch: int) -> AuditVerification:
     prev_hash, checked, after_id = GENESIS, 0, 0
     while True:
         events = (

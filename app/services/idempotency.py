@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.core.clock import as_utc, utcnow
+from app.core.security import Principal
 from app.models.idempotency import IdempotencyRecord
 
 RETENTION = timedelta(hours=24)
@@ -22,15 +24,25 @@ ABANDONED = timedelta(minutes=2)
 class Claim:
     """What a key means for this request: run it, replay a stored response, or refuse."""
 
-    outcome: str  # "run" | "replay" | "mismatch" | "in_progress"
+    outcome: str  # "run" | "replay" | "mismatch" | "in_progress" | "secret" | "changed"
     record_id: str | None = None
     status_code: int | None = None
     headers: dict[str, str] | None = None
     body: bytes | None = None
 
 
-def claim(session: Session, *, principal_id: str, key: str, request_hash: str) -> Claim:
-    """Claim the key for this request, or say why not (call in a transaction of its own)."""
+def fingerprint(principal: Principal) -> str:
+    """The principal as it was when it first sent a key: who, with what clearance and scopes."""
+    parts = [principal.kind, principal.id, principal.clearance.value, *sorted(principal.scopes)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def claim(session: Session, *, principal_id: str, key: str, request_hash: str, fingerprint: str) -> Claim:
+    """Claim the key for this request, or say why not (call in a transaction of its own).
+
+    A finished request is replayed only to the principal as it was (same clearance and scopes), and never when its
+    response carried a secret, which was not kept.
+    """
     now = utcnow()
     existing = session.execute(
         select(IdempotencyRecord).where(IdempotencyRecord.principal_id == principal_id, IdempotencyRecord.key == key)
@@ -44,6 +56,10 @@ def claim(session: Session, *, principal_id: str, key: str, request_hash: str) -
             return Claim("mismatch")
         elif existing.status_code is None:
             return Claim("in_progress")
+        elif existing.secret_bearing:
+            return Claim("secret")
+        elif existing.principal_fingerprint != fingerprint:
+            return Claim("changed")
         else:
             return Claim(
                 "replay",
@@ -51,7 +67,13 @@ def claim(session: Session, *, principal_id: str, key: str, request_hash: str) -
                 headers=json.loads(existing.response_headers or "{}"),
                 body=existing.response_body,
             )
-    record = IdempotencyRecord(principal_id=principal_id, key=key, request_hash=request_hash, created_at=now)
+    record = IdempotencyRecord(
+        principal_id=principal_id,
+        key=key,
+        request_hash=request_hash,
+        created_at=now,
+        principal_fingerprint=fingerprint,
+    )
     session.add(record)
     try:
         session.flush()
@@ -61,15 +83,22 @@ def claim(session: Session, *, principal_id: str, key: str, request_hash: str) -
     return Claim("run", record_id=record.id)
 
 
-def complete(session: Session, record_id: str, *, status_code: int, headers: dict[str, str], body: bytes) -> None:
-    """Keep the response of a claimed key for replay."""
+def complete(
+    session: Session,
+    record_id: str,
+    *,
+    status_code: int,
+    headers: dict[str, str],
+    body: bytes | None,
+    secret_bearing: bool = False,
+) -> None:
+    """Keep the response of a claimed key for replay; of a response that carried a secret, keep only that it did."""
     record = session.get(IdempotencyRecord, record_id)
     if record is not None:
-        record.status_code, record.response_headers, record.response_body = (
-            status_code,
-            json.dumps(headers),
-            body,
-        )
+        record.status_code = status_code
+        record.secret_bearing = secret_bearing
+        record.response_headers = None if secret_bearing else json.dumps(headers)
+        record.response_body = None if secret_bearing else body
 
 
 def release(session: Session, record_id: str) -> None:

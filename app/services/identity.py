@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import case, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
 
 from app.core.clock import as_utc, utcnow
-from app.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from app.core.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from app.core.security import (
     API_KEY_PREFIX,
+    DUMMY_PASSWORD_HASH,
     ROLE_CLEARANCE,
     ROLE_SCOPES,
     USER_TOKEN_PREFIX,
     Classification,
     Principal,
-    burn_password_check,
+    Role,
     hash_password,
     hash_secret,
     new_secret,
@@ -25,19 +29,19 @@ from app.core.security import (
     well_formed,
 )
 from app.core.settings import Settings
-from app.models.audit import AuditEvent
 from app.models.identity import (
     AccessToken,
     ApiKey,
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    LoginThrottle,
     User,
     UserCreate,
     UserRead,
     UserUpdate,
 )
-from app.services import audit
+from app.services import audit, records
 
 LOGIN_FAILED = "auth.login_failed"
 
@@ -101,14 +105,22 @@ def touch_api_key(session: Session, key_id: str) -> None:
         key.last_used_at = utcnow()
 
 
-def login(session: Session, settings: Settings, username: str, password: str) -> tuple[str, int] | None:
-    """Issue a token for good credentials; None (and an audit event) for bad ones; 429 when throttled."""
+def login(
+    session: Session, settings: Settings, username: str, password: str, *, address: str | None = None
+) -> tuple[str, int] | None:
+    """Issue a token for good credentials; None (and an audit event) for bad ones; 429 when throttled.
+
+    Throttled per username and per client address. Each attempt first takes a slot in both counters atomically
+    (so thirty at once cannot all slip under the limit); a success gives its slots back, a failure keeps them.
+    Every attempt that gets this far pays for one Argon2 check, whether the account exists, is active or not.
+    """
     username = username.strip().lower()[:64]
-    _throttle(session, settings, username)
+    if address:
+        _take_attempt(session, settings, f"addr:{address}"[:300], settings.login_max_failures_per_address, ADDRESS)
+    _take_attempt(session, settings, f"user:{username}", settings.login_max_failures, USERNAME)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None:
-        burn_password_check(password)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    good = verify_password(user.password_hash if user is not None else DUMMY_PASSWORD_HASH, password)
+    if user is None or not user.active or not good:
         audit.record(
             session,
             actor=None,
@@ -118,11 +130,60 @@ def login(session: Session, settings: Settings, username: str, password: str) ->
             entity_id=username,
         )
         return None
+    _give_back_attempt(session, f"user:{username}")
+    if address:
+        _give_back_attempt(session, f"addr:{address}"[:300])
     lifetime = settings.token_lifetime_minutes * 60
     token = issue_token(session, user, lifetime_seconds=lifetime)
     user.last_login_at = utcnow()
     audit.record(session, actor=user_principal(user), action="auth.login", entity_type="user", entity_id=user.id)
     return token, lifetime
+
+
+USERNAME = "Too many failed sign-in attempts for this username; try again later."
+ADDRESS = "Too many failed sign-in attempts from your network address; try again later."
+
+
+def _take_attempt(session: Session, settings: Settings, key: str, limit: int, message: str) -> None:
+    """Count one more attempt against a throttle key, atomically in the database; 429 past the limit.
+
+    `UPDATE … SET failures = failures + 1 … RETURNING` holds the row until the transaction ends, so concurrent
+    attempts (other processes included) queue on it and each sees the count the one before left. A refused attempt
+    rolls back, so it does not count; a failed one commits with its 401.
+    """
+    now = utcnow()
+    window = timedelta(seconds=settings.login_window_seconds)
+    since = now - window
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(LoginThrottle)
+        .values(key=key, window_start=now, failures=0)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    expired = col(LoginThrottle.window_start) < since
+    failures, started = session.execute(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.key) == key)
+        .values(
+            failures=case((expired, 1), else_=col(LoginThrottle.failures) + 1),
+            window_start=case((expired, now), else_=col(LoginThrottle.window_start)),
+        )
+        .returning(col(LoginThrottle.failures), col(LoginThrottle.window_start))
+        .execution_options(synchronize_session=False)
+    ).one()
+    if failures > limit:
+        retry = int((as_utc(started) + window - now).total_seconds()) + 1
+        raise TooManyRequests(message, retry_after=max(1, retry))
+
+
+def _give_back_attempt(session: Session, key: str) -> None:
+    """A successful sign-in does not count as a failure."""
+    session.execute(
+        update(LoginThrottle)
+        .where(col(LoginThrottle.key) == key, col(LoginThrottle.failures) > 0)
+        .values(failures=col(LoginThrottle.failures) - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def issue_token(session: Session, user: User, *, lifetime_seconds: int) -> str:
@@ -137,19 +198,6 @@ def issue_token(session: Session, user: User, *, lifetime_seconds: int) -> str:
         )
     )
     return token
-
-
-def _throttle(session: Session, settings: Settings, username: str) -> None:
-    """Refuse another try while a username has had too many failures in the window."""
-    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    failures = session.execute(
-        select(func.count(), func.min(AuditEvent.at)).where(
-            AuditEvent.action == LOGIN_FAILED, AuditEvent.entity_id == username, AuditEvent.at >= since
-        )
-    ).one()
-    if failures[0] >= settings.login_max_failures:
-        retry = int((as_utc(failures[1]) - since).total_seconds()) + 1
-        raise TooManyRequests("Too many failed sign-in attempts for this username; try again later.", retry_after=retry)
 
 
 def logout(session: Session, principal: Principal) -> None:
@@ -175,20 +223,44 @@ def get_user(session: Session, user_id: str) -> User:
     return user
 
 
+def require_grantable(actor: Principal | None, clearance: Classification | str, scopes: Iterable[str]) -> None:
+    """403 unless the actor holds the clearance and every scope it would give a user or key.
+
+    Nobody raises anyone above themselves: an admin key cleared OFFICIAL cannot make an OFFICIAL-SENSITIVE user
+    (roles imply a clearance) or key, and a key without `approve` cannot mint one with it. The command line
+    (actor None) is the server's operator and may do anything.
+    """
+    if actor is None:
+        return
+    clearance = Classification(clearance)
+    if not actor.clearance.allows(clearance):
+        raise Forbidden(
+            f"You cannot give a user or key {clearance.value} clearance: it is above your own "
+            f"({actor.clearance.value})."
+        )
+    missing = sorted(set(scopes) - actor.scopes)
+    if missing:
+        raise Forbidden(f"You cannot grant scopes you do not hold yourself: {', '.join(missing)}.")
+
+
+def _user_reach(user: User) -> tuple[Classification, frozenset[str]]:
+    return Classification(user.clearance), ROLE_SCOPES[Role(user.role)]
+
+
 def create_user(session: Session, data: UserCreate, *, actor: Principal | None) -> User:
-    """Add a user; the username must be new."""
-    if session.execute(select(User.id).where(User.username == data.username)).first():
-        raise Conflict(f"The username {data.username!r} is already taken.")
+    """Add a user; the username must be new (the unique index decides, so two at once give one 201, one 409)."""
+    clearance = data.clearance or ROLE_CLEARANCE[data.role]
+    require_grantable(actor, clearance, ROLE_SCOPES[data.role])
     user = User(
         username=data.username,
         name=data.name,
         role=data.role,
         organisation=data.organisation,
-        clearance=data.clearance or ROLE_CLEARANCE[data.role],
+        clearance=clearance,
         password_hash=hash_password(data.password),
     )
-    session.add(user)
-    session.flush()
+    with records.unique(session, f"The username {data.username!r} is already taken."):
+        session.add(user)
     audit.record(
         session,
         actor=actor,
@@ -201,7 +273,11 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal | None) 
 
 
 def update_user(session: Session, user: User, data: UserUpdate, *, actor: Principal) -> User:
-    """Change a user; deactivating one revokes every token they hold."""
+    """Change a user; deactivating one revokes every token they hold.
+
+    Nobody changes a user who holds more than they do (their password would be a way in), nor gives one more.
+    """
+    require_grantable(actor, *_user_reach(user))
     before = audit.snapshot(UserRead.model_validate(user))
     changes = data.model_dump(exclude_unset=True)
     if changes.get("active") is False and user.id == actor.id:
@@ -210,12 +286,14 @@ def update_user(session: Session, user: User, data: UserUpdate, *, actor: Princi
     for name, value in changes.items():
         if value is not None:
             setattr(user, name, value)
+    require_grantable(actor, *_user_reach(user))
     if password:
         user.password_hash = hash_password(password)
     if user.active is False or password:
         _revoke_user_tokens(session, user)
-    user.updated_at, user.version = utcnow(), user.version + 1
+    expected = user.version
     session.flush()
+    records.claim_version(session, user, expected)  # atomic: of two PATCHes from one ETag, one gets 412
     old, new = audit.changed(before, audit.snapshot(UserRead.model_validate(user)))
     if password:
         new["password"] = "(changed)"
@@ -247,9 +325,9 @@ def list_keys_statement() -> Any:
 def create_api_key(
     session: Session, data: ApiKeyCreate, *, actor: Principal | None, created_by: str | None = None
 ) -> ApiKeyCreated:
-    """Mint a key; the secret is in the result and nowhere else, ever."""
-    if actor is not None and not actor.clearance.allows(data.clearance):
-        raise Forbidden("You cannot give a key a clearance above your own.")
+    """Mint a key; the secret is in the result and nowhere else, ever. Never above the creator's clearance or
+    scopes (`require_grantable`)."""
+    require_grantable(actor, data.clearance, data.scopes)
     secret = new_secret(API_KEY_PREFIX)
     key = ApiKey(
         name=data.name,
