@@ -6,7 +6,7 @@ already break them (left by such races) are repaired first, so the indexes can b
 stays approved while the others become superseded, as approving them one after another would have left them.
 
 Revision ID: 0011_prevent
-Revises: 0008_audit_classification
+Revises: 0009_trust
 Create Date: 2026-11-30 11:10:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_prevent"
-down_revision: str | Sequence[str] | None = "0008_audit_classification"
+down_revision: str | Sequence[str] | None = "0009_trust"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
