@@ -60,7 +60,7 @@ def test_an_unexpected_error_is_a_clean_500_and_the_connection_stays_usable(sett
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals: /etc/contest/secret.conf")
 
-    monkeypatch.setattr(threat_level, "history_statement", broken)
+    monkeypatch.setattr(threat_level, "list_statement", broken)
     app = create_app(settings, database)
     with served(app) as base:
         port = int(base.rsplit(":", 1)[1])
