@@ -257,10 +257,10 @@ def update(
 ) -> ContingencyPlan:
     """Change a plan; raising its marking above the caller's clearance is 403.
 
-    The plan row is held first, so two edits of its links cannot interleave: the second waits, then finds the
-    version gone (412).
+    The plan row is held first and checked unchanged: of two edits from one version, the second
+    waits for the first, then gets 412 (or 404 after a delete) before it touches any link.
     """
-    records.lock(session, plan)
+    records.hold(session, plan)
     changes = data.model_dump(exclude_unset=True, exclude={"site_ids", "risk_ids"})
     nullable = {"approved_on", "review_due", "activation_level"}
     with records.changing(session, plan, actor=actor, snapshot=_snapshot(session, actor)):

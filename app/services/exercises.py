@@ -142,10 +142,10 @@ def _set_plans(session: Session, exercise: Exercise, plan_ids: list[str], princi
 def update(session: Session, exercise: Exercise, data: ExerciseUpdate, *, actor: Principal) -> Exercise:
     """Change an exercise (lessons given replace the whole list).
 
-    The exercise row is held first, so two edits of its plan links cannot interleave: the second waits, then
-    finds the version gone (412).
+    The exercise row is held first and checked unchanged: of two edits from one version, the second
+    waits for the first, then gets 412 (or 404 after a delete) before it touches any link.
     """
-    records.lock(session, exercise)
+    records.hold(session, exercise)
     changes = data.model_dump(exclude_unset=True, exclude={"plan_ids"})
     json_fields = data.model_dump(mode="json", include={"participants", "lessons"}, exclude_unset=True)
     with records.changing(session, exercise, actor=actor, snapshot=_snapshot(session, actor)):

@@ -224,10 +224,10 @@ def _set_plans(session: Session, risk: Risk, plan_ids: list[str], principal: Pri
 def update(session: Session, risk: Risk, data: RiskUpdate, *, actor: Principal) -> Risk:
     """Change a risk; raising its marking above the caller's clearance is 403.
 
-    The risk row is held first, so two edits of its plan links cannot interleave: the second waits, then finds
-    the version gone (412).
+    The risk row is held first and checked unchanged: of two edits from one version, the second
+    waits for the first, then gets 412 (or 404 after a delete) before it touches any link.
     """
-    records.lock(session, risk)
+    records.hold(session, risk)
     changes = data.model_dump(exclude_unset=True, exclude={"plan_ids"})
     with records.changing(session, risk, actor=actor, snapshot=_snapshot(session, actor)):
         for name, value in changes.items():
