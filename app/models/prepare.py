@@ -229,7 +229,7 @@ class Lesson(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    action: LongText = ""
+    action: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
     owner: OptionalShortText = ""
     status: LessonStatus = LessonStatus.OPEN
 
