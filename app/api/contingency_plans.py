@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -26,8 +28,8 @@ from app.models.prepare import (
     ContingencyPlan,
     ContingencyPlanCreate,
     ContingencyPlanRead,
+    ContingencyPlanStatus,
     ContingencyPlanUpdate,
-    PlanStatus,
     PlanType,
 )
 from app.services import contingency_plans as plans
@@ -39,14 +41,9 @@ Writer = Annotated[Principal, requires("prepare:write")]
 ORDER = [SortKey(ContingencyPlan.title), SortKey(ContingencyPlan.id)]
 
 
-@router.get("", response_model=Page[ContingencyPlanRead], responses=CSV_RESPONSE)
-def list_contingency_plans(
-    request: Request,
-    session: SessionDep,
-    principal: Reader,
-    params: Annotated[PageParams, Depends(page_params)],
+def contingency_plan_filters(
     plan_type: PlanType | None = None,
-    status: PlanStatus | None = None,
+    status: ContingencyPlanStatus | None = None,
     review_overdue: Annotated[bool | None, Query(description="review_due is before today.")] = None,
     active_now: Annotated[
         bool | None,
@@ -56,11 +53,9 @@ def list_contingency_plans(
     risk_id: Annotated[str | None, Query(max_length=36, description="Plans answering this risk.")] = None,
     site_id: Annotated[str | None, Query(max_length=36, description="Plans covering this site.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in title, summary or owner.")] = None,
-) -> Response:
-    """The plans you may see, by title."""
-    v = plans.view(session, principal)
-    stmt = plans.list_statement(
-        v,
+) -> plans.ContingencyPlanFilters:
+    """The plan list's filters from its query parameters."""
+    return plans.ContingencyPlanFilters(
         plan_type=plan_type,
         status=status,
         review_overdue=review_overdue,
@@ -70,7 +65,23 @@ def list_contingency_plans(
         site_id=site_id,
         q=q,
     )
-    return collection(request, session, stmt, ORDER, params, lambda plan: plans.present(session, plan, v))
+
+
+def _presenter(session: SessionDep, principal: Principal) -> Callable[[ContingencyPlan], ContingencyPlanRead]:
+    return partial(plans.present, session=session, principal=principal, level=plans.response_level(session))
+
+
+@router.get("", response_model=Page[ContingencyPlanRead], responses=CSV_RESPONSE)
+def list_contingency_plans(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    params: Annotated[PageParams, Depends(page_params)],
+    filters: Annotated[plans.ContingencyPlanFilters, Depends(contingency_plan_filters)],
+) -> Response:
+    """The plans you may see, by title."""
+    stmt = plans.list_statement(principal, filters, level=plans.response_level(session))
+    return collection(request, session, stmt, ORDER, params, _presenter(session, principal))
 
 
 @router.post("", response_model=ContingencyPlanRead, status_code=201)
@@ -81,8 +92,8 @@ def create_contingency_plan(
     data: ContingencyPlanCreate,
 ) -> Response:
     """Add a plan. Linked sites and risks must exist and be visible to you (else 422)."""
-    plan = plans.create_plan(session, data, actor=principal)
-    body = plans.present(session, plan, plans.view(session, principal))
+    plan = plans.create(session, data, actor=principal)
+    body = _presenter(session, principal)(plan)
     return created(request, body, location=f"/contingency-plans/{plan.id}", version=plan.version)
 
 
@@ -94,9 +105,9 @@ def read_contingency_plan(
     response: Response,
 ) -> ContingencyPlanRead:
     """One plan, with its derived review, activation and exercise state."""
-    plan = plans.get_plan(session, plan_id, principal)
+    plan = plans.get(session, plan_id, principal)
     with_etag(response, plan.version)
-    return plans.present(session, plan, plans.view(session, principal))
+    return _presenter(session, principal)(plan)
 
 
 @router.patch("/{plan_id}", response_model=ContingencyPlanRead, responses=IF_MATCH_RESPONSES)
@@ -109,17 +120,17 @@ def update_contingency_plan(
     response: Response,
 ) -> ContingencyPlanRead:
     """Change a plan (If-Match required)."""
-    plan = plans.get_plan(session, plan_id, principal)
+    plan = plans.get(session, plan_id, principal)
     check_if_match(if_match, plan.version)
-    plan = plans.update_plan(session, plan, data, actor=principal)
+    plan = plans.update(session, plan, data, actor=principal)
     with_etag(response, plan.version)
-    return plans.present(session, plan, plans.view(session, principal))
+    return _presenter(session, principal)(plan)
 
 
 @router.delete("/{plan_id}", status_code=204, responses=IF_MATCH_RESPONSES)
 def delete_contingency_plan(session: SessionDep, principal: Writer, plan_id: str, if_match: IfMatch) -> Response:
     """Remove a plan (If-Match required); exercises of it are kept."""
-    plan = plans.get_plan(session, plan_id, principal)
+    plan = plans.get(session, plan_id, principal)
     check_if_match(if_match, plan.version)
-    plans.delete_plan(session, plan, actor=principal)
+    plans.delete(session, plan, actor=principal)
     return Response(status_code=204)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import col
@@ -55,28 +57,32 @@ def rating_matrix(settings: SettingsDep) -> Matrix:
 MatrixDep = Annotated[Matrix, Depends(rating_matrix)]
 
 
-class RiskFilters:
-    """The filters of the risk list and the matrix."""
+def risk_filters(
+    category: Annotated[str | None, Query(max_length=100, description="Exact category (any case).")] = None,
+    rating: Annotated[RiskRating | None, Query(description="Rating, as the matrix gives it.")] = None,
+    likelihood: Annotated[int | None, Query(ge=1, le=5, description=LIKELIHOOD_HELP)] = None,
+    impact: Annotated[int | None, Query(ge=1, le=5, description=IMPACT_HELP)] = None,
+    plan_id: Annotated[str | None, Query(max_length=36, description="Risks this plan answers.")] = None,
+    review_overdue: Annotated[bool | None, Query(description="review_due is before today.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in title, description, mitigations.")] = None,
+) -> risks.RiskFilters:
+    """The risk list's (and matrix's) filters from its query parameters."""
+    return risks.RiskFilters(
+        category=category,
+        rating=rating,
+        likelihood=likelihood,
+        impact=impact,
+        plan_id=plan_id,
+        review_overdue=review_overdue,
+        q=q,
+    )
 
-    def __init__(
-        self,
-        category: Annotated[str | None, Query(max_length=100, description="Exact category (any case).")] = None,
-        rating: Annotated[RiskRating | None, Query(description="Rating, as the matrix gives it.")] = None,
-        likelihood: Annotated[int | None, Query(ge=1, le=5, description=LIKELIHOOD_HELP)] = None,
-        impact: Annotated[int | None, Query(ge=1, le=5, description=IMPACT_HELP)] = None,
-        plan_id: Annotated[str | None, Query(max_length=36, description="Risks this plan answers.")] = None,
-        review_overdue: Annotated[bool | None, Query(description="review_due is before today.")] = None,
-        q: Annotated[str | None, Query(max_length=200, description="Text in title, description, mitigations.")] = None,
-    ) -> None:
-        self.values: dict[str, Any] = {
-            "category": category,
-            "rating": rating,
-            "likelihood": likelihood,
-            "impact": impact,
-            "plan_id": plan_id,
-            "review_overdue": review_overdue,
-            "q": q,
-        }
+
+Filters = Annotated[risks.RiskFilters, Depends(risk_filters)]
+
+
+def _presenter(session: SessionDep, principal: Principal, matrix: Matrix) -> Callable[[Risk], RiskRead]:
+    return partial(risks.present, session=session, principal=principal, matrix=matrix)
 
 
 @router.get("", response_model=Page[RiskRead], responses=CSV_RESPONSE)
@@ -86,13 +92,11 @@ def list_risks(
     principal: Reader,
     matrix: MatrixDep,
     params: Annotated[PageParams, Depends(page_params)],
-    filters: Annotated[RiskFilters, Depends()],
+    filters: Filters,
 ) -> Response:
     """The risks you may see, highest score first."""
-    stmt = risks.list_statement(principal, matrix, **filters.values)
-    return collection(
-        request, session, stmt, ORDER, params, lambda risk: risks.present(session, risk, principal, matrix)
-    )
+    stmt = risks.list_statement(principal, filters, matrix=matrix)
+    return collection(request, session, stmt, ORDER, params, _presenter(session, principal, matrix))
 
 
 @router.get("/matrix", response_model=RiskMatrix)
@@ -100,10 +104,10 @@ def read_risk_matrix(
     session: SessionDep,
     principal: Reader,
     matrix: MatrixDep,
-    filters: Annotated[RiskFilters, Depends()],
+    filters: Filters,
 ) -> RiskMatrix:
     """The 5 x 5 likelihood x impact matrix: each cell's rating and count of the risks you may see."""
-    return risks.matrix_counts(session, risks.list_statement(principal, matrix, **filters.values), matrix)
+    return risks.matrix_counts(session, risks.list_statement(principal, filters, matrix=matrix), matrix)
 
 
 @router.post("", response_model=RiskRead, status_code=201)
@@ -115,8 +119,8 @@ def create_risk(
     data: RiskCreate,
 ) -> Response:
     """Add a risk; linked plans must exist and be visible to you (else 422)."""
-    risk = risks.create_risk(session, data, actor=principal, matrix=matrix)
-    body = risks.present(session, risk, principal, matrix)
+    risk = risks.create(session, data, actor=principal)
+    body = _presenter(session, principal, matrix)(risk)
     return created(request, body, location=f"/risks/{risk.id}", version=risk.version)
 
 
@@ -129,9 +133,9 @@ def read_risk(
     response: Response,
 ) -> RiskRead:
     """One risk, with its score and rating."""
-    risk = risks.get_risk(session, risk_id, principal)
+    risk = risks.get(session, risk_id, principal)
     with_etag(response, risk.version)
-    return risks.present(session, risk, principal, matrix)
+    return _presenter(session, principal, matrix)(risk)
 
 
 @router.patch("/{risk_id}", response_model=RiskRead, responses=IF_MATCH_RESPONSES)
@@ -145,23 +149,17 @@ def update_risk(
     response: Response,
 ) -> RiskRead:
     """Change a risk (If-Match required)."""
-    risk = risks.get_risk(session, risk_id, principal)
+    risk = risks.get(session, risk_id, principal)
     check_if_match(if_match, risk.version)
-    risk = risks.update_risk(session, risk, data, actor=principal, matrix=matrix)
+    risk = risks.update(session, risk, data, actor=principal)
     with_etag(response, risk.version)
-    return risks.present(session, risk, principal, matrix)
+    return _presenter(session, principal, matrix)(risk)
 
 
 @router.delete("/{risk_id}", status_code=204, responses=IF_MATCH_RESPONSES)
-def delete_risk(
-    session: SessionDep,
-    principal: Writer,
-    matrix: MatrixDep,
-    risk_id: str,
-    if_match: IfMatch,
-) -> Response:
+def delete_risk(session: SessionDep, principal: Writer, risk_id: str, if_match: IfMatch) -> Response:
     """Remove a risk (If-Match required)."""
-    risk = risks.get_risk(session, risk_id, principal)
+    risk = risks.get(session, risk_id, principal)
     check_if_match(if_match, risk.version)
-    risks.delete_risk(session, risk, actor=principal, matrix=matrix)
+    risks.delete(session, risk, actor=principal)
     return Response(status_code=204)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -44,7 +46,7 @@ from app.models.protect import (
     SiteUpdate,
     Tier,
 )
-from app.services import geo, sites, threat_level
+from app.services import geo, security_assessments, sites, threat_level
 
 
 def _key(expression: Any, descending: bool = False) -> SortKey:
@@ -144,13 +146,13 @@ def _geojson(reads: list[SiteRead]) -> Response:
 
 
 def _near_response(
-    request: Request, pairs: list[tuple[Site, float]], params: PageParams, present: sites.Presenter
+    request: Request, pairs: list[tuple[Site, float]], params: PageParams, present: Callable[..., SiteRead]
 ) -> Response:
     """Near results in (distance, id) order; the cursor is the last (distance, id) shown."""
     if wants_csv(request):
-        return csv_response([present(s, d).model_dump(mode="json") for s, d in pairs], filename="sites")
+        return csv_response([present(s, distance_m=d).model_dump(mode="json") for s, d in pairs], filename="sites")
     if GEOJSON in request.headers.get("accept", ""):
-        return _geojson([present(s, d) for s, d in pairs])
+        return _geojson([present(s, distance_m=d) for s, d in pairs])
     signer = cursor_signer(request)
     if params.cursor:
         after = tuple(signer.decode(params.cursor, _NEAR_KEYS))
@@ -158,16 +160,11 @@ def _near_response(
     page, more = pairs[: params.limit], len(pairs) > params.limit
     next_cursor = signer.encode([page[-1][1], page[-1][0].id], _NEAR_KEYS) if more and page else None
     headers = {"Link": next_link(request, next_cursor)} if next_cursor else {}
-    body = {"items": [present(s, d).model_dump(mode="json") for s, d in page], "next_cursor": next_cursor}
+    body = {"items": [present(s, distance_m=d).model_dump(mode="json") for s, d in page], "next_cursor": next_cursor}
     return JSONResponse(body, headers=headers)
 
 
-@router.get("", response_model=Page[SiteRead], responses=LIST_RESPONSES)
-def list_sites(
-    request: Request,
-    session: SessionDep,
-    principal: Reader,
-    params: Annotated[PageParams, Depends(page_params)],
+def site_filters(
     category: SiteCategory | None = None,
     ward: Annotated[str | None, Query(max_length=100, description="Exact ward name (any case).")] = None,
     tier: Tier | None = None,
@@ -176,6 +173,24 @@ def list_sites(
     bbox: Annotated[
         str | None, Query(max_length=200, description="minLon,minLat,maxLon,maxLat; edges included.")
     ] = None,
+) -> sites.SiteFilters:
+    """The site list's filters from its query parameters."""
+    return sites.SiteFilters(
+        category=category, ward=ward, tier=tier, review_overdue=review_overdue, q=q, bbox=_bbox(bbox)
+    )
+
+
+def _presenter(session: SessionDep, principal: Principal) -> Callable[..., SiteRead]:
+    return partial(sites.present, principal=principal, default_level=threat_level.uk_response_level(session))
+
+
+@router.get("", response_model=Page[SiteRead], responses=LIST_RESPONSES)
+def list_sites(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    params: Annotated[PageParams, Depends(page_params)],
+    filters: Annotated[sites.SiteFilters, Depends(site_filters)],
     near: Annotated[
         str | None,
         Query(
@@ -190,11 +205,8 @@ def list_sites(
 
     With `near`, results are nearest first and pages follow (distance_m, id): stable and gap-free.
     """
-    filters = sites.SiteFilters(
-        category=category, ward=ward, tier=tier, review_overdue=review_overdue, q=q, bbox=_bbox(bbox)
-    )
     point = _near(near, radius_m)
-    present = sites.Presenter(principal, threat_level.uk_response_level(session))
+    present = _presenter(session, principal)
     stmt = sites.list_statement(principal, filters)
     if point is not None:
         return _near_response(request, sites.near(session, stmt, point), params, present)
@@ -207,17 +219,17 @@ def list_sites(
 @router.post("", response_model=SiteRead, status_code=201)
 def create_site(request: Request, session: SessionDep, principal: Writer, data: SiteCreate) -> Response:
     """Add a site (OFFICIAL-SENSITIVE unless marked otherwise); a point outside the UK gets a warning."""
-    site = sites.create_site(session, data, actor=principal)
-    read = sites.Presenter(principal, threat_level.uk_response_level(session))(site)
+    site = sites.create(session, data, actor=principal)
+    read = _presenter(session, principal)(site)
     return created(request, read, location=f"/sites/{site.id}", version=site.version)
 
 
 @router.get("/{site_id}", response_model=SiteRead)
 def read_site(session: SessionDep, principal: Reader, site_id: str, response: Response) -> SiteRead:
     """One site."""
-    site = sites.get_site(session, site_id, principal)
+    site = sites.get(session, site_id, principal)
     with_etag(response, site.version)
-    return sites.Presenter(principal, threat_level.uk_response_level(session))(site)
+    return _presenter(session, principal)(site)
 
 
 @router.patch("/{site_id}", response_model=SiteRead, responses=IF_MATCH_RESPONSES)
@@ -230,19 +242,19 @@ def update_site(
     response: Response,
 ) -> SiteRead:
     """Change a site; `null` clears an optional field."""
-    site = sites.get_site(session, site_id, principal)
+    site = sites.get(session, site_id, principal)
     check_if_match(if_match, site.version)
-    site = sites.update_site(session, site, data, actor=principal)
+    site = sites.update(session, site, data, actor=principal)
     with_etag(response, site.version)
-    return sites.Presenter(principal, threat_level.uk_response_level(session))(site)
+    return _presenter(session, principal)(site)
 
 
 @router.delete("/{site_id}", status_code=204, responses=IF_MATCH_RESPONSES)
 def delete_site(session: SessionDep, principal: Writer, site_id: str, if_match: IfMatch) -> Response:
-    """Remove a site and its assessments."""
-    site = sites.get_site(session, site_id, principal)
+    """Remove a site, its assessments and the contingency plans' links to it."""
+    site = sites.get(session, site_id, principal)
     check_if_match(if_match, site.version)
-    sites.delete_site(session, site, actor=principal)
+    sites.delete(session, site, actor=principal)
     return Response(status_code=204)
 
 
@@ -255,14 +267,10 @@ def list_assessments(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Response:
     """A site's security assessments, newest first."""
-    site = sites.get_site(session, site_id, principal)
+    site = sites.get(session, site_id, principal)
+    stmt = security_assessments.list_statement(principal, security_assessments.AssessmentFilters(site_id=site.id))
     return collection(
-        request,
-        session,
-        sites.assessments_statement(site),
-        ASSESSMENT_ORDER,
-        params,
-        lambda a: sites.present_assessment(a, site),
+        request, session, stmt, ASSESSMENT_ORDER, params, partial(security_assessments.present, site=site)
     )
 
 
@@ -275,11 +283,11 @@ def create_assessment(
     data: AssessmentCreate,
 ) -> Response:
     """Record an assessment; the site's `last_assessed_on` follows its newest assessment."""
-    site = sites.get_site(session, site_id, principal)
-    assessment = sites.create_assessment(session, site, data, actor=principal)
+    site = sites.get(session, site_id, principal)
+    assessment = security_assessments.create(session, data, actor=principal, site=site)
     return created(
         request,
-        sites.present_assessment(assessment, site),
+        security_assessments.present(assessment, site=site),
         location=f"/sites/{site.id}/assessments/{assessment.id}",
         version=assessment.version,
     )
@@ -294,10 +302,10 @@ def read_assessment(
     response: Response,
 ) -> AssessmentRead:
     """One assessment."""
-    site = sites.get_site(session, site_id, principal)
-    assessment = sites.get_assessment(session, site, assessment_id)
+    site = sites.get(session, site_id, principal)
+    assessment = security_assessments.get(session, assessment_id, principal, site=site)
     with_etag(response, assessment.version)
-    return sites.present_assessment(assessment, site)
+    return security_assessments.present(assessment, site=site)
 
 
 @router.patch("/{site_id}/assessments/{assessment_id}", response_model=AssessmentRead, responses=IF_MATCH_RESPONSES)
@@ -311,9 +319,9 @@ def update_assessment(
     response: Response,
 ) -> AssessmentRead:
     """Change an assessment (e.g. a recommendation's status); `recommendations` replaces the list."""
-    site = sites.get_site(session, site_id, principal)
-    assessment = sites.get_assessment(session, site, assessment_id)
+    site = sites.get(session, site_id, principal)
+    assessment = security_assessments.get(session, assessment_id, principal, site=site)
     check_if_match(if_match, assessment.version)
-    assessment = sites.update_assessment(session, site, assessment, data, actor=principal)
+    assessment = security_assessments.update(session, assessment, data, actor=principal, site=site)
     with_etag(response, assessment.version)
-    return sites.present_assessment(assessment, site)
+    return security_assessments.present(assessment, site=site)

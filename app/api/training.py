@@ -47,18 +47,19 @@ Writer = Annotated[Principal, requires("protect:write")]
 ORDER = [_key(col(TrainingSession.delivered_on), True), _key(col(TrainingSession.id), True)]
 
 
-def _filters(
+def training_filters(
     course: Course | None = None,
     audience: Audience | None = None,
     delivered_from: Annotated[IsoDate | None, Query(description="Delivered on or after this date.")] = None,
     delivered_to: Annotated[IsoDate | None, Query(description="Delivered on or before this date.")] = None,
 ) -> training.TrainingFilters:
+    """The training log's filters from its query parameters."""
     return training.TrainingFilters(
         course=course, audience=audience, delivered_from=delivered_from, delivered_to=delivered_to
     )
 
 
-Filters = Annotated[training.TrainingFilters, Depends(_filters)]
+Filters = Annotated[training.TrainingFilters, Depends(training_filters)]
 
 
 @router.get("", response_model=Page[TrainingRead], responses=CSV_RESPONSE)
@@ -70,7 +71,7 @@ def list_training_sessions(
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Response:
     """Delivered sessions, newest first."""
-    return collection(request, session, training.list_statement(principal, filters), ORDER, params, TrainingRead)
+    return collection(request, session, training.list_statement(principal, filters), ORDER, params, training.present)
 
 
 # Declared before /{session_id}, so "stats" is never taken for an id.
@@ -97,10 +98,10 @@ def create_training_session(
     data: TrainingCreate,
 ) -> Response:
     """Log a delivered session (OFFICIAL unless marked otherwise)."""
-    record = training.create_session(session, data, actor=principal)
+    record = training.create(session, data, actor=principal)
     return created(
         request,
-        TrainingRead.model_validate(record),
+        training.present(record),
         location=f"/training-sessions/{record.id}",
         version=record.version,
     )
@@ -109,9 +110,9 @@ def create_training_session(
 @router.get("/{session_id}", response_model=TrainingRead)
 def read_training_session(session: SessionDep, principal: Reader, session_id: str, response: Response) -> TrainingRead:
     """One session."""
-    record = training.get_session(session, session_id, principal)
+    record = training.get(session, session_id, principal)
     with_etag(response, record.version)
-    return TrainingRead.model_validate(record)
+    return training.present(record)
 
 
 @router.patch("/{session_id}", response_model=TrainingRead, responses=IF_MATCH_RESPONSES)
@@ -124,17 +125,17 @@ def update_training_session(
     response: Response,
 ) -> TrainingRead:
     """Change a logged session."""
-    record = training.get_session(session, session_id, principal)
+    record = training.get(session, session_id, principal)
     check_if_match(if_match, record.version)
-    record = training.update_session(session, record, data, actor=principal)
+    record = training.update(session, record, data, actor=principal)
     with_etag(response, record.version)
-    return TrainingRead.model_validate(record)
+    return training.present(record)
 
 
 @router.delete("/{session_id}", status_code=204, responses=IF_MATCH_RESPONSES)
 def delete_training_session(session: SessionDep, principal: Writer, session_id: str, if_match: IfMatch) -> Response:
     """Remove a logged session."""
-    record = training.get_session(session, session_id, principal)
+    record = training.get(session, session_id, principal)
     check_if_match(if_match, record.version)
-    training.delete_session(session, record, actor=principal)
+    training.delete(session, record, actor=principal)
     return Response(status_code=204)

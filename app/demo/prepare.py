@@ -442,10 +442,9 @@ def _exists(session: Session, model: Any, title: str) -> Any:
 def load(session: Session, report: Any) -> None:
     """Load the risk register, plans and exercises, skipping anything already there."""
     today = today_london()
-    matrix = risks.parse_matrix("")
     risk_ids: dict[str, str] = {}
     for title, category, likelihood, impact, owner, mitigations, sensitive in RISKS:
-        found = _exists(session, Risk, title) or risks.create_risk(
+        found = _exists(session, Risk, title) or risks.create(
             session,
             RiskCreate(
                 title=title,
@@ -458,12 +457,11 @@ def load(session: Session, report: Any) -> None:
                 classification=OS if sensitive else Classification.OFFICIAL,
             ),
             actor=DEMO_ACTOR,
-            matrix=matrix,
         )
         risk_ids[title] = found.id
     plan_ids: dict[str, str] = {}
     for title, plan_type, owner, status, level, review, linked, sensitive in PLANS:
-        found = _exists(session, ContingencyPlan, title) or contingency_plans.create_plan(
+        found = _exists(session, ContingencyPlan, title) or contingency_plans.create(
             session,
             ContingencyPlanCreate.model_validate(
                 {
@@ -487,7 +485,7 @@ def load(session: Session, report: Any) -> None:
         if _exists(session, Exercise, title):
             continue
         held_on: date = today - timedelta(days=days_ago)
-        exercises.create_exercise(
+        exercises.create(
             session,
             ExerciseCreate.model_validate(
                 {

@@ -19,7 +19,7 @@ from app.models.protect import (
     TrainingCreate,
     TrainingSession,
 )
-from app.services import sites, training
+from app.services import security_assessments, sites, training
 
 ORDER = 50
 
@@ -130,7 +130,7 @@ def load(session: Session, report: Any) -> None:
 def _sites(session: Session) -> None:
     today = today_london()
     for i, (name, category, postcode, ward, lat, lon, capacity) in enumerate(SITES):
-        site = sites.create_site(
+        site = sites.create(
             session,
             SiteCreate(
                 name=name,
@@ -156,9 +156,8 @@ def _sites(session: Session) -> None:
             )
             for k in range(2 + i % 2)
         ]
-        sites.create_assessment(
+        security_assessments.create(
             session,
-            site,
             AssessmentCreate(
                 assessed_on=today - timedelta(days=30 + (i * 37) % 500),
                 assessor="Met CTSA (demo)",
@@ -166,13 +165,14 @@ def _sites(session: Session) -> None:
                 recommendations=recs,
             ),
             actor=DEMO_ACTOR,
+            site=site,
         )
 
 
 def _training(session: Session) -> None:
     today = today_london()
     for n in range(36):
-        training.create_session(
+        training.create(
             session,
             TrainingCreate(
                 course=COURSES[n % len(COURSES)],

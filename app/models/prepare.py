@@ -7,16 +7,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.core.security import Classification
-from app.models.common import ClassifiedRead, IsoDate, Record, enum_field
+from app.models.common import ClassifiedRead, IsoDate, LongText, OptionalShortText, Record, ShortText, enum_field
 from app.models.threat_level import ResponseLevel
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://\S+)?$")]
 Ids = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=36)]], Field(max_length=200)]
 
@@ -39,7 +37,7 @@ class PlanType(StrEnum):
     OTHER = "other"
 
 
-class PlanStatus(StrEnum):
+class ContingencyPlanStatus(StrEnum):
     """Where a plan is in its life."""
 
     DRAFT = "draft"
@@ -79,25 +77,25 @@ class ContingencyPlan(Record, table=True):
     __tablename__ = "contingency_plan"
 
     title: str = SQLField(max_length=200)
-    plan_type: PlanType = enum_field(40, index=True)  # type: ignore[assignment]
+    plan_type: str = enum_field(40, index=True)  # type: ignore[assignment]
     owner: str = SQLField(max_length=200)
-    status: PlanStatus = enum_field(20, index=True)  # type: ignore[assignment]
+    status: str = enum_field(20, index=True)  # type: ignore[assignment]
     version_label: str = SQLField(default="", max_length=50)
     approved_on: date | None = SQLField(default=None)
     review_due: date | None = SQLField(default=None, index=True)
-    activation_level: ResponseLevel | None = enum_field(20, default=None, nullable=True)  # type: ignore[assignment]
-    summary: str = SQLField(default="", max_length=4000)
+    activation_level: str | None = enum_field(20, default=None, nullable=True)  # type: ignore[assignment]
+    summary: str = SQLField(default="", sa_column=Column(Text, nullable=False))
     document_url: str = SQLField(default="", max_length=500)
-    classification: Classification = enum_field(20, index=True)  # type: ignore[assignment]
+    classification: str = enum_field(20, index=True)  # type: ignore[assignment]
 
 
 class ContingencyPlanSite(SQLModel, table=True):
-    """A plan covers a site. No foreign key: the site register is another area's table."""
+    """A plan covers a site in the Protect register; deleting either ends the link."""
 
     __tablename__ = "contingency_plan_site"
 
     plan_id: str = SQLField(foreign_key="contingency_plan.id", primary_key=True, max_length=36, ondelete="CASCADE")
-    site_id: str = SQLField(primary_key=True, max_length=36, index=True)
+    site_id: str = SQLField(foreign_key="site.id", primary_key=True, max_length=36, index=True, ondelete="CASCADE")
 
 
 class Risk(Record, table=True):
@@ -108,13 +106,13 @@ class Risk(Record, table=True):
 
     title: str = SQLField(max_length=200)
     category: str = SQLField(max_length=100, index=True)
-    description: str = SQLField(default="", max_length=4000)
+    description: str = SQLField(default="", sa_column=Column(Text, nullable=False))
     likelihood: int
     impact: int
     owner: str = SQLField(max_length=200)
-    mitigations: str = SQLField(default="", max_length=4000)
+    mitigations: str = SQLField(default="", sa_column=Column(Text, nullable=False))
     review_due: date | None = SQLField(default=None, index=True)
-    classification: Classification = enum_field(20, index=True)  # type: ignore[assignment]
+    classification: str = enum_field(20, index=True)  # type: ignore[assignment]
 
 
 class ContingencyPlanRisk(SQLModel, table=True):
@@ -133,11 +131,11 @@ class Exercise(Record, table=True):
 
     title: str = SQLField(max_length=200)
     held_on: date = SQLField(index=True)
-    exercise_type: ExerciseType = enum_field(20)  # type: ignore[assignment]
+    exercise_type: str = enum_field(20)  # type: ignore[assignment]
     participants: list[str] = SQLField(default_factory=list, sa_column=Column(JSON, nullable=False))
     lessons: list[dict[str, str]] = SQLField(default_factory=list, sa_column=Column(JSON, nullable=False))
-    summary: str = SQLField(default="", max_length=4000)
-    classification: Classification = enum_field(20, index=True)  # type: ignore[assignment]
+    summary: str = SQLField(default="", sa_column=Column(Text, nullable=False))
+    classification: str = enum_field(20, index=True)  # type: ignore[assignment]
 
 
 class ExercisePlan(SQLModel, table=True):
@@ -162,7 +160,7 @@ class ContingencyPlanCreate(BaseModel):
     title: ShortText
     plan_type: PlanType
     owner: ShortText
-    status: PlanStatus = PlanStatus.DRAFT
+    status: ContingencyPlanStatus = ContingencyPlanStatus.DRAFT
     version_label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
     approved_on: IsoDate | None = Field(default=None, description="Defaults to today when approved without it.")
     review_due: IsoDate | None = None
@@ -171,7 +169,7 @@ class ContingencyPlanCreate(BaseModel):
         description="The UK response level at or above which an approved plan is active; "
         "null: never activated by the response level.",
     )
-    summary: OptionalText = ""
+    summary: LongText = ""
     document_url: Url = Field(default="", description="Where the plan document is held (http or https).")
     site_ids: Ids = Field(default_factory=list, description="Sites the plan covers (the Protect site register).")
     risk_ids: Ids = Field(default_factory=list, description="Risks in the register the plan answers.")
@@ -186,12 +184,12 @@ class ContingencyPlanUpdate(BaseModel):
     title: ShortText | None = None
     plan_type: PlanType | None = None
     owner: ShortText | None = None
-    status: PlanStatus | None = None
+    status: ContingencyPlanStatus | None = None
     version_label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     approved_on: IsoDate | None = None
     review_due: IsoDate | None = None
     activation_level: ResponseLevel | None = None
-    summary: OptionalText | None = None
+    summary: LongText | None = None
     document_url: Url | None = None
     site_ids: Ids | None = None
     risk_ids: Ids | None = None
@@ -204,7 +202,7 @@ class ContingencyPlanRead(ClassifiedRead):
     title: str
     plan_type: PlanType
     owner: str
-    status: PlanStatus
+    status: ContingencyPlanStatus
     version_label: str
     approved_on: date | None
     review_due: date | None
@@ -231,8 +229,8 @@ class Lesson(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    action: OptionalText = ""
-    owner: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    action: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+    owner: OptionalShortText = ""
     status: LessonStatus = LessonStatus.OPEN
 
 
@@ -251,7 +249,7 @@ class ExerciseCreate(BaseModel):
     plan_ids: Ids = Field(default_factory=list)
     participants: Participants = Field(default_factory=list)
     lessons: Lessons = Field(default_factory=list)
-    summary: OptionalText = ""
+    summary: LongText = ""
     classification: Classification = Classification.OFFICIAL
 
 
@@ -266,7 +264,7 @@ class ExerciseUpdate(BaseModel):
     plan_ids: Ids | None = None
     participants: Participants | None = None
     lessons: Lessons | None = None
-    summary: OptionalText | None = None
+    summary: LongText | None = None
     classification: Classification | None = None
 
 
@@ -297,11 +295,11 @@ class RiskCreate(BaseModel):
     category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
         description="e.g. terrorism, flooding, severe weather, pandemic, utilities, industrial, public order."
     )
-    description: OptionalText = ""
+    description: LongText = ""
     likelihood: Score = Field(description=LIKELIHOOD_HELP)
     impact: Score = Field(description=IMPACT_HELP)
     owner: ShortText
-    mitigations: OptionalText = ""
+    mitigations: LongText = ""
     plan_ids: Ids = Field(default_factory=list, description="Contingency plans that answer this risk.")
     review_due: IsoDate | None = None
     classification: Classification = Classification.OFFICIAL
@@ -314,11 +312,11 @@ class RiskUpdate(BaseModel):
 
     title: ShortText | None = None
     category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
-    description: OptionalText | None = None
+    description: LongText | None = None
     likelihood: Score | None = Field(default=None, description=LIKELIHOOD_HELP)
     impact: Score | None = Field(default=None, description=IMPACT_HELP)
     owner: ShortText | None = None
-    mitigations: OptionalText | None = None
+    mitigations: LongText | None = None
     plan_ids: Ids | None = None
     review_due: IsoDate | None = None
     classification: Classification | None = None

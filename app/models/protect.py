@@ -8,11 +8,19 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field as SQLField
 
 from app.core.security import Classification
-from app.models.common import ClassifiedRead, IsoDate, Record, enum_field
+from app.models.common import (
+    ClassifiedRead,
+    IsoDate,
+    LongText,
+    OptionalShortText,
+    Record,
+    ShortText,
+    enum_field,
+)
 from app.models.threat_level import ResponseLevel
 
 
@@ -120,7 +128,7 @@ class SecurityAssessment(Record, table=True):
     site_id: str = SQLField(foreign_key="site.id", max_length=36, ondelete="CASCADE")
     assessed_on: date = SQLField()
     assessor: str = SQLField(max_length=200)
-    summary: str = SQLField(default="", max_length=5000)
+    summary: str = SQLField(default="", sa_column=Column(Text, nullable=False))
     recommendations: list[dict[str, Any]] = SQLField(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
@@ -139,10 +147,7 @@ class TrainingSession(Record, table=True):
     classification: str = enum_field(20, index=True)  # type: ignore[assignment]
 
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Ward = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Measure = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Uprn = Annotated[str, StringConstraints(strip_whitespace=True, max_length=12, pattern=r"^[0-9]{1,12}$")]
 
@@ -184,7 +189,7 @@ class _SiteFields(BaseModel):
 class SiteCreate(_SiteFields):
     """A new site. `last_assessed_on` is not set here: it follows the site's newest assessment."""
 
-    name: Text200
+    name: ShortText
     category: SiteCategory
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
     postcode: str | None = Field(default=None, max_length=10, description="UK format; stored as `SW1A 2AA`.")
@@ -196,7 +201,7 @@ class SiteCreate(_SiteFields):
         default=None, description="Set only to override the level implied by the UK threat level."
     )
     protective_measures: list[Measure] = Field(default_factory=list, max_length=100)
-    operator: OptionalText | None = None
+    operator: OptionalShortText | None = None
     next_review_due: IsoDate | None = None
     classification: Classification = Classification.OFFICIAL_SENSITIVE
 
@@ -207,7 +212,7 @@ _REQUIRED_ON_PATCH = ("name", "category", "location", "classification", "protect
 class SiteUpdate(_SiteFields):
     """Changes to a site; send `null` to clear an optional field (capacity, ward, response_level, ...)."""
 
-    name: Text200 | None = None
+    name: ShortText | None = None
     category: SiteCategory | None = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     postcode: str | None = Field(default=None, max_length=10)
@@ -217,7 +222,7 @@ class SiteUpdate(_SiteFields):
     capacity: Capacity | None = None
     response_level: ResponseLevel | None = None
     protective_measures: list[Measure] | None = Field(default=None, max_length=100)
-    operator: OptionalText | None = None
+    operator: OptionalShortText | None = None
     next_review_due: IsoDate | None = None
     classification: Classification | None = None
 
@@ -271,7 +276,7 @@ class AssessmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     assessed_on: IsoDate
-    assessor: Text200
+    assessor: ShortText
     summary: LongText = ""
     recommendations: list[Recommendation] = Field(default_factory=list, max_length=100)
 
@@ -282,7 +287,7 @@ class AssessmentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     assessed_on: IsoDate | None = None
-    assessor: Text200 | None = None
+    assessor: ShortText | None = None
     summary: LongText | None = None
     recommendations: list[Recommendation] | None = Field(default=None, max_length=100)
 
@@ -308,9 +313,9 @@ class TrainingCreate(BaseModel):
     course: Course
     delivered_on: IsoDate
     audience: Audience
-    organisation: OptionalText = ""
+    organisation: OptionalShortText = ""
     attendees: Attendees
-    delivered_by: OptionalText = ""
+    delivered_by: OptionalShortText = ""
     classification: Classification = Classification.OFFICIAL
 
 
@@ -322,9 +327,9 @@ class TrainingUpdate(BaseModel):
     course: Course | None = None
     delivered_on: IsoDate | None = None
     audience: Audience | None = None
-    organisation: OptionalText | None = None
+    organisation: OptionalShortText | None = None
     attendees: Attendees | None = None
-    delivered_by: OptionalText | None = None
+    delivered_by: OptionalShortText | None = None
     classification: Classification | None = None
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, not_, or_, select
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
+from sqlalchemy import delete as sa_delete
+from sqlmodel import Session, col
 
-from app.core.clock import today_london, utcnow
-from app.core.errors import Forbidden, NotFound, Unprocessable
+from app.core.clock import today_london
+from app.core.errors import NotFound
 from app.core.security import Classification, Principal
 from app.models.prepare import (
     ContingencyPlan,
@@ -19,86 +19,42 @@ from app.models.prepare import (
     ContingencyPlanRead,
     ContingencyPlanRisk,
     ContingencyPlanSite,
+    ContingencyPlanStatus,
     ContingencyPlanUpdate,
     Exercise,
     ExercisePlan,
-    PlanStatus,
     PlanType,
     Risk,
 )
+from app.models.protect import Site
 from app.models.threat_level import ResponseLevel
-from app.services import audit, threat_level
+from app.services import audit, links, records, threat_level
 
 EXERCISE_INTERVAL = timedelta(days=365)  # plans should be exercised at least once a year
-DERIVED = {"review_overdue", "active_now", "last_exercised_on", "exercise_overdue"}
 
 
 @dataclass(frozen=True)
-class PlanView:
-    """What presenting plans to one caller in one request needs: computed once per request."""
+class ContingencyPlanFilters:
+    """The filters of the plan list, combined with AND."""
 
-    principal: Principal
-    level: ResponseLevel
-    today: date
-
-    @property
-    def visible(self) -> list[Classification]:
-        """The markings the caller may see."""
-        return self.principal.clearance.visible()
-
-    @property
-    def active_levels(self) -> list[str]:
-        """Activation levels that the current response level reaches."""
-        return [lvl.value for lvl in ResponseLevel if lvl.rank <= self.level.rank]
+    plan_type: PlanType | None = None
+    status: ContingencyPlanStatus | None = None
+    review_overdue: bool | None = None
+    active_now: bool | None = None
+    exercise_overdue: bool | None = None
+    risk_id: str | None = None
+    site_id: str | None = None
+    q: str | None = None
 
 
-def view(session: Session, principal: Principal) -> PlanView:
-    """The caller and the current UK response level; with no level ever recorded, NORMAL is assumed."""
-    level = threat_level.uk_response_level(session) or ResponseLevel.NORMAL
-    return PlanView(principal=principal, level=level, today=today_london())
+def response_level(session: Session) -> ResponseLevel:
+    """The current UK response level, which activates plans; with no level ever recorded, NORMAL is assumed."""
+    return threat_level.uk_response_level(session) or ResponseLevel.NORMAL
 
 
-def check_clearance(principal: Principal, marking: Classification | str) -> None:
-    """403 when a record would be marked above the caller's clearance."""
-    if not principal.may_see(marking):
-        raise Forbidden("You cannot mark a record above your own clearance.")
-
-
-def visible_links(session: Session, model: type[SQLModel], ids: Iterable[str], principal: Principal) -> list[str]:
-    """Those ids of a classified table that exist and that the caller may see."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return []
-    table = model.__table__  # type: ignore[attr-defined]
-    rows = session.execute(
-        select(table.c.id).where(table.c.id.in_(wanted), table.c.classification.in_(principal.clearance.visible()))
-    ).scalars()
-    found = set(rows)
-    return [i for i in wanted if i in found]
-
-
-def visible_sites(session: Session, ids: Iterable[str], principal: Principal) -> list[str]:
-    """Those site ids in the site register that the caller may see (none while the register is absent)."""
-    site = SQLModel.metadata.tables.get("site")
-    wanted = list(dict.fromkeys(ids))
-    if site is None or not wanted:
-        return []
-    stmt = select(site.c.id).where(site.c.id.in_(wanted))
-    if "classification" in site.c:
-        stmt = stmt.where(site.c.classification.in_(principal.clearance.visible()))
-    found = set(session.execute(stmt).scalars())
-    return [i for i in wanted if i in found]
-
-
-def require_links(field: str, noun: str, wanted: Sequence[str], found: Sequence[str]) -> list[str]:
-    """422 naming the field when any id is unknown (or hidden from the caller, which looks the same)."""
-    missing = [i for i in dict.fromkeys(wanted) if i not in set(found)]
-    if missing:
-        raise Unprocessable.field(field, f"unknown {noun}: {', '.join(missing[:10])}")
-    return list(dict.fromkeys(wanted))
-
-
-# ---- reading ----
+def _active_levels(level: ResponseLevel) -> list[str]:
+    """Activation levels that the response level reaches."""
+    return [lvl.value for lvl in ResponseLevel if lvl.rank <= level.rank]
 
 
 def _last_exercised(visible: list[Classification]) -> Any:
@@ -111,56 +67,57 @@ def _last_exercised(visible: list[Classification]) -> Any:
     )
 
 
-def active_condition(v: PlanView) -> ColumnElement[bool]:
-    """SQL for active_now: approved and activated at or below the current response level."""
+def active_condition(level: ResponseLevel) -> ColumnElement[bool]:
+    """SQL for active_now: approved and activated at or below the response level."""
     return and_(
-        col(ContingencyPlan.status) == PlanStatus.APPROVED,
-        col(ContingencyPlan.activation_level).in_(v.active_levels),
+        col(ContingencyPlan.status) == ContingencyPlanStatus.APPROVED,
+        col(ContingencyPlan.activation_level).in_(_active_levels(level)),
     )
 
 
 def list_statement(
-    v: PlanView,
-    *,
-    plan_type: PlanType | None = None,
-    status: PlanStatus | None = None,
-    review_overdue: bool | None = None,
-    active_now: bool | None = None,
-    exercise_overdue: bool | None = None,
-    risk_id: str | None = None,
-    site_id: str | None = None,
-    q: str | None = None,
+    principal: Principal, filters: ContingencyPlanFilters, *, level: ResponseLevel, today: date | None = None
 ) -> Select[Any]:
-    """The plans the caller may see, matching every filter given (all in SQL)."""
-    stmt = select(ContingencyPlan).where(col(ContingencyPlan.classification).in_(v.visible))
-    if plan_type:
-        stmt = stmt.where(col(ContingencyPlan.plan_type) == plan_type)
-    if status:
-        stmt = stmt.where(col(ContingencyPlan.status) == status)
-    if review_overdue is not None:
-        overdue = and_(col(ContingencyPlan.review_due).is_not(None), col(ContingencyPlan.review_due) < v.today)
-        stmt = stmt.where(overdue if review_overdue else not_(overdue))
-    if active_now is not None:
-        active = and_(col(ContingencyPlan.activation_level).is_not(None), active_condition(v))
-        stmt = stmt.where(active if active_now else not_(active))
-    if exercise_overdue is not None:
-        last = _last_exercised(v.visible)
-        overdue = or_(last.is_(None), last < v.today - EXERCISE_INTERVAL)
-        stmt = stmt.where(overdue if exercise_overdue else not_(overdue))
-    if risk_id:
+    """The plans the caller may see, matching every filter given (all in SQL).
+
+    A site or risk the caller may not see matches no plan, exactly as an unknown id does.
+    """
+    visible, today = principal.clearance.visible(), today or today_london()
+    stmt = select(ContingencyPlan).where(col(ContingencyPlan.classification).in_(visible))
+    if filters.plan_type:
+        stmt = stmt.where(col(ContingencyPlan.plan_type) == filters.plan_type)
+    if filters.status:
+        stmt = stmt.where(col(ContingencyPlan.status) == filters.status)
+    if filters.review_overdue is not None:
+        overdue = and_(col(ContingencyPlan.review_due).is_not(None), col(ContingencyPlan.review_due) < today)
+        stmt = stmt.where(overdue if filters.review_overdue else not_(overdue))
+    if filters.active_now is not None:
+        active = and_(col(ContingencyPlan.activation_level).is_not(None), active_condition(level))
+        stmt = stmt.where(active if filters.active_now else not_(active))
+    if filters.exercise_overdue is not None:
+        last = _last_exercised(visible)
+        overdue = or_(last.is_(None), last < today - EXERCISE_INTERVAL)
+        stmt = stmt.where(overdue if filters.exercise_overdue else not_(overdue))
+    if filters.risk_id:
         stmt = stmt.where(
             col(ContingencyPlan.id).in_(
-                select(col(ContingencyPlanRisk.plan_id)).where(col(ContingencyPlanRisk.risk_id) == risk_id)
+                select(col(ContingencyPlanRisk.plan_id)).where(
+                    col(ContingencyPlanRisk.risk_id) == filters.risk_id,
+                    col(ContingencyPlanRisk.risk_id).in_(links.visible_ids(Risk, principal)),
+                )
             )
         )
-    if site_id:
+    if filters.site_id:
         stmt = stmt.where(
             col(ContingencyPlan.id).in_(
-                select(col(ContingencyPlanSite.plan_id)).where(col(ContingencyPlanSite.site_id) == site_id)
+                select(col(ContingencyPlanSite.plan_id)).where(
+                    col(ContingencyPlanSite.site_id) == filters.site_id,
+                    col(ContingencyPlanSite.site_id).in_(links.visible_ids(Site, principal)),
+                )
             )
         )
-    if q:
-        like = f"%{q.strip()}%"
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
         stmt = stmt.where(
             or_(
                 col(ContingencyPlan.title).ilike(like),
@@ -171,7 +128,7 @@ def list_statement(
     return stmt
 
 
-def get_plan(session: Session, plan_id: str, principal: Principal) -> ContingencyPlan:
+def get(session: Session, plan_id: str, principal: Principal) -> ContingencyPlan:
     """A plan the caller may see, or 404 (a plan above their clearance does not exist for them)."""
     plan = session.get(ContingencyPlan, plan_id)
     if plan is None or not principal.may_see(plan.classification):
@@ -199,12 +156,20 @@ def _site_ids(session: Session, plan_id: str) -> list[str]:
     )
 
 
-def present(session: Session, plan: ContingencyPlan, v: PlanView) -> ContingencyPlanRead:
-    """A plan with its derived fields and only the links the caller may see."""
+def present(
+    plan: ContingencyPlan,
+    *,
+    session: Session,
+    principal: Principal,
+    level: ResponseLevel,
+    today: date | None = None,
+) -> ContingencyPlanRead:
+    """A plan with its derived fields (against the response level) and only the links the caller may see."""
+    visible, today = principal.clearance.visible(), today or today_london()
     last = session.execute(
-        select(_last_exercised(v.visible)).select_from(ContingencyPlan).where(col(ContingencyPlan.id) == plan.id)
+        select(_last_exercised(visible)).select_from(ContingencyPlan).where(col(ContingencyPlan.id) == plan.id)
     ).scalar()
-    level = ResponseLevel(plan.activation_level) if plan.activation_level else None
+    activation = ResponseLevel(plan.activation_level) if plan.activation_level else None
     return ContingencyPlanRead(
         id=plan.id,
         created_at=plan.created_at,
@@ -218,19 +183,31 @@ def present(session: Session, plan: ContingencyPlan, v: PlanView) -> Contingency
         version_label=plan.version_label,
         approved_on=plan.approved_on,
         review_due=plan.review_due,
-        review_overdue=bool(plan.review_due and plan.review_due < v.today),
-        activation_level=level,
-        active_now=bool(level and plan.status == PlanStatus.APPROVED and level.rank <= v.level.rank),
+        review_overdue=bool(plan.review_due and plan.review_due < today),
+        activation_level=activation,
+        active_now=bool(activation and plan.status == ContingencyPlanStatus.APPROVED and activation.rank <= level.rank),
         summary=plan.summary,
         document_url=plan.document_url,
-        site_ids=visible_sites(session, _site_ids(session, plan.id), v.principal),
-        risk_ids=visible_links(session, Risk, _risk_ids(session, plan.id), v.principal),
+        site_ids=links.visible(session, Site, _site_ids(session, plan.id), principal),
+        risk_ids=links.visible(session, Risk, _risk_ids(session, plan.id), principal),
         last_exercised_on=last,
-        exercise_overdue=last is None or last < v.today - EXERCISE_INTERVAL,
+        exercise_overdue=last is None or last < today - EXERCISE_INTERVAL,
     )
 
 
 # ---- changing ----
+
+
+def _snapshot(session: Session, principal: Principal) -> records.Snapshot:
+    """A plan's stored fields and the links the actor sees, for its audit events."""
+
+    def snapshot(plan: ContingencyPlan) -> dict[str, Any] | None:
+        fields = plan.model_dump(exclude={"created_at", "updated_at", "version"})
+        site_ids = links.visible(session, Site, _site_ids(session, plan.id), principal)
+        risk_ids = links.visible(session, Risk, _risk_ids(session, plan.id), principal)
+        return audit.snapshot({**fields, "site_ids": site_ids, "risk_ids": risk_ids})
+
+    return snapshot
 
 
 def _set_links(
@@ -243,85 +220,59 @@ def _set_links(
 ) -> None:
     """Replace the links the caller can see; links they cannot see are kept untouched."""
     if risk_ids is not None:
-        wanted = require_links("risk_ids", "risk", risk_ids, visible_links(session, Risk, risk_ids, principal))
-        current = _risk_ids(session, plan.id)
-        hidden = set(current) - set(visible_links(session, Risk, current, principal))
-        session.execute(delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.plan_id) == plan.id))
-        session.add_all(ContingencyPlanRisk(plan_id=plan.id, risk_id=i) for i in dict.fromkeys([*wanted, *hidden]))
+        wanted = links.require(session, Risk, risk_ids, principal, field="risk_ids", noun="risk")
+        kept = links.hidden(session, Risk, _risk_ids(session, plan.id), principal)
+        session.execute(sa_delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.plan_id) == plan.id))
+        session.add_all(ContingencyPlanRisk(plan_id=plan.id, risk_id=i) for i in dict.fromkeys([*wanted, *kept]))
     if site_ids is not None:
-        wanted = require_links("site_ids", "site", site_ids, visible_sites(session, site_ids, principal))
-        current = _site_ids(session, plan.id)
-        hidden = set(current) - set(visible_sites(session, current, principal))
-        session.execute(delete(ContingencyPlanSite).where(col(ContingencyPlanSite.plan_id) == plan.id))
-        session.add_all(ContingencyPlanSite(plan_id=plan.id, site_id=i) for i in dict.fromkeys([*wanted, *hidden]))
+        wanted = links.require(session, Site, site_ids, principal, field="site_ids", noun="site")
+        kept = links.hidden(session, Site, _site_ids(session, plan.id), principal)
+        session.execute(sa_delete(ContingencyPlanSite).where(col(ContingencyPlanSite.plan_id) == plan.id))
+        session.add_all(ContingencyPlanSite(plan_id=plan.id, site_id=i) for i in dict.fromkeys([*wanted, *kept]))
+    session.flush()
 
 
-def create_plan(session: Session, data: ContingencyPlanCreate, *, actor: Principal) -> ContingencyPlan:
-    """Add a plan; approving without a date stamps today."""
-    check_clearance(actor, data.classification)
+def create(session: Session, data: ContingencyPlanCreate, *, actor: Principal) -> ContingencyPlan:
+    """Add a plan; approving without a date stamps today. Linked sites and risks must be ones the actor sees."""
+    records.require_marking(actor, data.classification)
+    site_ids = links.require(session, Site, data.site_ids, actor, field="site_ids", noun="site")
+    risk_ids = links.require(session, Risk, data.risk_ids, actor, field="risk_ids", noun="risk")
     fields = data.model_dump(exclude={"site_ids", "risk_ids"})
-    if data.status == PlanStatus.APPROVED and data.approved_on is None:
+    if data.status == ContingencyPlanStatus.APPROVED and data.approved_on is None:
         fields["approved_on"] = today_london()
-    plan = ContingencyPlan(**fields)
-    session.add(plan)
+
+    def snapshot(plan: ContingencyPlan) -> dict[str, Any] | None:
+        stored = plan.model_dump(exclude={"created_at", "updated_at", "version"})
+        return audit.snapshot({**stored, "site_ids": sorted(site_ids), "risk_ids": sorted(risk_ids)})
+
+    plan = records.create(session, ContingencyPlan(**fields), actor=actor, snapshot=snapshot)
+    session.add_all(ContingencyPlanSite(plan_id=plan.id, site_id=i) for i in site_ids)
+    session.add_all(ContingencyPlanRisk(plan_id=plan.id, risk_id=i) for i in risk_ids)
     session.flush()
-    _set_links(session, plan, actor, site_ids=data.site_ids, risk_ids=data.risk_ids)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="contingency_plan.create",
-        entity_type="contingency_plan",
-        entity_id=plan.id,
-        after=audit.snapshot(present(session, plan, view(session, actor)), exclude=DERIVED),
-    )
     return plan
 
 
-def update_plan(
+def update(
     session: Session, plan: ContingencyPlan, data: ContingencyPlanUpdate, *, actor: Principal
 ) -> ContingencyPlan:
-    """Change a plan; raising its marking above the caller's clearance is 403."""
-    v = view(session, actor)
-    before = audit.snapshot(present(session, plan, v), exclude=DERIVED)
+    """Change a plan; raising its marking above the caller's clearance is 403.
+
+    The plan row is held first and checked unchanged: of two edits from one version, the second
+    waits for the first, then gets 412 (or 404 after a delete) before it touches any link.
+    """
+    records.hold(session, plan)
     changes = data.model_dump(exclude_unset=True, exclude={"site_ids", "risk_ids"})
-    if changes.get("classification"):
-        check_clearance(actor, changes["classification"])
     nullable = {"approved_on", "review_due", "activation_level"}
-    for name, value in changes.items():
-        if value is not None or name in nullable:
-            setattr(plan, name, value)
-    if changes.get("status") == PlanStatus.APPROVED and plan.approved_on is None:
-        plan.approved_on = today_london()
-    _set_links(session, plan, actor, site_ids=data.site_ids, risk_ids=data.risk_ids)
-    plan.updated_at, plan.version = utcnow(), plan.version + 1
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(present(session, plan, v), exclude=DERIVED))
-    audit.record(
-        session,
-        actor=actor,
-        action="contingency_plan.update",
-        entity_type="contingency_plan",
-        entity_id=plan.id,
-        before=old,
-        after=new,
-    )
+    with records.changing(session, plan, actor=actor, snapshot=_snapshot(session, actor)):
+        for name, value in changes.items():
+            if value is not None or name in nullable:
+                setattr(plan, name, value)
+        if changes.get("status") == ContingencyPlanStatus.APPROVED and plan.approved_on is None:
+            plan.approved_on = today_london()
+        _set_links(session, plan, actor, site_ids=data.site_ids, risk_ids=data.risk_ids)
     return plan
 
 
-def delete_plan(session: Session, plan: ContingencyPlan, *, actor: Principal) -> None:
-    """Remove a plan and its links (its exercises stay, without the link)."""
-    before = audit.snapshot(present(session, plan, view(session, actor)), exclude=DERIVED)
-    session.execute(delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.plan_id) == plan.id))
-    session.execute(delete(ContingencyPlanSite).where(col(ContingencyPlanSite.plan_id) == plan.id))
-    session.execute(delete(ExercisePlan).where(col(ExercisePlan.plan_id) == plan.id))
-    session.delete(plan)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="contingency_plan.delete",
-        entity_type="contingency_plan",
-        entity_id=plan.id,
-        before=before,
-    )
+def delete(session: Session, plan: ContingencyPlan, *, actor: Principal) -> None:
+    """Remove a plan; its links to sites, risks and exercises go with it (the exercises stay)."""
+    records.delete(session, plan, actor=actor, snapshot=_snapshot(session, actor))

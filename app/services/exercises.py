@@ -1,14 +1,18 @@
-"""Exercises of contingency plans: who took part, and the lessons and actions that came out of them."""
+"""Exercises of contingency plans: who took part, and the lessons and actions that came out of them.
+
+Lessons live inside their exercise (a list replaced as a whole), so they share its version, marking and audit.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Select, or_, select
+from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col
 
-from app.core.clock import utcnow
 from app.core.errors import NotFound
 from app.core.security import Principal
 from app.models.prepare import (
@@ -22,38 +26,45 @@ from app.models.prepare import (
     Lesson,
     LessonStatus,
 )
-from app.services import audit
-from app.services.contingency_plans import check_clearance, require_links, visible_links
+from app.services import audit, links, records
 
 
-def list_statement(
-    principal: Principal,
-    *,
-    plan_id: str | None = None,
-    exercise_type: ExerciseType | None = None,
-    held_after: date | None = None,
-    held_before: date | None = None,
-    q: str | None = None,
-) -> Select[Any]:
-    """The exercises the caller may see, matching every filter given."""
+@dataclass(frozen=True)
+class ExerciseFilters:
+    """The filters of the exercise list, combined with AND."""
+
+    plan_id: str | None = None
+    exercise_type: ExerciseType | None = None
+    held_after: date | None = None
+    held_before: date | None = None
+    q: str | None = None
+
+
+def list_statement(principal: Principal, filters: ExerciseFilters) -> Select[Any]:
+    """The exercises the caller may see, matching every filter given (a plan they may not see matches none)."""
     stmt = select(Exercise).where(col(Exercise.classification).in_(principal.clearance.visible()))
-    if plan_id:
+    if filters.plan_id:
         stmt = stmt.where(
-            col(Exercise.id).in_(select(col(ExercisePlan.exercise_id)).where(col(ExercisePlan.plan_id) == plan_id))
+            col(Exercise.id).in_(
+                select(col(ExercisePlan.exercise_id)).where(
+                    col(ExercisePlan.plan_id) == filters.plan_id,
+                    col(ExercisePlan.plan_id).in_(links.visible_ids(ContingencyPlan, principal)),
+                )
+            )
         )
-    if exercise_type:
-        stmt = stmt.where(col(Exercise.exercise_type) == exercise_type)
-    if held_after:
-        stmt = stmt.where(col(Exercise.held_on) >= held_after)
-    if held_before:
-        stmt = stmt.where(col(Exercise.held_on) <= held_before)
-    if q:
-        like = f"%{q.strip()}%"
+    if filters.exercise_type:
+        stmt = stmt.where(col(Exercise.exercise_type) == filters.exercise_type)
+    if filters.held_after:
+        stmt = stmt.where(col(Exercise.held_on) >= filters.held_after)
+    if filters.held_before:
+        stmt = stmt.where(col(Exercise.held_on) <= filters.held_before)
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
         stmt = stmt.where(or_(col(Exercise.title).ilike(like), col(Exercise.summary).ilike(like)))
     return stmt
 
 
-def get_exercise(session: Session, exercise_id: str, principal: Principal) -> Exercise:
+def get(session: Session, exercise_id: str, principal: Principal) -> Exercise:
     """An exercise the caller may see, or 404."""
     exercise = session.get(Exercise, exercise_id)
     if exercise is None or not principal.may_see(exercise.classification):
@@ -71,7 +82,7 @@ def _plan_ids(session: Session, exercise_id: str) -> list[str]:
     )
 
 
-def present(session: Session, exercise: Exercise, principal: Principal) -> ExerciseRead:
+def present(exercise: Exercise, *, session: Session, principal: Principal) -> ExerciseRead:
     """An exercise with the plans the caller may see and its count of open actions."""
     lessons = [Lesson.model_validate(item) for item in exercise.lessons or []]
     return ExerciseRead(
@@ -83,7 +94,7 @@ def present(session: Session, exercise: Exercise, principal: Principal) -> Exerc
         title=exercise.title,
         held_on=exercise.held_on,
         exercise_type=exercise.exercise_type,
-        plan_ids=visible_links(session, ContingencyPlan, _plan_ids(session, exercise.id), principal),
+        plan_ids=links.visible(session, ContingencyPlan, _plan_ids(session, exercise.id), principal),
         participants=list(exercise.participants or []),
         lessons=lessons,
         open_actions=sum(1 for lesson in lessons if lesson.status == LessonStatus.OPEN),
@@ -91,63 +102,56 @@ def present(session: Session, exercise: Exercise, principal: Principal) -> Exerc
     )
 
 
-def _set_plans(session: Session, exercise: Exercise, plan_ids: list[str] | None, principal: Principal) -> None:
-    if plan_ids is None:
-        return
-    wanted = require_links(
-        "plan_ids", "contingency plan", plan_ids, visible_links(session, ContingencyPlan, plan_ids, principal)
-    )
-    current = _plan_ids(session, exercise.id)
-    hidden = set(current) - set(visible_links(session, ContingencyPlan, current, principal))
-    session.execute(delete(ExercisePlan).where(col(ExercisePlan.exercise_id) == exercise.id))
-    session.add_all(ExercisePlan(exercise_id=exercise.id, plan_id=i) for i in dict.fromkeys([*wanted, *hidden]))
+def _snapshot(session: Session, principal: Principal) -> records.Snapshot:
+    """An exercise's stored fields (its lessons included) and the plans the actor sees, for its audit events."""
+
+    def snapshot(exercise: Exercise) -> dict[str, Any] | None:
+        fields = exercise.model_dump(exclude={"created_at", "updated_at", "version"})
+        plan_ids = links.visible(session, ContingencyPlan, _plan_ids(session, exercise.id), principal)
+        return audit.snapshot({**fields, "plan_ids": plan_ids})
+
+    return snapshot
 
 
-def _snapshot(session: Session, exercise: Exercise, principal: Principal) -> dict[str, Any] | None:
-    return audit.snapshot(present(session, exercise, principal), exclude={"open_actions"})
-
-
-def create_exercise(session: Session, data: ExerciseCreate, *, actor: Principal) -> Exercise:
-    """Record an exercise."""
-    check_clearance(actor, data.classification)
+def create(session: Session, data: ExerciseCreate, *, actor: Principal) -> Exercise:
+    """Record an exercise; the plans exercised must be ones the actor sees."""
+    records.require_marking(actor, data.classification)
+    plan_ids = links.require(session, ContingencyPlan, data.plan_ids, actor, field="plan_ids", noun="contingency plan")
     fields = data.model_dump(mode="json", exclude={"plan_ids", "held_on", "classification"})
     exercise = Exercise(**fields, held_on=data.held_on, classification=data.classification)
-    session.add(exercise)
+
+    def snapshot(record: Exercise) -> dict[str, Any] | None:
+        stored = record.model_dump(exclude={"created_at", "updated_at", "version"})
+        return audit.snapshot({**stored, "plan_ids": sorted(plan_ids)})
+
+    records.create(session, exercise, actor=actor, snapshot=snapshot)
+    session.add_all(ExercisePlan(exercise_id=exercise.id, plan_id=i) for i in plan_ids)
     session.flush()
-    _set_plans(session, exercise, data.plan_ids, actor)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="exercise.create",
-        entity_type="exercise",
-        entity_id=exercise.id,
-        after=_snapshot(session, exercise, actor),
-    )
     return exercise
 
 
-def update_exercise(session: Session, exercise: Exercise, data: ExerciseUpdate, *, actor: Principal) -> Exercise:
-    """Change an exercise (lessons given replace the whole list)."""
-    before = _snapshot(session, exercise, actor)
-    changes = data.model_dump(exclude_unset=True, exclude={"plan_ids"})
-    if changes.get("classification"):
-        check_clearance(actor, changes["classification"])
-    json_fields = data.model_dump(mode="json", include={"participants", "lessons"}, exclude_unset=True)
-    for name, value in (changes | json_fields).items():
-        if value is not None:
-            setattr(exercise, name, value)
-    _set_plans(session, exercise, data.plan_ids, actor)
-    exercise.updated_at, exercise.version = utcnow(), exercise.version + 1
+def _set_plans(session: Session, exercise: Exercise, plan_ids: list[str], principal: Principal) -> None:
+    """Replace the plan links the caller can see; links they cannot see are kept."""
+    wanted = links.require(session, ContingencyPlan, plan_ids, principal, field="plan_ids", noun="contingency plan")
+    kept = links.hidden(session, ContingencyPlan, _plan_ids(session, exercise.id), principal)
+    session.execute(sa_delete(ExercisePlan).where(col(ExercisePlan.exercise_id) == exercise.id))
+    session.add_all(ExercisePlan(exercise_id=exercise.id, plan_id=i) for i in dict.fromkeys([*wanted, *kept]))
     session.flush()
-    old, new = audit.changed(before, _snapshot(session, exercise, actor))
-    audit.record(
-        session,
-        actor=actor,
-        action="exercise.update",
-        entity_type="exercise",
-        entity_id=exercise.id,
-        before=old,
-        after=new,
-    )
+
+
+def update(session: Session, exercise: Exercise, data: ExerciseUpdate, *, actor: Principal) -> Exercise:
+    """Change an exercise (lessons given replace the whole list).
+
+    The exercise row is held first and checked unchanged: of two edits from one version, the second
+    waits for the first, then gets 412 (or 404 after a delete) before it touches any link.
+    """
+    records.hold(session, exercise)
+    changes = data.model_dump(exclude_unset=True, exclude={"plan_ids"})
+    json_fields = data.model_dump(mode="json", include={"participants", "lessons"}, exclude_unset=True)
+    with records.changing(session, exercise, actor=actor, snapshot=_snapshot(session, actor)):
+        for name, value in (changes | json_fields).items():
+            if value is not None:
+                setattr(exercise, name, value)
+        if data.plan_ids is not None:
+            _set_plans(session, exercise, data.plan_ids, actor)
     return exercise

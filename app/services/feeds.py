@@ -17,7 +17,7 @@ from app.core.safe_urls import UrlPolicy, check_feed_url
 from app.core.security import Classification, Principal
 from app.models.feeds import Feed, FeedCreate, FeedKind, FeedRead, FeedStatus, FeedUpdate
 from app.models.threat_level import ThreatLevelChange
-from app.services import audit, threat_level
+from app.services import audit, records, threat_level
 
 SECRET_PREFIX = "whsec_"
 _SEAL_VERSION = "v1:"
@@ -200,25 +200,23 @@ def create(
     return feed, secret
 
 
+def _audited(feed: Feed) -> dict[str, Any] | None:
+    return audit.snapshot(present(feed), exclude={"status", "created_at", "updated_at", "version"})
+
+
 def update(
     session: Session, feed: Feed, data: FeedUpdate, *, actor: Principal, url_policy: UrlPolicy | None = None
 ) -> Feed:
     """Change a feed's settings; `url_policy` refuses a URL that reaches inside."""
-    before = audit.snapshot(present(feed))
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     _check(feed.kind, changes.get("url", feed.url), url_policy if "url" in changes else None)
     if "name" in changes:
         _unique_name(session, changes["name"], feed.id)
-    if "url" in changes and changes["url"] != feed.url:
-        feed.http_etag = feed.http_last_modified = None
-    for name, value in changes.items():
-        setattr(feed, name, value)
-    feed.updated_at, feed.version = utcnow(), feed.version + 1
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(present(feed)))
-    audit.record(
-        session, actor=actor, action="feed.update", entity_type="feed", entity_id=feed.id, before=old, after=new
-    )
+    with records.changing(session, feed, actor=actor, snapshot=_audited):
+        if "url" in changes and changes["url"] != feed.url:
+            feed.http_etag = feed.http_last_modified = None
+        for name, value in changes.items():
+            setattr(feed, name, value)
     return feed
 
 
@@ -232,19 +230,16 @@ def delete(session: Session, feed: Feed, *, actor: Principal) -> None:
 
 
 def rotate_secret(session: Session, feed: Feed, *, actor: Principal, secret_key: str) -> str:
-    """Give a push feed a new secret; the old one stops working at once."""
+    """Give a push feed a new secret; the old one stops working at once (a rotation racing another follows it)."""
     if feed.kind != FeedKind.PUSH:
         raise Conflict("Only push feeds have a signing secret.")
-    secret = new_secret()
-    feed.secret_sealed = seal(secret, secret_key)
-    feed.updated_at, feed.version = utcnow(), feed.version + 1
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="feed.rotate_secret",
-        entity_type="feed",
-        entity_id=feed.id,
-        after={"secret": "(rotated)"},
-    )
+    records.lock(session, feed)
+    session.refresh(feed)
+    previous, secret = feed.secret_sealed, new_secret()
+
+    def snapshot(record: Feed) -> dict[str, Any]:
+        return {"secret": "(rotated)" if record.secret_sealed != previous else "(previous)"}
+
+    with records.changing(session, feed, actor=actor, action="feed.rotate_secret", snapshot=snapshot):
+        feed.secret_sealed = seal(secret, secret_key)
     return secret

@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from app.core.clock import utcnow
-from app.core.errors import Conflict, Forbidden, PreconditionFailed
+from app.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from app.core.security import Classification, Principal
 from app.services import audit
 
@@ -129,11 +129,14 @@ def changing(
     new_marking = _marking(record, marking)
     if new_marking is not None and new_marking != old_marking:
         require_marking(actor, new_marking)
-    old, new = audit.changed(before, snapshot(record))
-    if not old and not new:
-        return
+    # The claim comes before the changed fields are flushed: a row deleted meanwhile is then a 412, not an ORM
+    # error for an UPDATE that matched nothing.
+    with session.no_autoflush:
+        old, new = audit.changed(before, snapshot(record))
+        if not old and not new:
+            return
+        claim_version(session, record, expected)
     session.flush()
-    claim_version(session, record, expected)
     entity = _entity_type(record, entity_type)
     audit.record(
         session,
@@ -181,6 +184,17 @@ def delete(
         before=before,
         classification=_marking(record, marking),
     )
+
+
+def hold(session: Session, record: Any) -> None:
+    """Lock the record's row for the rest of the transaction and check it is still the version the request read:
+    404 if it has gone, 412 if it changed. For a change that writes other tables (its links) before its own row."""
+    model = type(record)
+    current = session.execute(select(model.version).where(model.id == record.id).with_for_update()).scalar()
+    if current is None:
+        raise NotFound(f"There is no {model.__tablename__.replace('_', ' ')} with id {record.id!r}.")
+    if current != record.version:
+        raise PreconditionFailed()
 
 
 def lock(session: Session, record: Any) -> None:

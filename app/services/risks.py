@@ -16,13 +16,15 @@ likelihood, so a catastrophic risk is never low however unlikely):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, false, func, not_, or_, select
+from sqlalchemy import Select, and_, false, func, not_, or_, select
+from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col
 
-from app.core.clock import today_london, utcnow
+from app.core.clock import today_london
 from app.core.errors import NotFound
 from app.core.security import Principal
 from app.models.prepare import (
@@ -36,8 +38,7 @@ from app.models.prepare import (
     RiskRead,
     RiskUpdate,
 )
-from app.services import audit
-from app.services.contingency_plans import check_clearance, require_links, visible_links
+from app.services import audit, links, records
 
 DEFAULT_MATRIX = "LLMMH/LMMHH/MMHHV/MHHVV/MHVVV"
 _LETTERS = {"L": RiskRating.LOW, "M": RiskRating.MEDIUM, "H": RiskRating.HIGH, "V": RiskRating.VERY_HIGH}
@@ -71,42 +72,50 @@ def cells_rated(matrix: Matrix, wanted: RiskRating) -> list[tuple[int, int]]:
     return [(li + 1, im + 1) for li, row in enumerate(matrix) for im, r in enumerate(row) if r == wanted]
 
 
-def list_statement(
-    principal: Principal,
-    matrix: Matrix,
-    *,
-    category: str | None = None,
-    rating: RiskRating | None = None,
-    likelihood: int | None = None,
-    impact: int | None = None,
-    plan_id: str | None = None,
-    review_overdue: bool | None = None,
-    q: str | None = None,
-) -> Select[Any]:
-    """The risks the caller may see, matching every filter given; rating becomes the cells that give it."""
+@dataclass(frozen=True)
+class RiskFilters:
+    """The filters of the risk list and the matrix, combined with AND."""
+
+    category: str | None = None
+    rating: RiskRating | None = None
+    likelihood: int | None = None
+    impact: int | None = None
+    plan_id: str | None = None
+    review_overdue: bool | None = None
+    q: str | None = None
+
+
+def list_statement(principal: Principal, filters: RiskFilters, *, matrix: Matrix) -> Select[Any]:
+    """The risks the caller may see, matching every filter given; rating becomes the cells that give it.
+
+    A plan the caller may not see matches no risk, exactly as an unknown id does.
+    """
     stmt = select(Risk).where(col(Risk.classification).in_(principal.clearance.visible()))
-    if category:
-        stmt = stmt.where(func.lower(col(Risk.category)) == category.strip().lower())
-    if rating:
-        cells = cells_rated(matrix, rating)
+    if filters.category:
+        stmt = stmt.where(func.lower(col(Risk.category)) == filters.category.strip().lower())
+    if filters.rating:
+        cells = cells_rated(matrix, filters.rating)
         stmt = stmt.where(
             or_(*(and_(col(Risk.likelihood) == li, col(Risk.impact) == im) for li, im in cells)) if cells else false()
         )
-    if likelihood:
-        stmt = stmt.where(col(Risk.likelihood) == likelihood)
-    if impact:
-        stmt = stmt.where(col(Risk.impact) == impact)
-    if plan_id:
+    if filters.likelihood:
+        stmt = stmt.where(col(Risk.likelihood) == filters.likelihood)
+    if filters.impact:
+        stmt = stmt.where(col(Risk.impact) == filters.impact)
+    if filters.plan_id:
         stmt = stmt.where(
             col(Risk.id).in_(
-                select(col(ContingencyPlanRisk.risk_id)).where(col(ContingencyPlanRisk.plan_id) == plan_id)
+                select(col(ContingencyPlanRisk.risk_id)).where(
+                    col(ContingencyPlanRisk.plan_id) == filters.plan_id,
+                    col(ContingencyPlanRisk.plan_id).in_(links.visible_ids(ContingencyPlan, principal)),
+                )
             )
         )
-    if review_overdue is not None:
+    if filters.review_overdue is not None:
         overdue = and_(col(Risk.review_due).is_not(None), col(Risk.review_due) < today_london())
-        stmt = stmt.where(overdue if review_overdue else not_(overdue))
-    if q:
-        like = f"%{q.strip()}%"
+        stmt = stmt.where(overdue if filters.review_overdue else not_(overdue))
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
         stmt = stmt.where(
             or_(
                 col(Risk.title).ilike(like),
@@ -135,7 +144,7 @@ def matrix_counts(session: Session, stmt: Select[Any], matrix: Matrix) -> RiskMa
     )
 
 
-def get_risk(session: Session, risk_id: str, principal: Principal) -> Risk:
+def get(session: Session, risk_id: str, principal: Principal) -> Risk:
     """A risk the caller may see, or 404."""
     risk = session.get(Risk, risk_id)
     if risk is None or not principal.may_see(risk.classification):
@@ -153,7 +162,7 @@ def _plan_ids(session: Session, risk_id: str) -> list[str]:
     )
 
 
-def present(session: Session, risk: Risk, principal: Principal, matrix: Matrix) -> RiskRead:
+def present(risk: Risk, *, session: Session, principal: Principal, matrix: Matrix) -> RiskRead:
     """A risk with its score, rating and the plans the caller may see."""
     return RiskRead(
         id=risk.id,
@@ -170,76 +179,65 @@ def present(session: Session, risk: Risk, principal: Principal, matrix: Matrix) 
         rating=rating(matrix, risk.likelihood, risk.impact),
         owner=risk.owner,
         mitigations=risk.mitigations,
-        plan_ids=visible_links(session, ContingencyPlan, _plan_ids(session, risk.id), principal),
+        plan_ids=links.visible(session, ContingencyPlan, _plan_ids(session, risk.id), principal),
         review_due=risk.review_due,
         review_overdue=bool(risk.review_due and risk.review_due < today_london()),
     )
 
 
-def _set_plans(session: Session, risk: Risk, plan_ids: list[str] | None, principal: Principal) -> None:
-    if plan_ids is None:
-        return
-    wanted = require_links(
-        "plan_ids", "contingency plan", plan_ids, visible_links(session, ContingencyPlan, plan_ids, principal)
-    )
-    current = _plan_ids(session, risk.id)
-    hidden = set(current) - set(visible_links(session, ContingencyPlan, current, principal))
-    session.execute(delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.risk_id) == risk.id))
-    session.add_all(ContingencyPlanRisk(plan_id=i, risk_id=risk.id) for i in dict.fromkeys([*wanted, *hidden]))
+def _snapshot(session: Session, principal: Principal) -> records.Snapshot:
+    """A risk's stored fields and the plans the actor sees, for its audit events."""
+
+    def snapshot(risk: Risk) -> dict[str, Any] | None:
+        fields = risk.model_dump(exclude={"created_at", "updated_at", "version"})
+        plan_ids = links.visible(session, ContingencyPlan, _plan_ids(session, risk.id), principal)
+        return audit.snapshot({**fields, "plan_ids": plan_ids})
+
+    return snapshot
 
 
-def _snapshot(session: Session, risk: Risk, principal: Principal, matrix: Matrix) -> dict[str, Any] | None:
-    return audit.snapshot(present(session, risk, principal, matrix), exclude={"review_overdue"})
-
-
-def create_risk(session: Session, data: RiskCreate, *, actor: Principal, matrix: Matrix) -> Risk:
-    """Add a risk to the register."""
-    check_clearance(actor, data.classification)
+def create(session: Session, data: RiskCreate, *, actor: Principal) -> Risk:
+    """Add a risk to the register; the plans that answer it must be ones the actor sees."""
+    records.require_marking(actor, data.classification)
+    plan_ids = links.require(session, ContingencyPlan, data.plan_ids, actor, field="plan_ids", noun="contingency plan")
     risk = Risk(**data.model_dump(exclude={"plan_ids"}))
-    session.add(risk)
+
+    def snapshot(record: Risk) -> dict[str, Any] | None:
+        stored = record.model_dump(exclude={"created_at", "updated_at", "version"})
+        return audit.snapshot({**stored, "plan_ids": sorted(plan_ids)})
+
+    records.create(session, risk, actor=actor, snapshot=snapshot)
+    session.add_all(ContingencyPlanRisk(plan_id=i, risk_id=risk.id) for i in plan_ids)
     session.flush()
-    _set_plans(session, risk, data.plan_ids, actor)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="risk.create",
-        entity_type="risk",
-        entity_id=risk.id,
-        after=_snapshot(session, risk, actor, matrix),
-    )
     return risk
 
 
-def update_risk(session: Session, risk: Risk, data: RiskUpdate, *, actor: Principal, matrix: Matrix) -> Risk:
-    """Change a risk; raising its marking above the caller's clearance is 403."""
-    before = _snapshot(session, risk, actor, matrix)
+def _set_plans(session: Session, risk: Risk, plan_ids: list[str], principal: Principal) -> None:
+    """Replace the plan links the caller can see; links they cannot see are kept."""
+    wanted = links.require(session, ContingencyPlan, plan_ids, principal, field="plan_ids", noun="contingency plan")
+    kept = links.hidden(session, ContingencyPlan, _plan_ids(session, risk.id), principal)
+    session.execute(sa_delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.risk_id) == risk.id))
+    session.add_all(ContingencyPlanRisk(plan_id=i, risk_id=risk.id) for i in dict.fromkeys([*wanted, *kept]))
+    session.flush()
+
+
+def update(session: Session, risk: Risk, data: RiskUpdate, *, actor: Principal) -> Risk:
+    """Change a risk; raising its marking above the caller's clearance is 403.
+
+    The risk row is held first and checked unchanged: of two edits from one version, the second
+    waits for the first, then gets 412 (or 404 after a delete) before it touches any link.
+    """
+    records.hold(session, risk)
     changes = data.model_dump(exclude_unset=True, exclude={"plan_ids"})
-    if changes.get("classification"):
-        check_clearance(actor, changes["classification"])
-    for name, value in changes.items():
-        if value is not None or name == "review_due":
-            setattr(risk, name, value)
-    _set_plans(session, risk, data.plan_ids, actor)
-    risk.updated_at, risk.version = utcnow(), risk.version + 1
-    session.flush()
-    old, new = audit.changed(before, _snapshot(session, risk, actor, matrix))
-    audit.record(
-        session,
-        actor=actor,
-        action="risk.update",
-        entity_type="risk",
-        entity_id=risk.id,
-        before=old,
-        after=new,
-    )
+    with records.changing(session, risk, actor=actor, snapshot=_snapshot(session, actor)):
+        for name, value in changes.items():
+            if value is not None or name == "review_due":
+                setattr(risk, name, value)
+        if data.plan_ids is not None:
+            _set_plans(session, risk, data.plan_ids, actor)
     return risk
 
 
-def delete_risk(session: Session, risk: Risk, *, actor: Principal, matrix: Matrix) -> None:
+def delete(session: Session, risk: Risk, *, actor: Principal) -> None:
     """Remove a risk from the register, and from the plans that answered it."""
-    before = _snapshot(session, risk, actor, matrix)
-    session.execute(delete(ContingencyPlanRisk).where(col(ContingencyPlanRisk.risk_id) == risk.id))
-    session.delete(risk)
-    session.flush()
-    audit.record(session, actor=actor, action="risk.delete", entity_type="risk", entity_id=risk.id, before=before)
+    records.delete(session, risk, actor=actor, snapshot=_snapshot(session, actor))

@@ -1,4 +1,4 @@
-"""The site register and its security assessments: filters, geography, derived fields, classification."""
+"""The site register: filters, geography, derived fields, classification."""
 
 from __future__ import annotations
 
@@ -6,18 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col
 
-from app.core.clock import today_london, utcnow
+from app.core.clock import today_london
 from app.core.errors import NotFound
 from app.core.security import Classification, Principal
 from app.models.protect import (
     ENHANCED_FROM,
     STANDARD_FROM,
-    AssessmentCreate,
-    AssessmentRead,
-    AssessmentUpdate,
     Location,
     SecurityAssessment,
     Site,
@@ -115,41 +113,46 @@ def near(session: Session, stmt: Select[Any], point: Near) -> list[tuple[Site, f
     return found
 
 
-class Presenter:
-    """Turns sites into their API form for one request: the default response level is looked up once."""
+def present(
+    site: Site,
+    *,
+    principal: Principal,
+    default_level: ResponseLevel | None,
+    today: date | None = None,
+    distance_m: float | None = None,
+) -> SiteRead:
+    """A site with its derived fields; protective measures only for OFFICIAL-SENSITIVE clearance.
 
-    def __init__(self, principal: Principal, default_level: ResponseLevel | None) -> None:
-        self.principal, self.default_level, self.today = principal, default_level, today_london()
-
-    def __call__(self, site: Site, distance_m: float | None = None) -> SiteRead:
-        """A site with its derived fields; protective measures only for OFFICIAL-SENSITIVE clearance."""
-        sensitive = self.principal.may_see(Classification.OFFICIAL_SENSITIVE)
-        own = ResponseLevel(site.response_level) if site.response_level else None
-        return SiteRead(
-            id=site.id,
-            created_at=site.created_at,
-            updated_at=site.updated_at,
-            version=site.version,
-            classification=Classification(site.classification),
-            name=site.name,
-            category=site.category,
-            address=site.address,
-            postcode=site.postcode,
-            ward=site.ward,
-            uprn=site.uprn,
-            location=Location(lat=site.lat, lon=site.lon),
-            capacity=site.capacity,
-            martyns_law_tier=tier_of(site.capacity),
-            response_level=own or self.default_level,
-            site_response_level=own,
-            protective_measures=list(site.protective_measures) if sensitive else None,
-            operator=site.operator,
-            last_assessed_on=site.last_assessed_on,
-            next_review_due=site.next_review_due,
-            review_overdue=site.next_review_due is not None and site.next_review_due < self.today,
-            distance_m=distance_m,
-            warnings=[] if geo.in_uk(site.lat, site.lon) else [OUTSIDE_UK],
-        )
+    `default_level` is the level the current UK threat level implies (looked up once per request).
+    """
+    sensitive = principal.may_see(Classification.OFFICIAL_SENSITIVE)
+    own = ResponseLevel(site.response_level) if site.response_level else None
+    today = today or today_london()
+    return SiteRead(
+        id=site.id,
+        created_at=site.created_at,
+        updated_at=site.updated_at,
+        version=site.version,
+        classification=Classification(site.classification),
+        name=site.name,
+        category=site.category,
+        address=site.address,
+        postcode=site.postcode,
+        ward=site.ward,
+        uprn=site.uprn,
+        location=Location(lat=site.lat, lon=site.lon),
+        capacity=site.capacity,
+        martyns_law_tier=tier_of(site.capacity),
+        response_level=own or default_level,
+        site_response_level=own,
+        protective_measures=list(site.protective_measures) if sensitive else None,
+        operator=site.operator,
+        last_assessed_on=site.last_assessed_on,
+        next_review_due=site.next_review_due,
+        review_overdue=site.next_review_due is not None and site.next_review_due < today,
+        distance_m=distance_m,
+        warnings=[] if geo.in_uk(site.lat, site.lon) else [OUTSIDE_UK],
+    )
 
 
 def _stored(site: Site) -> dict[str, Any] | None:
@@ -157,7 +160,7 @@ def _stored(site: Site) -> dict[str, Any] | None:
     return audit.snapshot(site.model_dump(exclude={"created_at", "updated_at"}))
 
 
-def get_site(session: Session, site_id: str, principal: Principal) -> Site:
+def get(session: Session, site_id: str, principal: Principal) -> Site:
     """A site the principal may see, or 404 (a site above their clearance does not exist for them)."""
     site = session.get(Site, site_id)
     if site is None or not principal.may_see(site.classification):
@@ -165,15 +168,14 @@ def get_site(session: Session, site_id: str, principal: Principal) -> Site:
     return site
 
 
-def create_site(session: Session, data: SiteCreate, *, actor: Principal) -> Site:
+def create(session: Session, data: SiteCreate, *, actor: Principal) -> Site:
     """Add a site to the register."""
-    records.require_marking(actor, data.classification)
     fields = data.model_dump(exclude={"location"})
     site = Site(**fields, lat=data.location.lat, lon=data.location.lon)
     return records.create(session, site, actor=actor, snapshot=_stored)
 
 
-def update_site(session: Session, site: Site, data: SiteUpdate, *, actor: Principal) -> Site:
+def update(session: Session, site: Site, data: SiteUpdate, *, actor: Principal) -> Site:
     """Change a site; null clears an optional field."""
     changes = data.model_dump(exclude_unset=True)
     location = changes.pop("location", None)
@@ -185,82 +187,11 @@ def update_site(session: Session, site: Site, data: SiteUpdate, *, actor: Princi
     return site
 
 
-def delete_site(session: Session, site: Site, *, actor: Principal) -> None:
-    """Remove a site and its assessments."""
-    session.execute(delete(SecurityAssessment).where(col(SecurityAssessment.site_id) == site.id))
+def delete(session: Session, site: Site, *, actor: Principal) -> None:
+    """Remove a site, its assessments and the contingency plans' links to it.
+
+    The site row is held first, as every change to its assessments holds it first: one lock order, no deadlock.
+    """
+    records.lock(session, site)
+    session.execute(sa_delete(SecurityAssessment).where(col(SecurityAssessment.site_id) == site.id))
     records.delete(session, site, actor=actor, snapshot=_stored)
-
-
-# Security assessments -------------------------------------------------------------------------------------
-
-
-def present_assessment(assessment: SecurityAssessment, site: Site) -> AssessmentRead:
-    """An assessment with its site's classification."""
-    return AssessmentRead.model_validate({**assessment.model_dump(), "classification": site.classification})
-
-
-def assessments_statement(site: Site) -> Select[Any]:
-    """A site's assessments."""
-    return select(SecurityAssessment).where(col(SecurityAssessment.site_id) == site.id)
-
-
-def get_assessment(session: Session, site: Site, assessment_id: str) -> SecurityAssessment:
-    """One assessment of a (visible) site, or 404."""
-    assessment = session.get(SecurityAssessment, assessment_id)
-    if assessment is None or assessment.site_id != site.id:
-        raise NotFound(f"Site {site.id!r} has no assessment with id {assessment_id!r}.")
-    return assessment
-
-
-def _follow_newest(session: Session, site: Site) -> None:
-    """Keep the site's last_assessed_on equal to its newest assessment's date (a change is a new version)."""
-    newest = session.execute(
-        select(func.max(col(SecurityAssessment.assessed_on))).where(col(SecurityAssessment.site_id) == site.id)
-    ).scalar()
-    if newest != site.last_assessed_on:
-        site.last_assessed_on, site.updated_at, site.version = newest, utcnow(), site.version + 1
-        session.flush()
-
-
-def create_assessment(session: Session, site: Site, data: AssessmentCreate, *, actor: Principal) -> SecurityAssessment:
-    """Record an assessment of a site."""
-    assessment = SecurityAssessment(site_id=site.id, **data.model_dump(mode="json"))
-    assessment.assessed_on = data.assessed_on
-    session.add(assessment)
-    session.flush()
-    _follow_newest(session, site)
-    audit.record(
-        session,
-        actor=actor,
-        action="security_assessment.create",
-        entity_type="security_assessment",
-        entity_id=assessment.id,
-        after=audit.snapshot(present_assessment(assessment, site)),
-    )
-    return assessment
-
-
-def update_assessment(
-    session: Session, site: Site, assessment: SecurityAssessment, data: AssessmentUpdate, *, actor: Principal
-) -> SecurityAssessment:
-    """Change an assessment (a new list of recommendations replaces the old one)."""
-    before = audit.snapshot(present_assessment(assessment, site))
-    for name, value in data.model_dump(exclude_unset=True, mode="json").items():
-        if value is not None:
-            setattr(assessment, name, value)
-    if data.assessed_on is not None:
-        assessment.assessed_on = data.assessed_on
-    assessment.updated_at, assessment.version = utcnow(), assessment.version + 1
-    session.flush()
-    _follow_newest(session, site)
-    old, new = audit.changed(before, audit.snapshot(present_assessment(assessment, site)))
-    audit.record(
-        session,
-        actor=actor,
-        action="security_assessment.update",
-        entity_type="security_assessment",
-        entity_id=assessment.id,
-        before=old,
-        after=new,
-    )
-    return assessment

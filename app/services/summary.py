@@ -13,8 +13,10 @@ from app.models.prevent import PreventPlanStatus
 from app.models.protect import Tier
 from app.models.summary import PrepareSummary, PreventSummary, ProtectSummary, Summary
 from app.services import contingency_plans, prevent, prevent_items, risks, sites, threat_level
+from app.services.contingency_plans import ContingencyPlanFilters
 from app.services.prevent import PlanFilters
 from app.services.prevent_items import ItemFilters
+from app.services.risks import RiskFilters
 from app.services.sites import SiteFilters
 
 
@@ -51,14 +53,15 @@ def _protect(session: Session, principal: Principal) -> ProtectSummary:
 
 
 def _prepare(session: Session, principal: Principal, risk_matrix: str) -> PrepareSummary:
-    view = contingency_plans.view(session, principal)
+    level = contingency_plans.response_level(session)
     matrix = risks.parse_matrix(risk_matrix)
 
     def plans(**filters: Any) -> int:
-        return _count(session, contingency_plans.list_statement(view, **filters))
+        stmt = contingency_plans.list_statement(principal, ContingencyPlanFilters(**filters), level=level)
+        return _count(session, stmt)
 
     def rated(rating: RiskRating | None = None) -> int:
-        return _count(session, risks.list_statement(principal, matrix, rating=rating))
+        return _count(session, risks.list_statement(principal, RiskFilters(rating=rating), matrix=matrix))
 
     return PrepareSummary(
         plans=plans(),

@@ -10,9 +10,8 @@ from typing import Any, Literal
 from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
-from app.core.clock import utcnow
-from app.core.errors import Forbidden, NotFound
-from app.core.security import Classification, Principal
+from app.core.errors import NotFound
+from app.core.security import Principal
 from app.models.protect import (
     TrainingCreate,
     TrainingGroup,
@@ -21,7 +20,7 @@ from app.models.protect import (
     TrainingStats,
     TrainingUpdate,
 )
-from app.services import audit
+from app.services import records
 
 GroupBy = Literal["quarter", "course", "audience"]
 
@@ -76,7 +75,12 @@ def stats(session: Session, principal: Principal, filters: TrainingFilters, grou
     )
 
 
-def get_session(session: Session, session_id: str, principal: Principal) -> TrainingSession:
+def present(record: TrainingSession) -> TrainingRead:
+    """A training session as the API shows it."""
+    return TrainingRead.model_validate(record)
+
+
+def get(session: Session, session_id: str, principal: Principal) -> TrainingSession:
     """A training session the principal may see, or 404."""
     found = session.get(TrainingSession, session_id)
     if found is None or not principal.may_see(found.classification):
@@ -84,63 +88,20 @@ def get_session(session: Session, session_id: str, principal: Principal) -> Trai
     return found
 
 
-def _check_marking(principal: Principal, marking: Classification) -> None:
-    if not principal.may_see(marking):
-        raise Forbidden(f"You cannot mark a record {marking.value}: it is above your clearance.")
-
-
-def create_session(session: Session, data: TrainingCreate, *, actor: Principal) -> TrainingSession:
+def create(session: Session, data: TrainingCreate, *, actor: Principal) -> TrainingSession:
     """Log a delivered session."""
-    _check_marking(actor, data.classification)
-    record = TrainingSession(**data.model_dump())
-    session.add(record)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="training_session.create",
-        entity_type="training_session",
-        entity_id=record.id,
-        after=audit.snapshot(TrainingRead.model_validate(record)),
-    )
-    return record
+    return records.create(session, TrainingSession(**data.model_dump()), actor=actor)
 
 
-def update_session(
-    session: Session, record: TrainingSession, data: TrainingUpdate, *, actor: Principal
-) -> TrainingSession:
+def update(session: Session, record: TrainingSession, data: TrainingUpdate, *, actor: Principal) -> TrainingSession:
     """Change a logged session (null leaves a field as it is)."""
-    if data.classification is not None:
-        _check_marking(actor, data.classification)
-    before = audit.snapshot(TrainingRead.model_validate(record))
-    for name, value in data.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(record, name, value)
-    record.updated_at, record.version = utcnow(), record.version + 1
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(TrainingRead.model_validate(record)))
-    audit.record(
-        session,
-        actor=actor,
-        action="training_session.update",
-        entity_type="training_session",
-        entity_id=record.id,
-        before=old,
-        after=new,
-    )
+    with records.changing(session, record, actor=actor):
+        for name, value in data.model_dump(exclude_unset=True).items():
+            if value is not None:
+                setattr(record, name, value)
     return record
 
 
-def delete_session(session: Session, record: TrainingSession, *, actor: Principal) -> None:
+def delete(session: Session, record: TrainingSession, *, actor: Principal) -> None:
     """Remove a logged session."""
-    before = audit.snapshot(TrainingRead.model_validate(record))
-    session.delete(record)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="training_session.delete",
-        entity_type="training_session",
-        entity_id=record.id,
-        before=before,
-    )
+    records.delete(session, record, actor=actor)

@@ -330,3 +330,23 @@ def test_demo_data_loads_once_and_is_visible_through_the_api(client, db_session,
     official = client.get(URL, headers=viewer.headers, params={"limit": 200}).json()["items"]
     assert 0 < len(official) < len(everything)
     assert len(client.get("/api/v1/risks", headers=officer.headers, params={"limit": 200}).json()["items"]) == 20
+
+
+def test_a_hidden_site_or_risk_filters_exactly_like_an_unknown_id(client, officer, make_user):
+    site = client.post(
+        "/api/v1/sites",
+        headers=officer.headers,
+        json={"name": "Sensitive", "category": "embassy", "location": {"lat": 51.5, "lon": -0.14}},
+    ).json()
+    assert site["classification"] == "OFFICIAL-SENSITIVE"
+    hidden_risk = risk(client, officer, classification="OFFICIAL-SENSITIVE")
+    plan(client, officer, title="Covers it", site_ids=[site["id"]], risk_ids=[hidden_risk["id"]])
+    official = make_user("officer", clearance="OFFICIAL")
+
+    assert titles(client, officer, site_id=site["id"]) == ["Covers it"]
+    assert titles(client, officer, risk_id=hidden_risk["id"]) == ["Covers it"]
+    for params in ({"site_id": site["id"]}, {"risk_id": hidden_risk["id"]}):
+        assert titles(client, official, **params) == titles(client, official, **{k: "made-up" for k in params}) == []
+    shown = client.get(URL, headers=official.headers).json()["items"]
+    assert [p["site_ids"] for p in shown] == [[]] and [p["risk_ids"] for p in shown] == [[]]
+    assert site["id"] not in client.get(URL, headers=official.headers | {"Accept": "text/csv"}).text

@@ -189,3 +189,12 @@ def test_dates_must_be_iso_text(client, officer):
         422,
     )
     assert body["errors"][0]["field"] == "review_due"
+
+
+def test_a_hidden_plan_filters_exactly_like_an_unknown_id(client, officer, make_user):
+    hidden = plan(client, officer, classification="OFFICIAL-SENSITIVE")
+    exercise(client, officer, plan_ids=[hidden["id"]])
+    official = make_user("officer", clearance="OFFICIAL")
+    assert len(client.get(URL, headers=officer.headers, params={"plan_id": hidden["id"]}).json()["items"]) == 1
+    for plan_id in (hidden["id"], "made-up"):
+        assert client.get(URL, headers=official.headers, params={"plan_id": plan_id}).json()["items"] == []

@@ -200,3 +200,18 @@ def test_401_and_idempotent_replay(client, officer):
     first, again = client.post(URL, headers=headers, json=body), client.post(URL, headers=headers, json=body)
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
     assert len(client.get(URL, headers=officer.headers).json()["items"]) == 1
+
+
+def test_a_hidden_plan_filters_exactly_like_an_unknown_id(client, officer, make_user):
+    hidden = client.post(
+        "/api/v1/contingency-plans",
+        headers=officer.headers,
+        json={"title": "Sensitive", "plan_type": "other", "owner": "EP", "classification": "OFFICIAL-SENSITIVE"},
+    ).json()
+    risk(client, officer, plan_ids=[hidden["id"]])
+    official = make_user("officer", clearance="OFFICIAL")
+    assert len(client.get(URL, headers=officer.headers, params={"plan_id": hidden["id"]}).json()["items"]) == 1
+    for plan_id in (hidden["id"], "made-up"):
+        assert client.get(URL, headers=official.headers, params={"plan_id": plan_id}).json()["items"] == []
+        cells = client.get(f"{URL}/matrix", headers=official.headers, params={"plan_id": plan_id}).json()["cells"]
+        assert sum(c["count"] for c in cells) == 0
