@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from app.core.security import SCOPES as API_SCOPES
-from app.core.security import Classification, Role
+from app.core.vocabulary import SCOPES as API_SCOPES
+from app.core.vocabulary import Classification, Role
 
 
 def words(value: str | None) -> str:

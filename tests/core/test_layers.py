@@ -14,7 +14,14 @@ PYPROJECT = ROOT / "pyproject.toml"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 # The core modules the pages may use: pure helpers with no database, no principal, no app state.
-WEB_MAY_USE = {"app.core.settings", "app.core.clock", "app.core.ids", "app.core.context", "app.core.errors"}
+WEB_MAY_USE = {
+    "app.core.settings",
+    "app.core.clock",
+    "app.core.ids",
+    "app.core.context",
+    "app.core.errors",
+    "app.core.vocabulary",
+}
 
 # One wrong import per contract, each in a module of its own (path -> source).
 WRONG = {
