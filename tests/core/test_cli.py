@@ -135,7 +135,7 @@ def _writer(url, stop, committed):
     try:
         while not stop.is_set():
             with database.session() as session:
-                change = threat_level.record(
+                change = threat_level.create(
                     session, ThreatLevelCreate(level=levels[len(committed) % 2], note="writer"), actor=None
                 )
                 session.commit()
@@ -162,7 +162,9 @@ def _backup_restore_while_writing(env, url, backup, restore_url):
     writer = threading.Thread(target=_writer, args=(url, stop, committed), daemon=True)
     writer.start()
     try:
+        deadline = time.monotonic() + 60
         while len(committed) < 20:
+            assert writer.is_alive() and time.monotonic() < deadline, "the writer stopped before writing 20 rows"
             time.sleep(0.05)
         before = set(committed)
         done = _run(env, "backup", str(backup))
