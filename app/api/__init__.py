@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
+from app.api.idempotency import IdempotencyMiddleware
 from app.api.problems import install as install_problem_handlers
-from app.api.routing import IdempotencyMiddleware
 from app.core.database import Database
 from app.core.settings import Settings
 from app.discovery import modules

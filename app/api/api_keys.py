@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.deps import AdminPrincipal, SessionDep
 from app.api.http import CSV_RESPONSE, PageParams, collection, created, page_params
-from app.api.routing import ApiRoute, SecretBearing
+from app.api.idempotency import SecretBearing
 from app.core.pagination import SortKey
 from app.models.common import Page
 from app.models.identity import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from app.services import identity
 
-router = APIRouter(prefix="/api-keys", tags=["identity"], route_class=ApiRoute)
+router = APIRouter(prefix="/api-keys", tags=["identity"])
 
 ORDER = [SortKey(ApiKey.id, descending=True)]  # type: ignore[arg-type]
 

@@ -8,13 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.deps import AuditReader, SessionDep
 from app.api.http import CSV_RESPONSE, PageParams, collection, page_params
-from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.models.audit import AuditEvent, AuditEventRead, AuditVerification
 from app.models.common import Page, UtcDateTime
 from app.services import audit
 
-router = APIRouter(prefix="/audit-events", tags=["audit"], route_class=ApiRoute)
+router = APIRouter(prefix="/audit-events", tags=["audit"])
 
 ORDER = [SortKey(AuditEvent.id, descending=True)]  # type: ignore[arg-type]
 

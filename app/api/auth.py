@@ -8,14 +8,14 @@ from fastapi import APIRouter, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from app.api.idempotency import SecretBearing
 from app.api.problems import problem_response
-from app.api.routing import ApiRoute, SecretBearing
 from app.core.errors import problem_body
 from app.core.settings import Settings
 from app.models.identity import Me, TokenResponse
 from app.services import identity
 
-router = APIRouter(tags=["identity"], route_class=ApiRoute)
+router = APIRouter(tags=["identity"])
 
 
 @router.post(

@@ -20,7 +20,6 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import Page
@@ -34,7 +33,7 @@ from app.models.prepare import (
 )
 from app.services import contingency_plans as plans
 
-router = APIRouter(prefix="/contingency-plans", tags=["prepare"], route_class=ApiRoute)
+router = APIRouter(prefix="/contingency-plans", tags=["prepare"])
 
 Reader = Annotated[Principal, requires("prepare:read")]
 Writer = Annotated[Principal, requires("prepare:write")]

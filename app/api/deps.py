@@ -52,7 +52,7 @@ async def get_principal(
     """The authenticated caller; 401 without a valid bearer token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
-    # The idempotency middleware may have authenticated this very request already (app/api/routing.py); reuse
+    # The idempotency middleware may have authenticated this very request already (app/api/idempotency.py); reuse
     # that, for the same token only. It is the same moment of the same request, so revocation holds as before.
     earlier = getattr(request.state, "authenticated", None)
     if earlier is not None and earlier[0] == credentials.credentials:

@@ -12,6 +12,7 @@ import io
 import json
 from typing import Any
 
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,12 +59,19 @@ class DisclosureMiddleware:
         start = next(m for m in held if m["type"] == "http.response.start")
         body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
         content_type = dict(start.get("headers", [])).get(b"content-type", b"").decode("latin-1")
-        ids = sensitive_ids(body, content_type)
+        named = (scope.get("state") or {}).get("disclosed") or []
+        ids = list(dict.fromkeys([*sensitive_ids(body, content_type), *named]))
         if ids:
             database: Database = scope["app"].state.database
             await run_in_threadpool(_record, database, principal, scope["path"], ids)
         for message in held:
             await send(message)
+
+
+def disclose(request: Request, ids: list[str]) -> None:
+    """Name OFFICIAL-SENSITIVE records a response reveals without showing them as records (their counts, their
+    owners), so a partner's read of it is logged like any other disclosure."""
+    request.state.disclosed = [*getattr(request.state, "disclosed", []), *ids]
 
 
 def sensitive_ids(body: bytes, content_type: str) -> list[str]:

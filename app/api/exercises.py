@@ -19,14 +19,13 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import IsoDate, Page
 from app.models.prepare import Exercise, ExerciseCreate, ExerciseRead, ExerciseType, ExerciseUpdate
 from app.services import exercises
 
-router = APIRouter(prefix="/exercises", tags=["prepare"], route_class=ApiRoute)
+router = APIRouter(prefix="/exercises", tags=["prepare"])
 
 Reader = Annotated[Principal, requires("prepare:read")]
 Writer = Annotated[Principal, requires("prepare:write")]

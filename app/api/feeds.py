@@ -19,7 +19,7 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute, SecretBearing
+from app.api.idempotency import SecretBearing
 from app.core.errors import Conflict
 from app.core.pagination import SortKey
 from app.core.safe_urls import UrlPolicy
@@ -39,7 +39,7 @@ from app.models.feeds import (
 )
 from app.services import feeds
 
-router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=ApiRoute)
+router = APIRouter(prefix="/feeds", tags=["feeds"])
 
 ORDER = [SortKey(Feed.name), SortKey(Feed.id)]  # type: ignore[arg-type]
 

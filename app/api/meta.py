@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routing import ApiRoute
-
-router = APIRouter(tags=["meta"], route_class=ApiRoute)
+router = APIRouter(tags=["meta"])
 
 
 @router.get("/", name="api_root", include_in_schema=False)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from sqlmodel import Session
 
 from app.api.deps import SessionDep, requires
+from app.api.disclosure import disclose
 from app.api.http import (
     CSV_RESPONSE,
     IF_MATCH_RESPONSES,
@@ -21,7 +22,6 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute
 from app.core.clock import today_london
 from app.core.pagination import SortKey
 from app.core.security import Principal
@@ -45,7 +45,7 @@ from app.models.prevent import (
 )
 from app.services import prevent, prevent_items, prevent_updates
 
-router = APIRouter(prefix="/prevent", tags=["prevent"], route_class=ApiRoute)
+router = APIRouter(prefix="/prevent", tags=["prevent"])
 
 Reader = Annotated[Principal, requires("prevent:read")]
 Writer = Annotated[Principal, requires("prevent:write")]
@@ -115,10 +115,12 @@ def create_plan(request: Request, session: SessionDep, principal: Writer, data: 
 
 
 @router.get("/plans/{plan_id}", response_model=PlanDetail)
-def read_plan(session: SessionDep, principal: Reader, plan_id: str, response: Response) -> PlanDetail:
+def read_plan(request: Request, session: SessionDep, principal: Reader, plan_id: str, response: Response) -> PlanDetail:
     """One plan, with counts of the items you may see by key area, RAG and status, and their owners."""
     plan = prevent.get(session, plan_id, principal)
     with_etag(response, plan.version)
+    if principal.kind == "api_key":  # the counts and owners include sensitive items: a disclosure of them
+        disclose(request, prevent.sensitive_item_ids(session, plan, principal))
     return prevent.present_detail(session, plan, principal)
 
 

@@ -21,7 +21,6 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import Page
@@ -38,7 +37,7 @@ from app.models.prepare import (
 from app.services import risks
 from app.services.risks import Matrix
 
-router = APIRouter(prefix="/risks", tags=["prepare"], route_class=ApiRoute)
+router = APIRouter(prefix="/risks", tags=["prepare"])
 
 Reader = Annotated[Principal, requires("prepare:read")]
 Writer = Annotated[Principal, requires("prepare:write")]

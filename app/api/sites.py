@@ -29,7 +29,6 @@ from app.api.http import (
     wants_csv,
     with_etag,
 )
-from app.api.routing import ApiRoute
 from app.core.errors import Unprocessable
 from app.core.pagination import SortKey, iterate_all
 from app.core.security import Principal
@@ -53,7 +52,7 @@ def _key(expression: Any, descending: bool = False) -> SortKey:
     return SortKey(expression, descending)
 
 
-router = APIRouter(prefix="/sites", tags=["protect"], route_class=ApiRoute)
+router = APIRouter(prefix="/sites", tags=["protect"])
 
 Reader = Annotated[Principal, requires("protect:read")]
 Writer = Annotated[Principal, requires("protect:write")]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
-from app.api.routing import ApiRoute
 from app.models.summary import Summary
 from app.services import summary
 
-router = APIRouter(tags=["dashboard"], route_class=ApiRoute)
+router = APIRouter(tags=["dashboard"])
 
 
 @router.get("/summary", response_model=Summary)

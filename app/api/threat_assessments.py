@@ -18,7 +18,6 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import Page
@@ -30,7 +29,7 @@ from app.models.prevent import (
 )
 from app.services import threat_assessments
 
-router = APIRouter(prefix="/threat-assessments", tags=["prevent"], route_class=ApiRoute)
+router = APIRouter(prefix="/threat-assessments", tags=["prevent"])
 
 Reader = Annotated[Principal, requires("prevent:read")]
 Writer = Annotated[Principal, requires("prevent:write")]

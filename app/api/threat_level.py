@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import SessionDep, get_database, requires
 from app.api.http import CSV_RESPONSE, PageParams, collection, created, page_params
-from app.api.routing import ApiRoute
 from app.core.database import Database
 from app.core.errors import NotFound
 from app.core.pagination import SortKey
@@ -25,7 +24,7 @@ from app.models.threat_level import (
 )
 from app.services import threat_level
 
-router = APIRouter(prefix="/threat-level", tags=["threat level"], route_class=ApiRoute)
+router = APIRouter(prefix="/threat-level", tags=["threat level"])
 
 PUBLIC_CACHE = "public, max-age=15, stale-while-revalidate=15"
 ORDER = [

@@ -19,7 +19,6 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import IsoDate, Page
@@ -39,7 +38,7 @@ def _key(expression: Any, descending: bool = False) -> SortKey:
     return SortKey(expression, descending)
 
 
-router = APIRouter(prefix="/training-sessions", tags=["protect"], route_class=ApiRoute)
+router = APIRouter(prefix="/training-sessions", tags=["protect"])
 
 Reader = Annotated[Principal, requires("protect:read")]
 Writer = Annotated[Principal, requires("protect:write")]

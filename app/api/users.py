@@ -18,13 +18,12 @@ from app.api.http import (
     page_params,
     with_etag,
 )
-from app.api.routing import ApiRoute
 from app.core.pagination import SortKey
 from app.models.common import Page
 from app.models.identity import User, UserCreate, UserRead, UserUpdate
 from app.services import identity
 
-router = APIRouter(prefix="/users", tags=["identity"], route_class=ApiRoute)
+router = APIRouter(prefix="/users", tags=["identity"])
 
 ORDER = [SortKey(User.username), SortKey(User.id)]  # type: ignore[arg-type]
 

@@ -68,10 +68,6 @@ class PreconditionRequired(AppError):
         super().__init__(detail or "Send If-Match with the ETag you last read, so no change is silently lost.")
 
 
-class PayloadTooLarge(AppError):
-    status, title, slug = 413, "Payload too large", "payload-too-large"
-
-
 class Unprocessable(AppError):
     status, title, slug = 422, "Validation failed", "validation-failed"
 

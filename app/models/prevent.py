@@ -298,6 +298,7 @@ class CoverageItem(BaseModel):
     status: ItemStatus
     rag: Rag | None
     overdue: bool
+    classification: Classification
 
 
 class CoveragePriority(PriorityRead):

@@ -167,10 +167,14 @@ def _check(kind: FeedKind, url: str | None, policy: UrlPolicy | None = None) -> 
         raise Unprocessable.field("url", refused)
 
 
+def _taken(name: str) -> str:
+    return f"There is already a feed named {name!r}."
+
+
 def _unique_name(session: Session, name: str, feed_id: str | None = None) -> None:
     existing = session.execute(select(Feed.id).where(Feed.name == name)).scalar_one_or_none()
     if existing is not None and existing != feed_id:
-        raise Conflict(f"There is already a feed named {name!r}.")
+        raise Conflict(_taken(name))
 
 
 def create(
@@ -186,8 +190,8 @@ def create(
     _unique_name(session, data.name)
     secret = new_secret() if data.kind == FeedKind.PUSH else None
     feed = Feed(**data.model_dump(), secret_sealed=seal(secret, secret_key) if secret else None)
-    session.add(feed)
-    session.flush()
+    with records.unique(session, _taken(data.name)):  # the check above is for the usual case; this, for a race
+        session.add(feed)
     audit.record(
         session,
         actor=actor,
@@ -212,7 +216,10 @@ def update(
     _check(feed.kind, changes.get("url", feed.url), url_policy if "url" in changes else None)
     if "name" in changes:
         _unique_name(session, changes["name"], feed.id)
-    with records.changing(session, feed, actor=actor, snapshot=_audited):
+    with (
+        records.unique(session, _taken(changes.get("name", feed.name))),
+        records.changing(session, feed, actor=actor, snapshot=_audited),
+    ):
         if "url" in changes and changes["url"] != feed.url:
             feed.http_etag = feed.http_last_modified = None
         for name, value in changes.items():

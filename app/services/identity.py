@@ -354,20 +354,18 @@ def create_api_key(
     return ApiKeyCreated(**read.model_dump(), key=secret)
 
 
+def _revocation(key: ApiKey) -> dict[str, Any]:
+    return {"revoked_at": key.revoked_at}
+
+
 def revoke_api_key(session: Session, key_id: str, *, actor: Principal) -> None:
     """Revoke a key at once; revoking it again changes nothing."""
     key = session.get(ApiKey, key_id)
     if key is None:
         raise NotFound(f"There is no API key with id {key_id!r}.")
+    records.lock(session, key)  # two revocations at once: the second finds it revoked, not a stale version
+    session.refresh(key)
     if key.revoked_at is not None:
         return
-    key.revoked_at, key.updated_at, key.version = utcnow(), utcnow(), key.version + 1
-    audit.record(
-        session,
-        actor=actor,
-        action="api_key.revoke",
-        entity_type="api_key",
-        entity_id=key.id,
-        before={"revoked_at": None},
-        after={"revoked_at": key.revoked_at},
-    )
+    with records.changing(session, key, actor=actor, action="api_key.revoke", snapshot=_revocation):
+        key.revoked_at = utcnow()

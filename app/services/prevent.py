@@ -240,6 +240,16 @@ def counts(session: Session, plan: PreventPlan, principal: Principal) -> PlanCou
     return result
 
 
+def sensitive_item_ids(session: Session, plan: PreventPlan, principal: Principal) -> list[str]:
+    """The OFFICIAL-SENSITIVE items of the plan the principal may see (what its counts and owners reveal)."""
+    stmt = (
+        prevent_items.visible_statement(principal)
+        .where(_I.plan_id == plan.id, _I.classification == Classification.OFFICIAL_SENSITIVE.value)
+        .with_only_columns(_I.id)
+    )
+    return list(session.execute(stmt).scalars())
+
+
 def owners(session: Session, plan: PreventPlan, principal: Principal) -> list[str]:
     """The owners of the plan's items the principal may see, A to Z."""
     stmt = (
@@ -273,6 +283,7 @@ def coverage(session: Session, plan: PreventPlan, principal: Principal) -> Cover
                 status=i.status,
                 rag=i.rag,
                 overdue=prevent_items.is_overdue(i, today),
+                classification=i.classification,
             )
             for i in items
             if priority.ref.lower() in {r.lower() for r in i.priority_refs}

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from app.api.disclosure import sensitive_ids
-from tests.api.test_prevent import PLANS, make_assessment, make_plan
-from tests.api.test_sites import make_site
+from tests.builders import make_prevent_item, make_site
+from tests.builders import make_prevent_plan as make_plan
+from tests.builders import make_threat_assessment as make_assessment
+
+PLANS = "/api/v1/prevent/plans"
 
 
 def _disclosures(client, admin):
@@ -54,3 +57,26 @@ def test_the_scan_finds_records_at_any_depth():
       {"id": "i2", "classification": "OFFICIAL-SENSITIVE", "children": [{"id": 7, "classification":
       "OFFICIAL-SENSITIVE"}]}], "source_id": "ta", "source_classification": "OFFICIAL-SENSITIVE"}"""
     assert sensitive_ids(body, "application/json") == ["i2", "7", "ta"]
+
+
+def test_reading_a_plan_whose_counts_include_sensitive_items_discloses_them(client, officer, admin, make_api_key):
+    plan = make_plan(client, officer, classification="OFFICIAL")
+    open_item = make_prevent_item(client, officer, plan["id"], classification="OFFICIAL")
+    hidden = make_prevent_item(client, officer, plan["id"], classification="OFFICIAL-SENSITIVE", owner="Ms Secret")
+    police = make_api_key(["prevent:read"], clearance="OFFICIAL-SENSITIVE")
+    detail = client.get(f"{PLANS}/{plan['id']}", headers=police.headers).json()
+    assert detail["counts"]["total"] == 2 and "Ms Secret" in detail["owners"]
+    [event] = _disclosures(client, admin)
+    assert event["after"]["ids"] == [hidden["id"]] and open_item["id"] not in event["after"]["ids"]
+
+
+def test_reading_coverage_discloses_the_sensitive_items_answering_it(client, officer, admin, make_api_key):
+    assessment = make_assessment(client, officer, classification="OFFICIAL")
+    plan = make_plan(client, officer, threat_assessment_id=assessment["id"], classification="OFFICIAL")
+    ref = assessment["priorities"][0]["ref"]
+    hidden = make_prevent_item(client, officer, plan["id"], classification="OFFICIAL-SENSITIVE", priority_refs=[ref])
+    police = make_api_key(["prevent:read"], clearance="OFFICIAL-SENSITIVE")
+    coverage = client.get(f"{PLANS}/{plan['id']}/coverage", headers=police.headers).json()
+    assert coverage["priorities"][0]["items"][0]["classification"] == "OFFICIAL-SENSITIVE"
+    [event] = _disclosures(client, admin)
+    assert event["after"]["ids"] == [hidden["id"]]

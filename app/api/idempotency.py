@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, Request, Response
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,10 +41,6 @@ PRINCIPAL_CHANGED = (
 )
 AUTHENTICATED = "authenticated"
 """Request state key: (token, principal, whether the key's last use is due to be recorded), set by the middleware."""
-
-
-class ApiRoute(APIRoute):
-    """The route class of API routers (a single place to hang per-route behaviour)."""
 
 
 def _mark_secret_bearing(request: Request) -> None:
@@ -197,4 +192,4 @@ def _in_transaction(database: Database, fn: Callable[..., Any], *args: Any, **kw
         return result
 
 
-__all__ = ["ApiRoute", "SecretBearing"]
+__all__ = ["IdempotencyMiddleware", "SecretBearing"]
