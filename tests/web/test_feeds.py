@@ -51,7 +51,7 @@ def test_admin_adds_polls_and_edits_an_mi5_feed(page, live_server, make_user, si
 
     server.serve("/feed.xml", (HOSTILE / "challenge.html").read_bytes(), content_type="text/html")
     page.click("button:has-text('Poll now')")
-    assert "The poll failed: The feed answered with an HTML page" in page.content()
+    assert "The poll failed: not an RSS feed (an HTML page" in page.content()
     row = page.locator("#feeds tbody tr").first
     text = row.inner_text()
     assert "Failing" in text and "HTML page" in text and "1 failure in a row" in text
