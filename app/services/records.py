@@ -50,7 +50,8 @@ def require_marking(principal: Principal | None, marking: Classification | str) 
 
 def stored(record: Any) -> dict[str, Any] | None:
     """The default snapshot: every stored column but the change bookkeeping."""
-    return audit.snapshot(record.model_dump(exclude={"created_at", "updated_at", "version"}))
+    # Tables keep enums as their plain string values, which pydantic would warn about for enum-typed fields.
+    return audit.snapshot(record.model_dump(exclude={"created_at", "updated_at", "version"}, warnings=False))
 
 
 def _marking(record: Any, marking: Classification | str | None) -> Classification | str | None:
