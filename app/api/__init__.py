@@ -8,6 +8,7 @@ from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.problems import install as install_problem_handlers
+from app.api.rate_limit import RateLimitHeaders
 from app.core.database import Database
 from app.core.settings import Settings
 from app.discovery import modules
@@ -59,6 +60,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     install_problem_handlers(api)
     api.add_middleware(IdempotencyMiddleware)
     api.add_middleware(DisclosureMiddleware)
+    api.add_middleware(RateLimitHeaders)
     for router in routers():
         api.include_router(router, responses=PROBLEM_RESPONSES)
     return api

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=10)
     login_max_failures_per_address: int = Field(default=30, ge=1)
+    # Requests per partner API key per window (0: no limit); users (tokens) are not limited.
+    partner_rate_limit: int = Field(default=600, ge=0)
+    partner_rate_window_seconds: int = Field(default=60, ge=1, le=3600)
     # Callers whose X-Forwarded-For the sign-in throttle believes: the pages call the API in process from 127.0.0.1
     # and pass on the browser's address.
     trusted_proxies: str = "127.0.0.1,::1"
