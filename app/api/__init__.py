@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
 from app.api.idempotency import IdempotencyMiddleware
+from app.api.negotiation import negotiate
 from app.api.problems import install as install_problem_handlers
 from app.api.rate_limit import RateLimitHeaders
 from app.core.database import Database
@@ -53,7 +54,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(strict_query_parameters)],
+        dependencies=[Depends(strict_query_parameters), Depends(negotiate)],
     )
     api.state.settings = settings
     api.state.database = database
