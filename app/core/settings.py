@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     feed_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     feed_max_bytes: int = Field(default=512 * 1024, ge=1024)
+    # After a push feed's secret is rotated, the previous one keeps verifying this long (0: it stops at once).
+    feed_secret_grace_seconds: int = Field(default=24 * 3600, ge=0, le=30 * 24 * 3600)
     # Feed URLs may not reach inside (SSRF): internal addresses are refused in production unless allowed here.
     feed_allow_internal_addresses: bool | None = None  # None: allowed outside production only
     feed_allowed_hosts: str = ""  # comma-separated host names (or IPs) allowed whatever they resolve to

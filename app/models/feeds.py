@@ -73,6 +73,7 @@ class FeedEvent(SQLModel, table=True):
     event_type: str = SQLField(max_length=100)
     received_at: datetime = timestamp_field(nullable=False)  # type: ignore[assignment]
     outcome: str = SQLField(default="", max_length=500)
+    body_sha256: str | None = SQLField(default=None, max_length=64)  # the same id with another body is a 409
 
 
 class FeedAssessmentLink(SQLModel, table=True):
@@ -165,10 +166,13 @@ class FeedCreated(FeedRead):
 
 
 class FeedSecret(BaseModel):
-    """A push feed's new signing secret, shown once; the old one stops working at once."""
+    """A push feed's new signing secret, shown once; the old one keeps verifying for a grace window."""
 
     feed_id: str
     secret: str
+    previous_secret_valid_until: UtcDateTime | None = Field(
+        default=None, description="The secret it replaces keeps verifying until then (none: it stopped at once)."
+    )
 
 
 class LevelRead(BaseModel):

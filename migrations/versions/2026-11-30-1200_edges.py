@@ -5,6 +5,8 @@
 - `feed.previous_secret_sealed` / `feed.previous_secret_until`: after a rotation the previous signing secret (sealed
   like the current one) keeps verifying for a grace window.
 - `feed.refused_pushes`, `feed.last_refused_at`, `feed.last_refused_reason`: pushes refused for their signature.
+- `feed_event.body_sha256`: the same `webhook-id` with another body is refused (409).
+- `threat_assessment.external_id`: the sender's id of a pushed assessment (from `feed_assessment_link`).
 
 Revision ID: 0013_edges
 Revises: 0012_protect_prepare
@@ -39,10 +41,22 @@ def upgrade() -> None:
         batch.add_column(sa.Column("refused_pushes", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("last_refused_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("last_refused_reason", sa.String(length=500), nullable=True))
+    with op.batch_alter_table("feed_event") as batch:
+        batch.add_column(sa.Column("body_sha256", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("threat_assessment") as batch:
+        batch.add_column(sa.Column("external_id", sa.String(length=200), nullable=True))
+    op.execute(
+        "UPDATE threat_assessment SET external_id = (SELECT MIN(external_id) FROM feed_assessment_link"
+        " WHERE feed_assessment_link.threat_assessment_id = threat_assessment.id)"
+    )
 
 
 def downgrade() -> None:
     """Drop them again."""
+    with op.batch_alter_table("threat_assessment") as batch:
+        batch.drop_column("external_id")
+    with op.batch_alter_table("feed_event") as batch:
+        batch.drop_column("body_sha256")
     with op.batch_alter_table("feed") as batch:
         for column in (
             "last_refused_reason",
