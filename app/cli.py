@@ -67,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _load_demo() -> None:
     from app import demo
     from app.core.database import Database
+    from app.demo import DEMO_KEY_NAME
 
     database = Database(_settings())
     with database.session() as session:
@@ -78,6 +79,8 @@ def _load_demo() -> None:
         print(f"  {role:<8} username: {username:<8} password: {password}")
     if report.api_key:
         print(f"\nDemo partner API key (shown once): {report.api_key}")
+    if report.api_key_access:
+        print(f"  {DEMO_KEY_NAME}: {report.api_key_access}")
     for note in report.notes:
         print(f"  {note}")
     print(flush=True)

@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, FastAPI
 from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
 from app.api.idempotency import IdempotencyMiddleware
+from app.api.negotiation import negotiate
 from app.api.problems import install as install_problem_handlers
+from app.api.rate_limit import RateLimitHeaders
 from app.core.database import Database
 from app.core.settings import Settings
 from app.discovery import modules
@@ -52,13 +54,14 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(strict_query_parameters)],
+        dependencies=[Depends(strict_query_parameters), Depends(negotiate)],
     )
     api.state.settings = settings
     api.state.database = database
     install_problem_handlers(api)
     api.add_middleware(IdempotencyMiddleware)
     api.add_middleware(DisclosureMiddleware)
+    api.add_middleware(RateLimitHeaders)
     for router in routers():
         api.include_router(router, responses=PROBLEM_RESPONSES)
     return api

@@ -36,7 +36,13 @@ async def issue_token(
     issued = await run_in_threadpool(identity.login, session, settings, username, password, address=address)
     if issued is None:
         # Returned rather than raised, so the failed attempt's audit event is committed.
-        body = problem_body(401, "Not authenticated", "The username or password is not right.", slug="unauthorized")
+        body = problem_body(
+            401,
+            "Not authenticated",
+            "The username or password is not right.",
+            slug="unauthorized",
+            instance=request.url.path,
+        )
         return problem_response(body, {"WWW-Authenticate": 'Bearer realm="contest-hub"'})
     token, lifetime = issued
     return Response(

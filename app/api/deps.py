@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.api import rate_limit
 from app.core.database import Database
 from app.core.errors import Forbidden, Unauthorized, Unprocessable
 from app.core.security import Principal
@@ -64,6 +65,7 @@ async def get_principal(
     elif touch_due:
         await run_in_threadpool(_touch_key, get_database(request), principal.id)
     request.state.principal = principal  # for the disclosure log (app/api/disclosure.py)
+    await rate_limit.enforce(request, principal, session)  # partner keys only: app/api/rate_limit.py
     return principal
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AdminPrincipal, SessionDep, SettingsDep
@@ -20,6 +21,7 @@ from app.api.http import (
     with_etag,
 )
 from app.api.idempotency import SecretBearing
+from app.api.problems import problem_response
 from app.core.errors import Conflict
 from app.core.pagination import SortKey
 from app.core.safe_urls import UrlPolicy
@@ -112,10 +114,14 @@ def poll_feed(session: SessionDep, principal: AdminPrincipal, settings: Settings
 
 @router.post("/{feed_id}/rotate-secret", response_model=FeedSecret, dependencies=[SecretBearing])
 def rotate_secret(session: SessionDep, principal: AdminPrincipal, settings: SettingsDep, feed_id: str) -> FeedSecret:
-    """Give a push feed a new signing secret, shown this once; the old one stops working at once."""
+    """Give a push feed a new signing secret, shown this once; the one it replaces keeps verifying until
+    `previous_secret_valid_until` (`CONTEST_FEED_SECRET_GRACE_SECONDS`, 24 hours by default), so the sender can
+    switch without losing events."""
     feed = feeds.get(session, feed_id)
-    secret = feeds.rotate_secret(session, feed, actor=principal, secret_key=settings.secret_key)
-    return FeedSecret(feed_id=feed.id, secret=secret)
+    secret = feeds.rotate_secret(
+        session, feed, actor=principal, secret_key=settings.secret_key, grace_seconds=settings.feed_secret_grace_seconds
+    )
+    return FeedSecret(feed_id=feed.id, secret=secret, previous_secret_valid_until=feeds.previous_secret_until(feed))
 
 
 @router.post(
@@ -133,7 +139,9 @@ def rotate_secret(session: SessionDep, principal: AdminPrincipal, settings: Sett
         ],
     },
 )
-async def receive_event(request: Request, session: SessionDep, settings: SettingsDep, feed_id: str) -> PushAck:
+async def receive_event(
+    request: Request, session: SessionDep, settings: SettingsDep, feed_id: str
+) -> PushAck | JSONResponse:
     """A signed push from a partner (no bearer token): Standard Webhooks signature with the feed's secret.
 
     Event types: `threat_level.changed`, `threat_assessment.published`. A repeated `webhook-id` is acknowledged
@@ -141,4 +149,8 @@ async def receive_event(request: Request, session: SessionDep, settings: Setting
     """
     body = await request.body()
     headers = {k: request.headers.get(k, "") for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
-    return await run_in_threadpool(push.receive, session, feed_id, body, headers, secret_key=settings.secret_key)
+    try:
+        return await run_in_threadpool(push.receive, session, feed_id, body, headers, secret_key=settings.secret_key)
+    except push.BadSignature as refused:
+        # Answered rather than raised, so the refusal counted in the feed's health is committed.
+        return problem_response(refused.problem(instance=request.url.path), refused.headers)

@@ -46,10 +46,14 @@ IfMatch = Annotated[str | None, Depends(_if_match)]
 
 
 def check_if_match(if_match: str | None, version: int) -> None:
-    """428 without If-Match, 412 when it names another version (so nothing is silently overwritten)."""
+    """428 without If-Match, 412 when it names another version (so nothing is silently overwritten).
+
+    RFC 9110 §13.1.1: If-Match compares strongly, so a weak tag (`W/"2"`) never matches; `*` matches whatever
+    version the record has now (it opts out of the lost-update check, and is documented as doing so).
+    """
     if if_match is None or not if_match.strip():
         raise PreconditionRequired()
-    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    tags = {t.strip() for t in if_match.split(",")}
     if "*" not in tags and etag_of(version) not in tags:
         raise PreconditionFailed()
 

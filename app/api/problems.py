@@ -86,7 +86,12 @@ class UnexpectedErrors:
             if handler is None:
                 log.exception("unhandled error on %s", scope.get("path"))
                 response: Response = problem_response(
-                    problem_body(500, "Internal server error", "Something went wrong on our side; it has been logged.")
+                    problem_body(
+                        500,
+                        "Internal server error",
+                        "Something went wrong on our side; it has been logged.",
+                        instance=scope.get("path"),
+                    )
                 )
             else:
                 response = await handler(request, exc)
@@ -109,6 +114,18 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 def validation_errors(errors: Any) -> list[dict[str, str]]:
     """FastAPI's validation errors as `[{field, message}]`."""
     return [{"field": field_name(e.get("loc", ())), "message": str(e.get("msg", "is not valid"))} for e in errors]
+
+
+def not_json_message(error: dict[str, Any], document: Any) -> str:
+    """`is not valid JSON: Expecting value at line 1, column 10` from FastAPI's JSON decode error."""
+    reason = str((error.get("ctx") or {}).get("error") or "it cannot be read")
+    loc = error.get("loc") or ()
+    position = loc[-1] if loc and isinstance(loc[-1], int) else None
+    if position is None or not isinstance(document, str):
+        return f"is not valid JSON: {reason}."
+    line = document.count("\n", 0, position) + 1
+    column = position - document.rfind("\n", 0, position)
+    return f"is not valid JSON: {reason} at line {line}, column {column}."
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -143,6 +160,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        malformed = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+        if malformed is not None:
+            message = not_json_message(malformed, exc.body)
+            return problem_response(
+                problem_body(
+                    422,
+                    "Validation failed",
+                    f"The body {message}",
+                    slug="validation-failed",
+                    errors=[{"field": "body", "message": message}],
+                    instance=request.url.path,
+                )
+            )
         errors = validation_errors(exc.errors())
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "The request is not valid."
         return problem_response(

@@ -6,6 +6,24 @@ from typing import Any
 
 PROBLEM_TYPE_BASE = "https://contest-hub.example/problems/"
 PROBLEM_JSON = "application/problem+json"
+SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-failed",
+    428: "precondition-required",
+    429: "too-many-requests",
+    500: "internal-error",
+    503: "service-unavailable",
+}
+"""One problem `type` per kind of problem: whoever raises a status without naming its kind gets the status's."""
 
 
 class AppError(Exception):
@@ -77,6 +95,14 @@ class Unprocessable(AppError):
         return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
+class NotAcceptable(AppError):
+    status, title, slug = 406, "Not acceptable", "not-acceptable"
+
+
+class UnsupportedMediaType(AppError):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class TooManyRequests(AppError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
 
@@ -107,7 +133,7 @@ def problem_body(
 ) -> dict[str, Any]:
     """Build a problem+json document."""
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + (slug or str(status)),
+        "type": PROBLEM_TYPE_BASE + (slug or SLUGS.get(status, str(status))),
         "title": title,
         "status": status,
         "detail": detail,

@@ -102,7 +102,9 @@ class RequestMiddleware:
     async def _too_large(self, scope: Scope, request_id: str, send: Send) -> None:
         log.info("refused a body over %d bytes on %s (request %s)", self.max_body_bytes, scope["path"], request_id)
         detail = f"The request body is larger than the limit of {self.max_body_bytes} bytes."
-        body = json.dumps(problem_body(413, "Payload too large", detail, slug="payload-too-large")).encode()
+        body = json.dumps(
+            problem_body(413, "Payload too large", detail, slug="payload-too-large", instance=scope["path"])
+        ).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=10)
     login_max_failures_per_address: int = Field(default=30, ge=1)
+    # Requests per partner API key per window (0: no limit); users (tokens) are not limited.
+    partner_rate_limit: int = Field(default=600, ge=0)
+    partner_rate_window_seconds: int = Field(default=60, ge=1, le=3600)
     # Callers whose X-Forwarded-For the sign-in throttle believes: the pages call the API in process from 127.0.0.1
     # and pass on the browser's address.
     trusted_proxies: str = "127.0.0.1,::1"
@@ -37,6 +40,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     feed_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     feed_max_bytes: int = Field(default=512 * 1024, ge=1024)
+    # After a push feed's secret is rotated, the previous one keeps verifying this long (0: it stops at once).
+    feed_secret_grace_seconds: int = Field(default=24 * 3600, ge=0, le=30 * 24 * 3600)
     # Feed URLs may not reach inside (SSRF): internal addresses are refused in production unless allowed here.
     feed_allow_internal_addresses: bool | None = None  # None: allowed outside production only
     feed_allowed_hosts: str = ""  # comma-separated host names (or IPs) allowed whatever they resolve to

@@ -32,6 +32,7 @@ class DemoReport:
 
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     api_key: str | None = None
+    api_key_access: str = ""  # the demo key's organisation, scopes and clearance, in words
     notes: list[str] = field(default_factory=list)
 
 
@@ -48,9 +49,17 @@ def _users(session: Session, report: DemoReport) -> None:
         )
 
 
+def _access(key: ApiKey) -> str:
+    return f"organisation: {key.organisation}; scopes: {', '.join(sorted(key.scopes))}; clearance: {key.clearance}"
+
+
 def _partner_key(session: Session, report: DemoReport) -> None:
-    if session.execute(select(ApiKey.id).where(ApiKey.name == DEMO_KEY_NAME, ApiKey.revoked_at.is_(None))).first():  # type: ignore[union-attr]
+    existing = session.execute(
+        select(ApiKey).where(ApiKey.name == DEMO_KEY_NAME, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).scalar_one_or_none()
+    if existing is not None:
         report.notes.append(f"The partner key {DEMO_KEY_NAME!r} exists; its secret was shown when it was made.")
+        report.api_key_access = _access(existing)
         return
     created = identity.create_api_key(
         session,
@@ -64,6 +73,8 @@ def _partner_key(session: Session, report: DemoReport) -> None:
         created_by="demo",
     )
     report.api_key = created.key
+    key = session.get(ApiKey, created.id)
+    report.api_key_access = _access(key) if key is not None else ""
 
 
 def load(session: Session) -> DemoReport:

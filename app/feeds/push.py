@@ -6,6 +6,7 @@ timestamps more than 5 minutes off are refused. A repeated `webhook-id` is ackno
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 from standardwebhooks import Webhook
 
 from app.core.clock import utcnow
-from app.core.errors import NotFound, Unauthorized, Unprocessable
+from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.models.feeds import (
     Feed,
     FeedAssessmentLink,
@@ -42,6 +43,13 @@ class BadSignature(Unauthorized):
         self.headers = {}
 
 
+def _in_data(error: Unprocessable) -> Unprocessable:
+    """A rule of the services on the event's data, its fields named by their place in the payload (`data.…`)."""
+    errors = [{**e, "field": f"data.{e['field']}"} for e in error.errors or []]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or error.detail
+    return Unprocessable(detail, errors=errors)
+
+
 def push_feed(session: Session, feed_id: str) -> Feed:
     """The push feed of that id, or 404 (unknown feeds and polled feeds take no pushes)."""
     feed = session.get(Feed, feed_id)
@@ -51,16 +59,26 @@ def push_feed(session: Session, feed_id: str) -> Feed:
 
 
 def verify(feed: Feed, body: bytes, headers: Mapping[str, str], secret_key: str) -> None:
-    """Check the Standard Webhooks signature and timestamp (5 minutes' tolerance); raise 401 if wrong."""
-    secret = feeds.unseal(feed.secret_sealed, secret_key) if feed.secret_sealed else None
-    if secret is None:
+    """Check the Standard Webhooks signature and timestamp (5 minutes' tolerance); raise 401 if wrong.
+
+    The current secret verifies, and so does the one the last rotation replaced, until its grace window ends.
+    """
+    sealed = [feed.secret_sealed]
+    if feeds.previous_secret_until(feed) is not None:
+        sealed.append(feed.previous_secret_sealed)
+    secrets = [s for s in (feeds.unseal(x, secret_key) for x in sealed if x) if s is not None]
+    if not secrets:
         raise BadSignature("This feed has no usable secret; rotate it and configure the sender.")
     wanted = {k: headers.get(k, "") for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
-    try:
-        Webhook(secret).verify(body, wanted, json_parse=False)
-    except Exception as exc:  # any malformed header is simply a bad signature
-        reason = str(exc) if type(exc).__name__ == "WebhookVerificationError" else "Malformed signature headers"
-        raise BadSignature(f"Signature not accepted: {reason}.") from None
+    reason = ""
+    for secret in secrets:
+        try:
+            Webhook(secret).verify(body, wanted, json_parse=False)
+            return
+        except Exception as exc:  # any malformed header is simply a bad signature
+            named = type(exc).__name__ == "WebhookVerificationError"
+            reason = reason or (str(exc) if named else "Malformed signature headers")
+    raise BadSignature(f"Signature not accepted: {reason}.")
 
 
 def _validate(model: type[BaseModel], data: Any) -> Any:
@@ -87,18 +105,38 @@ def parse(body: bytes) -> PushEnvelope:
     return envelope
 
 
-def _claim(session: Session, feed: Feed, webhook_id: str, event_type: str) -> FeedEvent | None:
-    """Remember the webhook-id; None when it was seen before (a replay)."""
-    seen = select(FeedEvent.id).where(FeedEvent.feed_id == feed.id, FeedEvent.webhook_id == webhook_id)
-    if session.execute(seen).first():
+SAME_ID_OTHER_BODY = (
+    "This webhook-id was already used for a different event body. A retry must resend the same body; "
+    "a new event needs a new webhook-id."
+)
+
+
+def _seen(session: Session, feed: Feed, webhook_id: str, digest: str) -> bool:
+    """Whether the webhook-id was applied before; 409 when it came then with another body."""
+    seen = select(FeedEvent.body_sha256).where(FeedEvent.feed_id == feed.id, FeedEvent.webhook_id == webhook_id)
+    row = session.execute(seen).first()
+    if row is None:
+        return False
+    if row[0] is not None and row[0] != digest:  # events kept before bodies were hashed are simply duplicates
+        raise Conflict(SAME_ID_OTHER_BODY)
+    return True
+
+
+def _claim(session: Session, feed: Feed, webhook_id: str, event_type: str, body: bytes) -> FeedEvent | None:
+    """Remember the webhook-id and its body's hash; None when it was applied before (a replay of the same body)."""
+    digest = hashlib.sha256(body).hexdigest()
+    if _seen(session, feed, webhook_id, digest):
         return None
-    event = FeedEvent(feed_id=feed.id, webhook_id=webhook_id, event_type=event_type, received_at=utcnow())
+    event = FeedEvent(
+        feed_id=feed.id, webhook_id=webhook_id, event_type=event_type, received_at=utcnow(), body_sha256=digest
+    )
     try:
         with session.begin_nested():
             session.add(event)
             session.flush()
-    except IntegrityError:
-        return None  # the same id arrived concurrently
+    except IntegrityError:  # the same id arrived concurrently: a duplicate, or a 409 if its body differs
+        _seen(session, feed, webhook_id, digest)
+        return None
     return event
 
 
@@ -126,7 +164,9 @@ def _assessment(session: Session, feed: Feed, data: dict[str, Any]) -> tuple[str
     if existing is not None:
         threat_assessments.update(session, existing, ThreatAssessmentUpdate.model_validate(fields), actor=actor)
         return "updated", existing.id
-    assessment = threat_assessments.create(session, ThreatAssessmentCreate.model_validate(fields), actor=actor)
+    assessment = threat_assessments.create(
+        session, ThreatAssessmentCreate.model_validate(fields), actor=actor, external_id=pushed.external_id
+    )
     session.add(FeedAssessmentLink(feed_id=feed.id, external_id=pushed.external_id, threat_assessment_id=assessment.id))
     session.flush()
     return "created", assessment.id
@@ -135,14 +175,23 @@ def _assessment(session: Session, feed: Feed, data: dict[str, Any]) -> tuple[str
 def receive(session: Session, feed_id: str, body: bytes, headers: Mapping[str, str], *, secret_key: str) -> PushAck:
     """Verify, de-duplicate and apply one pushed event."""
     feed = push_feed(session, feed_id)
-    verify(feed, body, headers, secret_key)
+    try:
+        verify(feed, body, headers, secret_key)
+    except BadSignature as refused:
+        feeds.record_refusal(session, feed, refused.detail)  # committed: the route answers rather than raises
+        raise
     envelope = parse(body)
     webhook_id = headers["webhook-id"]
-    event = _claim(session, feed, webhook_id, envelope.type)
+    event = _claim(session, feed, webhook_id, envelope.type, body)
     if event is None:
         return PushAck(webhook_id=webhook_id, outcome="duplicate")
     handler = _level if envelope.type == "threat_level.changed" else _assessment
-    outcome, entity_id = handler(session, feed, envelope.data)
+    try:
+        outcome, entity_id = handler(session, feed, envelope.data)
+    except Unprocessable as error:
+        if any(e["field"].startswith("data.") for e in error.errors or []):
+            raise
+        raise _in_data(error) from None
     event.outcome = f"{outcome} {entity_id or ''}".strip()
     feeds.record_success(session, feed)
     return PushAck(webhook_id=webhook_id, outcome=outcome, entity_id=entity_id)

@@ -52,6 +52,13 @@ class Feed(Record, table=True):
     http_etag: str | None = SQLField(default=None, max_length=500)
     http_last_modified: str | None = SQLField(default=None, max_length=100)
     secret_sealed: str | None = SQLField(default=None, max_length=500)
+    # After a rotation the previous secret keeps verifying until `previous_secret_until` (sealed like the current).
+    previous_secret_sealed: str | None = SQLField(default=None, max_length=500)
+    previous_secret_until: datetime | None = timestamp_field(default=None, nullable=True)  # type: ignore[assignment]
+    # Pushes refused for their signature: how many, when last, and why (never a secret or a signature).
+    refused_pushes: int = SQLField(default=0)
+    last_refused_at: datetime | None = timestamp_field(default=None, nullable=True)  # type: ignore[assignment]
+    last_refused_reason: str | None = SQLField(default=None, max_length=500)
 
 
 class FeedEvent(SQLModel, table=True):
@@ -66,6 +73,7 @@ class FeedEvent(SQLModel, table=True):
     event_type: str = SQLField(max_length=100)
     received_at: datetime = timestamp_field(nullable=False)  # type: ignore[assignment]
     outcome: str = SQLField(default="", max_length=500)
+    body_sha256: str | None = SQLField(default=None, max_length=64)  # the same id with another body is a 409
 
 
 class FeedAssessmentLink(SQLModel, table=True):
@@ -143,6 +151,12 @@ class FeedRead(RecordRead):
     last_success_at: UtcDateTime | None
     last_error: str | None
     consecutive_failures: int
+    refused_pushes: int = Field(default=0, description="Pushes refused (401) for their signature or timestamp.")
+    last_refused_at: UtcDateTime | None = Field(default=None, description="When a push was last refused (401).")
+    last_refused_reason: str | None = Field(default=None, description="Why the last refused push was refused.")
+    previous_secret_valid_until: UtcDateTime | None = Field(
+        default=None, description="After a rotation, the previous signing secret is accepted until this time."
+    )
 
 
 class FeedCreated(FeedRead):
@@ -152,10 +166,13 @@ class FeedCreated(FeedRead):
 
 
 class FeedSecret(BaseModel):
-    """A push feed's new signing secret, shown once; the old one stops working at once."""
+    """A push feed's new signing secret, shown once; the old one keeps verifying for a grace window."""
 
     feed_id: str
     secret: str
+    previous_secret_valid_until: UtcDateTime | None = Field(
+        default=None, description="The secret it replaces keeps verifying until then (none: it stopped at once)."
+    )
 
 
 class LevelRead(BaseModel):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -73,6 +73,17 @@ class LoginThrottle(SQLModel, table=True):
     key: str = SQLField(primary_key=True, max_length=300)
     window_start: datetime = timestamp_field(nullable=False)  # type: ignore[assignment]
     failures: int = SQLField(default=0)
+
+
+class ApiRateLimit(SQLModel, table=True):
+    """Requests per partner API key in the current fixed window (`window_start`, Unix seconds), in the database so
+    the limit holds across processes; changed only by one atomic `INSERT … ON CONFLICT DO UPDATE … RETURNING`."""
+
+    __tablename__ = "api_rate_limit"
+
+    key_id: str = SQLField(primary_key=True, max_length=36)
+    window_start: int = SQLField(default=0, sa_type=BigInteger)
+    hits: int = SQLField(default=0)
 
 
 Scope = Literal[SCOPES]  # type: ignore[valid-type]

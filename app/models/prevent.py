@@ -79,6 +79,7 @@ class ThreatAssessment(Record, table=True):
     summary: str = SQLField(default="", sa_column=Column(Text, nullable=False))
     priorities: list[dict[str, Any]] = SQLField(default_factory=list, sa_column=Column(JSON, nullable=False))
     classification: Classification = enum_field(20, index=True)  # type: ignore[assignment]
+    external_id: str | None = SQLField(default=None, max_length=200)  # the push feed's own id, if one brought it
 
 
 class PreventPlan(Record, table=True):
@@ -217,6 +218,9 @@ class ThreatAssessmentRead(ClassifiedRead):
     period_end: date
     summary: str
     priorities: list[PriorityRead]
+    external_id: str | None = Field(
+        default=None, description="The sender's own id, when a signed push feed brought it (docs/feeds.md)."
+    )
 
 
 # --- plan schemas ---------------------------------------------------------------------------------

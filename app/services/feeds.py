@@ -61,7 +61,25 @@ def present(feed: Feed) -> FeedRead:
     """The API view of a feed, its status derived now (so it is right even when no worker runs)."""
     read = FeedRead.model_validate(feed)
     read.status = status_of(feed)
+    read.previous_secret_valid_until = previous_secret_until(feed)
     return read
+
+
+def previous_secret_until(feed: Feed, now: datetime | None = None) -> datetime | None:
+    """Until when the secret replaced by the last rotation still verifies; None when it no longer does."""
+    if feed.previous_secret_sealed is None or feed.previous_secret_until is None:
+        return None
+    until = as_utc(feed.previous_secret_until)
+    return until if until > (now or utcnow()) else None
+
+
+def record_refusal(session: Session, feed: Feed, reason: str) -> None:
+    """A push was refused for its signature: counted in the feed's health (not an edit: no version, no event)."""
+    feed.refused_pushes = (feed.refused_pushes or 0) + 1
+    feed.last_refused_at = utcnow()
+    feed.last_refused_reason = reason[:500]
+    session.add(feed)
+    session.flush()
 
 
 def record_success(session: Session, feed: Feed) -> None:
@@ -236,8 +254,10 @@ def delete(session: Session, feed: Feed, *, actor: Principal) -> None:
     session.info.setdefault("after_commit", []).append(threat_level.CACHE.clear)
 
 
-def rotate_secret(session: Session, feed: Feed, *, actor: Principal, secret_key: str) -> str:
-    """Give a push feed a new secret; the old one stops working at once (a rotation racing another follows it)."""
+def rotate_secret(session: Session, feed: Feed, *, actor: Principal, secret_key: str, grace_seconds: int = 0) -> str:
+    """Give a push feed a new secret; the one it replaces keeps verifying for `grace_seconds` (0: it stops at
+    once), so senders can switch without losing events. Only the secret just replaced is kept, never older ones.
+    A rotation racing another follows it."""
     if feed.kind != FeedKind.PUSH:
         raise Conflict("Only push feeds have a signing secret.")
     records.lock(session, feed)
@@ -248,5 +268,10 @@ def rotate_secret(session: Session, feed: Feed, *, actor: Principal, secret_key:
         return {"secret": "(rotated)" if record.secret_sealed != previous else "(previous)"}
 
     with records.changing(session, feed, actor=actor, action="feed.rotate_secret", snapshot=snapshot):
+        if grace_seconds > 0 and previous:
+            feed.previous_secret_sealed = previous
+            feed.previous_secret_until = utcnow() + timedelta(seconds=grace_seconds)
+        else:
+            feed.previous_secret_sealed = feed.previous_secret_until = None
         feed.secret_sealed = seal(secret, secret_key)
     return secret

@@ -84,8 +84,10 @@ def newest_visible(session: Session, principal: Principal) -> ThreatAssessment |
     return session.execute(stmt.limit(1)).scalar_one_or_none()
 
 
-def create(session: Session, data: ThreatAssessmentCreate, *, actor: Principal) -> ThreatAssessment:
-    """Record a threat assessment."""
+def create(
+    session: Session, data: ThreatAssessmentCreate, *, actor: Principal, external_id: str | None = None
+) -> ThreatAssessment:
+    """Record a threat assessment (`external_id`: the sender's own id, when a push feed brings it)."""
     _check_period(data.period_start, data.period_end)
     assessment = ThreatAssessment(
         title=data.title,
@@ -95,6 +97,7 @@ def create(session: Session, data: ThreatAssessmentCreate, *, actor: Principal) 
         summary=data.summary,
         priorities=_stored_priorities(data.priorities),
         classification=data.classification,
+        external_id=external_id,
     )
     return records.create(session, assessment, actor=actor)
 

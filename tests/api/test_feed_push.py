@@ -61,10 +61,17 @@ def test_the_level_in_force_is_acknowledged_not_recorded_again(client, push_feed
 
 def test_a_replayed_webhook_id_is_acknowledged_once(client, push_feed):
     first = _send(client, push_feed, LEVEL, webhook_id="msg_1")
-    other = _event("threat_level.changed", {"scope": "UK", "level": "CRITICAL"})
-    replay = _send(client, push_feed, other, webhook_id="msg_1")
+    replay = _send(client, push_feed, LEVEL, webhook_id="msg_1")
     assert first.json()["outcome"] == "recorded"
     assert replay.status_code == 200 and replay.json()["outcome"] == "duplicate"
+    assert len(client.get("/api/v1/threat-level/history").json()["items"]) == 1
+
+
+def test_the_same_webhook_id_with_another_body_is_409(client, push_feed):
+    _send(client, push_feed, LEVEL, webhook_id="msg_1")
+    other = _event("threat_level.changed", {"scope": "UK", "level": "CRITICAL"})
+    conflict = assert_problem(_send(client, push_feed, other, webhook_id="msg_1"), 409)
+    assert "webhook-id" in conflict["detail"] and conflict["instance"].endswith("/events")
     assert client.get("/api/v1/threat-level").json()["level"] == "SEVERE"
 
 
@@ -96,10 +103,49 @@ def test_a_bad_signature_is_401_and_records_nothing(client, push_feed, tamper):
     assert client.get("/api/v1/threat-level").status_code == 404
 
 
-def test_a_rotated_secret_replaces_the_old_one(client, admin, push_feed):
+def test_after_a_rotation_the_previous_secret_verifies_for_the_grace_window(client, admin, push_feed, settings):
+    rotated = client.post(f"/api/v1/feeds/{push_feed['id']}/rotate-secret", headers=admin.headers)
+    new = rotated.json()["secret"]
+    assert rotated.json()["previous_secret_valid_until"]
+    assert _send(client, push_feed, LEVEL).status_code == 200  # the old secret, within the grace window
+    assert _send(client, push_feed, LEVEL, secret=new).status_code == 200
+    health = client.get(f"/api/v1/feeds/{push_feed['id']}", headers=admin.headers).json()
+    assert health["previous_secret_valid_until"] == rotated.json()["previous_secret_valid_until"]
+    # a second rotation: only the secret just replaced stays valid, never the one before it
+    newer = client.post(f"/api/v1/feeds/{push_feed['id']}/rotate-secret", headers=admin.headers).json()["secret"]
+    assert_problem(_send(client, push_feed, LEVEL), 401)
+    assert _send(client, push_feed, LEVEL, secret=new).status_code == 200
+    assert _send(client, push_feed, LEVEL, secret=newer).status_code == 200
+
+
+def test_without_a_grace_window_the_old_secret_stops_at_once(client, admin, push_feed, settings, monkeypatch):
+    monkeypatch.setattr(settings, "feed_secret_grace_seconds", 0)
     new = client.post(f"/api/v1/feeds/{push_feed['id']}/rotate-secret", headers=admin.headers).json()["secret"]
     assert_problem(_send(client, push_feed, LEVEL), 401)
     assert _send(client, push_feed, LEVEL, secret=new).status_code == 200
+
+
+def test_refused_signatures_show_in_the_feeds_health(client, admin, push_feed):
+    wrong = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkw"
+    assert_problem(_send(client, push_feed, LEVEL, secret=wrong), 401)
+    assert_problem(_send(client, push_feed, LEVEL, at=int(time.time()) - 600), 401)
+    health = client.get(f"/api/v1/feeds/{push_feed['id']}", headers=admin.headers).json()
+    assert health["refused_pushes"] == 2 and health["last_refused_at"]
+    assert "timestamp" in health["last_refused_reason"].lower()
+    assert health["version"] == push_feed["version"]  # health is not an edit of the feed
+    assert _send(client, push_feed, LEVEL).status_code == 200
+    listed = client.get("/api/v1/feeds", headers=admin.headers).json()["items"][0]
+    assert listed["refused_pushes"] == 2 and listed["status"] == "ok"
+
+
+def test_service_rules_on_the_data_name_their_place_in_the_payload(client, push_feed):
+    future = _event("threat_level.changed", {"level": "SEVERE", "effective_from": "2099-01-01T00:00:00Z"})
+    problem = assert_problem(_send(client, push_feed, future), 422)
+    assert [e["field"] for e in problem["errors"]] == ["data.effective_from"]
+    backwards = {**ASSESSMENT, "period_start": "2027-04-01", "period_end": "2026-03-31"}
+    problem = assert_problem(_send(client, push_feed, _event("threat_assessment.published", backwards)), 422)
+    assert [e["field"] for e in problem["errors"]] == ["data.period_end"]
+    assert problem["detail"].startswith("data.period_end")
 
 
 @pytest.mark.parametrize(
@@ -146,6 +192,15 @@ def test_a_pushed_assessment_is_created_then_updated_by_external_id(client, offi
         (assessment_id, "Revised after the summer.", "OFFICIAL-SENSITIVE")
     ]
     assert items[0]["priorities"][0]["ref"] == "P1"
+    assert items[0]["external_id"] == ASSESSMENT["external_id"]
+    one = client.get(f"/api/v1/threat-assessments/{assessment_id}", headers=officer.headers).json()
+    assert one["external_id"] == ASSESSMENT["external_id"]
+    typed = client.post(
+        "/api/v1/threat-assessments",
+        headers=officer.headers,
+        json={k: v for k, v in ASSESSMENT.items() if k != "external_id"},
+    )
+    assert typed.status_code == 201 and typed.json()["external_id"] is None
 
 
 def test_a_push_needs_no_bearer_token_and_ignores_one(client, admin, push_feed):

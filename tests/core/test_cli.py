@@ -219,3 +219,17 @@ def test_backup_is_online_and_consistent_and_restores_on_postgres(database_url, 
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{restore_name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_the_demo_prints_the_partner_keys_scopes_and_clearance(cli_env):
+    env, _ = cli_env
+    done = _run(env, "demo")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert re.search(r"Demo partner API key \(shown once\): chub_\S+", out), out
+    assert "scopes: prepare:read, prevent:read, protect:read, threat:write" in out, out
+    assert "clearance: OFFICIAL-SENSITIVE" in out, out
+    again = _run(env, "demo")
+    assert again.returncode == 0 and "chub_" not in again.stdout
+    assert "scopes: prepare:read, prevent:read, protect:read, threat:write" in again.stdout, again.stdout
+    assert "clearance: OFFICIAL-SENSITIVE" in again.stdout

@@ -1,0 +1,93 @@
+"""Partner API keys are rate-limited per key (a database counter, so the limit holds across processes), with the
+IETF `RateLimit` / `RateLimit-Policy` headers on every partner response and `Retry-After` on the 429."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import assert_problem
+
+SITES = "/api/v1/sites"
+POLICY = re.compile(r'^"partner";q=(\d+);w=(\d+)$')
+STATE = re.compile(r'^"partner";r=(\d+);t=(\d+)$')
+
+
+@pytest.fixture
+def limit(settings, monkeypatch):
+    def set_limit(requests_per_minute: int) -> None:
+        monkeypatch.setattr(settings, "partner_rate_limit", requests_per_minute)
+
+    return set_limit
+
+
+def _remaining(response) -> int:
+    match = STATE.match(response.headers["RateLimit"])
+    assert match, response.headers["RateLimit"]
+    return int(match.group(1))
+
+
+def test_a_partner_key_past_its_limit_gets_429_with_retry_after(client, make_api_key, limit):
+    limit(100)
+    key = make_api_key(["protect:read"])
+    statuses = [client.get(SITES, headers=key.headers).status_code for _ in range(150)]
+    assert statuses[:100] == [200] * 100
+    assert set(statuses[100:]) == {429}
+    refused = client.get(SITES, headers=key.headers)
+    problem = assert_problem(refused, 429)
+    assert problem["instance"] == SITES and "100 requests" in problem["detail"]
+    retry = int(refused.headers["Retry-After"])
+    assert 1 <= retry <= 60
+    assert refused.headers["RateLimit-Policy"] == '"partner";q=100;w=60'
+    assert _remaining(refused) == 0
+    # another key is not affected
+    other = make_api_key(["protect:read"])
+    assert client.get(SITES, headers=other.headers).status_code == 200
+
+
+def test_every_partner_response_carries_the_headers_and_counts_down(client, make_api_key, limit):
+    limit(600)
+    key = make_api_key(["protect:read"])
+    first = client.get(SITES, headers=key.headers)
+    assert first.status_code == 200
+    assert POLICY.match(first.headers["RateLimit-Policy"]).groups() == ("600", "60")
+    assert _remaining(first) == 599
+    assert 1 <= int(STATE.match(first.headers["RateLimit"]).group(2)) <= 60
+    second = client.get(SITES, headers=key.headers)
+    assert _remaining(second) == 598
+    # errors count and carry the headers too (403 without the scope, 404, 422)
+    forbidden = client.get("/api/v1/risks", headers=key.headers)
+    assert forbidden.status_code == 403 and _remaining(forbidden) == 597
+    missing = client.get(f"{SITES}/nope", headers=key.headers)
+    assert missing.status_code == 404 and "RateLimit" in missing.headers
+    write = client.post(SITES, headers=key.headers, json={})
+    assert write.status_code == 403 and "RateLimit-Policy" in write.headers
+
+
+def test_users_are_not_rate_limited(client, officer, limit):
+    limit(3)
+    for _ in range(6):
+        response = client.get(SITES, headers=officer.headers)
+        assert response.status_code == 200
+        assert "RateLimit" not in response.headers and "RateLimit-Policy" not in response.headers
+
+
+def test_zero_disables_the_limit(client, make_api_key, limit):
+    limit(0)
+    key = make_api_key(["protect:read"])
+    for _ in range(5):
+        response = client.get(SITES, headers=key.headers)
+        assert response.status_code == 200 and "RateLimit" not in response.headers
+
+
+def test_the_counter_is_shared_by_every_process(client, make_api_key, limit, database):
+    """Another process's requests count: the count lives in the database, not in this process."""
+    from app.api import rate_limit
+
+    limit(5)
+    key = make_api_key(["protect:read"])
+    assert client.get(SITES, headers=key.headers).status_code == 200
+    for _ in range(4):  # what another process would do: the same statement on the same table
+        rate_limit.count(database, key.user_id, window_seconds=60)
+    assert assert_problem(client.get(SITES, headers=key.headers), 429)
