@@ -8,11 +8,12 @@ no route can forget a convention:
 - the error statuses each operation can really return, every one a `Problem` (`application/problem+json`):
   401/403 with a token or scope, 404 with a path id, 422 (every operation: unknown query parameters are refused),
   409 for a POST (Idempotency-Key) or where the route declares it, 412/428 only with If-Match, 413 with a body,
-  503 everywhere (with `Retry-After`);
+  503 everywhere (with `Retry-After`); 406/415 and 429 (with `RateLimit` headers) where negotiation and partner
+  rate limits are installed;
 - the headers: `ETag` where the route sets it, `Location` on 201, `Link` on lists, `Idempotent-Replayed` on POST,
   `Retry-After`, `WWW-Authenticate`; the `Idempotency-Key` request header on every POST; `If-Match` a required string
   where the route takes `IfMatch` (the runtime still answers 428, not 422, when it is missing);
-- CSV on every list, operation ids from function names, tags with descriptions, contact and description.
+- operation ids from function names, tags with descriptions, contact and description.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
 from app.api.deps import Requires, get_principal
-from app.api.http import CSV_MEDIA, IfMatch
+from app.api.http import IfMatch
 from app.core.errors import PROBLEM_JSON
 from app.models.common import FieldError, Page, Problem
 from app.models.feeds import PushEvent
@@ -90,10 +91,12 @@ _STATUS_TEXT: dict[int, str] = {
     401: "No valid bearer token (missing, unknown, expired or revoked).",
     403: "The token lacks the scope this operation needs, or the record's marking is above your clearance.",
     404: "Not found (or above your clearance, which is the same thing to you).",
+    406: "None of the media types in `Accept` can be given (JSON always can; CSV or GeoJSON where listed).",
     409: "Conflict: a request with this `Idempotency-Key` is still running, or its response held a secret shown "
     "once, or your access changed since it was first made.",
     412: "`If-Match` is stale: the record changed since you read it. Nothing was changed; read it again.",
     413: "The request body is over 1 MiB.",
+    415: "The body's `Content-Type` is not one this operation reads (JSON).",
     422: "Validation failed: `errors` names each field. A query parameter the operation does not take, or a "
     "single-valued one given twice, is refused too.",
     428: "`If-Match` is missing: send the `ETag` you read.",
@@ -121,9 +124,11 @@ class Facts:
     sets_etag: bool
     is_list: bool
     status: int
+    negotiated: bool  # app/api/negotiation.py (when present): 406 for an Accept it cannot meet, 415 for a body
+    rate_limited: bool  # partner keys' rate limit (app/api/rate_limit.py, when present and enabled): 429
 
     @classmethod
-    def of(cls, route: Any, method: str, operation: dict[str, Any]) -> Facts:
+    def of(cls, route: Any, method: str, operation: dict[str, Any], *, rate_limit: int = 0) -> Facts:
         """Read the facts from the route (its dependencies, its response model, its function's source)."""
         calls = [dependant.call for dependant in _walk(route.dependant)]
         scopes = [call.scope for call in calls if isinstance(call, Requires)]
@@ -141,6 +146,8 @@ class Facts:
             sets_etag="with_etag(" in source or ("created(" in source and "version=" in source),
             is_list=isinstance(model, type) and issubclass(model, Page),
             status=route.status_code or 200,
+            negotiated=any(getattr(call, "__module__", "") == "app.api.negotiation" for call in calls),
+            rate_limited=rate_limit > 0 and get_principal in calls,
         )
 
 
@@ -185,13 +192,14 @@ def shape(api: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)  # FastAPI's own 422 shape: ours is a Problem
     components["headers"] = {name: {**header} for name, header in _HEADERS.items()}
+    rate_limit = int(getattr(api.state.settings, "partner_rate_limit", 0) or 0)
     for context in iter_route_contexts(api.routes):
         if not isinstance(context.original_route, APIRoute) or not context.include_in_schema:
             continue
         route: Any = context  # the route as included (prefix, tags, responses), attributes as an APIRoute's
         for method in sorted(route.methods):
             operation = document["paths"][route.path_format][method.lower()]
-            facts = Facts.of(route, method, operation)
+            facts = Facts.of(route, method, operation, rate_limit=rate_limit)
             _security(operation, facts)
             _parameters(operation, facts)
             _responses(operation, facts, route)
@@ -280,6 +288,10 @@ def error_statuses(facts: Facts, declared: set[int]) -> set[int]:
         statuses |= {412, 428} if facts.if_match == "required" else {412}
     if facts.body:
         statuses |= {400, 413}
+    if facts.negotiated:
+        statuses |= {406, 415} if facts.body else {406}
+    if facts.rate_limited:
+        statuses.add(429)
     return statuses | (declared - {412, 428})
 
 
@@ -306,9 +318,9 @@ def _responses(operation: dict[str, Any], facts: Facts, route: Any) -> None:
         headers.setdefault("Location", _header("Location", required=True))
     if facts.is_list:
         headers.setdefault("Link", _header("Link"))
-        success["content"].setdefault(CSV_MEDIA, {"schema": {"type": "string"}})
-        if "RFC 4180" not in success["description"]:
-            success["description"] += " With `Accept: text/csv`, every matching row as RFC 4180 CSV."
+    if facts.rate_limited:
+        headers.setdefault("RateLimit", _header("RateLimit"))
+        headers.setdefault("RateLimit-Policy", _header("RateLimit-Policy"))
     if facts.method == "POST" and facts.authenticated:
         headers.setdefault("Idempotent-Replayed", _header("Idempotent-Replayed"))
     if not headers:
