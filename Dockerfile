@@ -5,6 +5,7 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY app ./app
+COPY docs ./docs
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --quiet .
 
 FROM python:3.11-slim
@@ -14,6 +15,7 @@ RUN useradd --system --uid 10001 --home-dir /app contest && mkdir -p /data && ch
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY app ./app
+COPY docs ./docs
 COPY migrations ./migrations
 USER contest
 VOLUME ["/data"]

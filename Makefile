@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: run serve worker test lint fmt typecheck layers pytest pytest-postgres chromium bench wrk clean
+.PHONY: run serve worker test lint fmt typecheck layers pytest pytest-postgres chromium spectral bench wrk clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "CONTEST Hub needs Python 3.11 or newer"; exit 1; }
@@ -22,7 +22,7 @@ run: $(STAMP)
 	  $(BIN)/contest-hub serve --demo --host 127.0.0.1 --port 8000
 
 ## test: ruff, mypy, the import contracts, pytest on SQLite (browser tests included) and, with TEST_DATABASE_URL, on PostgreSQL
-test: $(STAMP) chromium lint typecheck layers pytest pytest-postgres
+test: $(STAMP) chromium spectral lint typecheck layers pytest pytest-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench migrations
@@ -39,8 +39,8 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
-pytest: $(STAMP) chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+pytest: $(STAMP) chromium spectral
+	CONTEST_REQUIRE_SPECTRAL=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 pytest-postgres: $(STAMP)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -58,6 +58,18 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else \
 	  echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install -y chromium'"; \
+	  exit 1; \
+	fi
+
+## spectral: Stoplight Spectral lints the OpenAPI document (tests/api/test_openapi_document.py); npm installs it
+## into tests/tools (the version pinned in tests/tools/package.json) when it is missing
+spectral:
+	@if [ -x tests/tools/node_modules/.bin/spectral ]; then exit 0; fi; \
+	if command -v npm >/dev/null; then \
+	  echo "Installing Spectral into tests/tools for the OpenAPI lint"; \
+	  npm install --prefix tests/tools --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "The OpenAPI lint needs Node.js and npm: run 'sudo apt-get install -y npm'"; \
 	  exit 1; \
 	fi
 

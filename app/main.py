@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markdown_it import MarkdownIt
 from starlette.types import Scope
 
 from app import web
@@ -21,6 +25,9 @@ from app.migrate import is_current
 from app.services import feeds, risks, threat_level
 
 STATIC = Path(__file__).resolve().parent / "static"
+GUIDES = {"": "api.md", "/feeds": "feeds.md"}  # /api/docs/guide and /api/docs/guide/feeds (app/docs → docs/)
+_GUIDE_LINKS = {"api.md": "/api/docs/guide", "feeds.md": "/api/docs/guide/feeds"}
+_HREF = re.compile(r'href="([^"#]*)(#[^"]*)?"')
 
 
 class CachedStatic(StaticFiles):
@@ -31,6 +38,27 @@ class CachedStatic(StaticFiles):
         if response.status_code == 200:
             response.headers["Cache-Control"] = "public, max-age=86400"
         return response
+
+
+def _local_link(match: re.Match[str]) -> str:
+    """A link between the guide's pages stays in the guide; one to a file the server does not serve is dropped."""
+    target, fragment = match.group(1), match.group(2) or ""
+    if target.startswith(("http://", "https://", "/")) or not target:
+        return match.group(0)
+    page = _GUIDE_LINKS.get(target.rsplit("/", 1)[-1])
+    return f'href="{page}{fragment}"' if page else 'data-file="' + target + '"'
+
+
+@lru_cache(maxsize=len(GUIDES))
+def render_guide(page: str) -> str:
+    """One page of the API guide as HTML (markdown's raw HTML is escaped, not passed through)."""
+    source = Path(__file__).resolve().parent / "docs" / GUIDES[page]
+    markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+    body = _HREF.sub(_local_link, markdown.render(source.read_text(encoding="utf-8")))
+    title = source.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+    return (
+        (STATIC / "app" / "api-guide.html").read_text().replace("{title}", html.escape(title)).replace("{body}", body)
+    )
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -77,6 +105,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def api_docs() -> HTMLResponse:
         """Human-readable API documentation (Swagger UI, served from this server)."""
         return HTMLResponse((STATIC / "app" / "api-docs.html").read_text())
+
+    @app.get("/api/docs/guide", include_in_schema=False)
+    @app.get("/api/docs/guide/feeds", include_in_schema=False)
+    def api_guide(request: Request) -> HTMLResponse:
+        """The human guide next to Swagger UI: conventions, scopes, endpoints (docs/api.md), push events
+        (docs/feeds.md), rendered on the server (no script, no outside assets)."""
+        return HTMLResponse(render_guide(request.url.path.removeprefix("/api/docs/guide")))
 
     app.mount("/api/v1", api)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
+from app.api import openapi
 from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
 from app.api.idempotency import IdempotencyMiddleware
@@ -13,24 +14,6 @@ from app.api.rate_limit import RateLimitHeaders
 from app.core.database import Database
 from app.core.settings import Settings
 from app.discovery import modules
-from app.models.common import Problem
-
-_PROBLEM = {"content": {"application/problem+json": {"schema": Problem.model_json_schema()}}}
-PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {**_PROBLEM, "description": text}
-    for status, text in {
-        400: "Bad request",
-        401: "No valid bearer token",
-        403: "The token lacks the scope, or clearance",
-        404: "Not found (or above your clearance)",
-        409: "Conflict",
-        412: "If-Match is stale",
-        413: "Body over 1 MiB",
-        422: "Validation failed (see `errors`)",
-        428: "If-Match is missing",
-        429: "Too many requests (see Retry-After)",
-    }.items()
-}
 
 
 def routers() -> list[APIRouter]:
@@ -38,23 +21,17 @@ def routers() -> list[APIRouter]:
     return [m.router for m in modules("app.api") if isinstance(getattr(m, "router", None), APIRouter)]
 
 
-DESCRIPTION = """
-The API partner agencies code against. Conventions (errors as problem+json, keyset pagination with
-`next_cursor` and `Link`, ETag/If-Match, Idempotency-Key, classification) are described in the README.
-Authenticate with `Authorization: Bearer <token>`: an API key, or a user token from `POST /auth/token`.
-"""
-
-
 def create_api(settings: Settings, database: Database) -> FastAPI:
     """The API application, to be mounted at /api/v1."""
     api = FastAPI(
         title="CONTEST Hub API",
         version="1.0.0",
-        description=DESCRIPTION,
+        description=openapi.DESCRIPTION,
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(strict_query_parameters), Depends(negotiate)],
+        generate_unique_id_function=openapi.operation_id,
     )
     api.state.settings = settings
     api.state.database = database
@@ -63,5 +40,6 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     api.add_middleware(DisclosureMiddleware)
     api.add_middleware(RateLimitHeaders)
     for router in routers():
-        api.include_router(router, responses=PROBLEM_RESPONSES)
+        api.include_router(router)
+    openapi.install(api)  # the document's conventions, declared from each route's metadata (app/api/openapi.py)
     return api

@@ -21,6 +21,7 @@ from app.api.http import (
     with_etag,
 )
 from app.api.idempotency import SecretBearing
+from app.api.openapi import CONFLICT_RESPONSE
 from app.api.problems import problem_response
 from app.core.errors import Conflict
 from app.core.pagination import SortKey
@@ -37,7 +38,6 @@ from app.models.feeds import (
     FeedUpdate,
     PollResult,
     PushAck,
-    PushEnvelope,
 )
 from app.services import feeds
 
@@ -76,7 +76,7 @@ def read_feed(session: SessionDep, principal: AdminPrincipal, feed_id: str, resp
     return feeds.present(feed)
 
 
-@router.patch("/{feed_id}", response_model=FeedRead, responses=IF_MATCH_RESPONSES)
+@router.patch("/{feed_id}", response_model=FeedRead, responses={**IF_MATCH_RESPONSES, **CONFLICT_RESPONSE})
 def update_feed(
     session: SessionDep,
     principal: AdminPrincipal,
@@ -103,7 +103,7 @@ def delete_feed(session: SessionDep, principal: AdminPrincipal, feed_id: str, if
     return Response(status_code=204)
 
 
-@router.post("/{feed_id}/poll", response_model=PollResult)
+@router.post("/{feed_id}/poll", response_model=PollResult, responses=CONFLICT_RESPONSE)
 def poll_feed(session: SessionDep, principal: AdminPrincipal, settings: SettingsDep, feed_id: str) -> PollResult:
     """Poll an `mi5_rss` feed now. A failed poll is a 200 with `outcome: failed` and the error: the level stays."""
     feed = feeds.get(session, feed_id)
@@ -124,19 +124,31 @@ def rotate_secret(session: SessionDep, principal: AdminPrincipal, settings: Sett
     return FeedSecret(feed_id=feed.id, secret=secret, previous_secret_valid_until=feeds.previous_secret_until(feed))
 
 
+WEBHOOK_HEADERS = {
+    "webhook-id": "The event's unique id: a repeat with the same body is acknowledged as `duplicate` and applied "
+    "once; the same id with another body is refused (409).",
+    "webhook-timestamp": "Unix seconds when it was sent; more than 5 minutes away from now is refused.",
+    "webhook-signature": "`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` with the feed's secret "
+    "(several, space-separated, while rotating).",
+}
+
+
 @router.post(
     "/{feed_id}/events",
     response_model=PushAck,
     openapi_extra={
-        "security": [],
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": PushEnvelope.model_json_schema()}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushEvent"}}},
         },
         "parameters": [
-            {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
-            for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+            {"name": name, "in": "header", "required": True, "description": text, "schema": {"type": "string"}}
+            for name, text in WEBHOOK_HEADERS.items()
         ],
+    },
+    responses={
+        401: {"description": "The Standard Webhooks signature is not accepted (wrong, too old or too new)."},
+        409: {"description": "This webhook-id was already received with another body."},
     },
 )
 async def receive_event(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from sqlmodel import Session
@@ -22,6 +22,7 @@ from app.api.http import (
     page_params,
     with_etag,
 )
+from app.api.openapi import CONFLICT_RESPONSE
 from app.core.clock import today_london
 from app.core.pagination import SortKey
 from app.core.security import Principal
@@ -51,6 +52,10 @@ Reader = Annotated[Principal, requires("prevent:read")]
 Writer = Annotated[Principal, requires("prevent:write")]
 Approver = Annotated[Principal, requires("approve")]
 PLAN_ORDER = [SortKey(PreventPlan.period_start, True), SortKey(PreventPlan.id, True)]  # type: ignore[arg-type]
+RagFilter = Literal["red", "amber", "green", "none"]
+ItemSort = Literal[
+    "ref", "-ref", "title", "-title", "owner", "-owner", "due_date", "-due_date", "rag", "-rag", "status", "-status"
+]
 OptionalIfMatch = Annotated[str | None, Header(alias="If-Match", description="Optional: the ETag last read.")]
 
 
@@ -63,7 +68,7 @@ def item_filters(
     plan_id: Annotated[str | None, Query(max_length=36)] = None,
     key_area: KeyArea | None = None,
     status: ItemStatus | None = None,
-    rag: Annotated[str | None, Query(pattern="^(red|amber|green|none)$", description="`none`: no rating")] = None,
+    rag: Annotated[RagFilter | None, Query(description="`none`: no rating")] = None,
     owner: Annotated[str | None, Query(max_length=200, description="Exact owner (any case).")] = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in ref, title or description.")] = None,
@@ -124,7 +129,7 @@ def read_plan(request: Request, session: SessionDep, principal: Reader, plan_id:
     return prevent.present_detail(session, plan, principal)
 
 
-@router.patch("/plans/{plan_id}", response_model=PlanRead, responses=IF_MATCH_RESPONSES)
+@router.patch("/plans/{plan_id}", response_model=PlanRead, responses={**IF_MATCH_RESPONSES, **CONFLICT_RESPONSE})
 def update_plan(
     session: SessionDep,
     principal: Writer,
@@ -200,11 +205,8 @@ def list_items(
     params: Annotated[PageParams, Depends(page_params)],
     filters: Annotated[prevent_items.ItemFilters, Depends(item_filters)],
     sort: Annotated[
-        str | None,
-        Query(
-            pattern=prevent_items.SORT_PATTERN,
-            description="ref (default), title, owner, due_date, rag or status; prefix - for descending.",
-        ),
+        ItemSort | None,
+        Query(description="ref (default), title, owner, due_date, rag or status; prefix - for descending."),
     ] = None,
 ) -> Response:
     """Items you may see, filtered (all filters combine with AND)."""
@@ -234,7 +236,7 @@ def read_item(session: SessionDep, principal: Reader, item_id: str, response: Re
     return prevent_items.present(item, today=today_london())
 
 
-@router.patch("/items/{item_id}", response_model=ItemRead, responses=IF_MATCH_RESPONSES)
+@router.patch("/items/{item_id}", response_model=ItemRead, responses={**IF_MATCH_RESPONSES, **CONFLICT_RESPONSE})
 def update_item(
     session: SessionDep,
     principal: Writer,

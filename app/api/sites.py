@@ -87,7 +87,7 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
             CSV_MEDIA: {"schema": {"type": "string"}},
-            GEOJSON: {"schema": {"type": "object", "description": "An RFC 7946 FeatureCollection."}},
+            GEOJSON: {"schema": {"$ref": "#/components/schemas/SiteFeatureCollection"}},
         },
         "description": "A page as JSON; with `Accept: text/csv` every matching row as CSV; with "
         "`Accept: application/geo+json` every matching site as an RFC 7946 FeatureCollection "

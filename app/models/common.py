@@ -6,9 +6,19 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 from sqlalchemy import DateTime, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
 
 from app.core.clock import checked_utc, rfc3339, utcnow
 from app.core.database import configure_metadata
@@ -35,6 +45,8 @@ UtcDateTime = Annotated[
     BeforeValidator(_iso_text),
     AfterValidator(checked_utc),
     PlainSerializer(rfc3339, return_type=str, when_used="json"),
+    # The serializer's `str` would hide the format from the document: say it, for requests and responses alike.
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-03-31T09:30:00Z"]}),
 ]
 
 
@@ -61,21 +73,21 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10
 
 def timestamp_field(**kwargs: object) -> object:
     """A timezone-aware timestamp column."""
-    return Field(sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+    return SQLField(sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
 
 
 def enum_field(max_length: int = 40, **kwargs: object) -> object:
     """An enum stored as its plain string value (no database enum types, so migrations stay simple)."""
-    return Field(sa_type=String(max_length), **kwargs)  # type: ignore[call-overload]
+    return SQLField(sa_type=String(max_length), **kwargs)  # type: ignore[call-overload]
 
 
 class Record(SQLModel):
     """Columns every stored record has: an opaque id, creation and change times, a version for ETags."""
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = SQLField(default_factory=new_id, primary_key=True, max_length=36)
     created_at: datetime = timestamp_field(default_factory=utcnow, nullable=False)  # type: ignore[assignment]
     updated_at: datetime = timestamp_field(default_factory=utcnow, nullable=False)  # type: ignore[assignment]
-    version: int = Field(default=1, nullable=False)
+    version: int = SQLField(default=1, nullable=False)
 
 
 class RecordRead(BaseModel):
@@ -105,12 +117,22 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-class Problem(BaseModel):
-    """An RFC 9457 problem document."""
+class FieldError(BaseModel):
+    """One field (or parameter, or header) that failed validation, and why."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-    errors: list[dict[str, str]] | None = None
+    field: str = Field(
+        description="The field's name: a body field (`due_date`, `location.lat`), a query parameter "
+        "or a header (`Idempotency-Key`)."
+    )
+    message: str = Field(description="What is wrong with it, in words a person can act on.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document: the body of every 4xx and 5xx response."""
+
+    type: str = Field(description="A URI reference naming the kind of problem.")
+    title: str = Field(description="A short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request.")
+    instance: str | None = Field(default=None, description="The path of the request.")
+    errors: list[FieldError] | None = Field(default=None, description="Validation failures (422), field by field.")

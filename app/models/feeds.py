@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, RootModel, StringConstraints, field_validator
 from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
@@ -187,7 +187,10 @@ class PollResult(BaseModel):
     """What one poll did."""
 
     feed_id: str
-    outcome: str = Field(description="`changed`, `unchanged`, `not_modified` or `failed`.")
+    outcome: str = Field(
+        description="`changed`, `unchanged`, `not_modified` or `failed`.",
+        json_schema_extra={"enum": ["changed", "unchanged", "not_modified", "failed"]},
+    )
     levels: list[LevelRead] = Field(default_factory=list)
     changes_recorded: int = 0
     published_at: UtcDateTime | None = None
@@ -225,9 +228,35 @@ class PushEnvelope(BaseModel):
     data: dict[str, Any]
 
 
+class ThreatLevelChangedEvent(BaseModel):
+    """A police system tells us the threat level changed."""
+
+    type: Literal["threat_level.changed"]
+    timestamp: UtcDateTime | None = None
+    data: PushedThreatLevel
+
+
+class ThreatAssessmentPublishedEvent(BaseModel):
+    """A police system publishes (or republishes, by `external_id`) a threat assessment."""
+
+    type: Literal["threat_assessment.published"]
+    timestamp: UtcDateTime | None = None
+    data: PushedAssessment
+
+
+class PushEvent(RootModel[ThreatLevelChangedEvent | ThreatAssessmentPublishedEvent]):
+    """The body of a signed push, by its `type` (the document's description of what `PushEnvelope` accepts)."""
+
+    root: ThreatLevelChangedEvent | ThreatAssessmentPublishedEvent = Field(discriminator="type")
+
+
 class PushAck(BaseModel):
     """The answer to a pushed event."""
 
     webhook_id: str
-    outcome: str = Field(description="`recorded`, `unchanged`, `created`, `updated` or `duplicate`.")
+    outcome: str = Field(
+        description="`recorded` or `unchanged` (a threat level), `created` or `updated` (a threat assessment), "
+        "`duplicate` (this `webhook-id` was received before and applied once).",
+        json_schema_extra={"enum": ["recorded", "unchanged", "created", "updated", "duplicate"]},
+    )
     entity_id: str | None = None

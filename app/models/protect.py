@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import JSON, Column, Index, Text
@@ -356,3 +356,29 @@ class TrainingStats(BaseModel):
     """Training statistics, grouped."""
 
     groups: list[TrainingGroup]
+
+
+# --- GeoJSON (RFC 7946): the site list with `Accept: application/geo+json` ---------------------------------------
+
+
+class PointGeometry(BaseModel):
+    """A GeoJSON Point."""
+
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=2, description="`[lon, lat]`, WGS84.")
+
+
+class SiteFeature(BaseModel):
+    """One site as a GeoJSON Feature: the record in `properties`."""
+
+    type: Literal["Feature"]
+    id: str
+    geometry: PointGeometry
+    properties: SiteRead
+
+
+class SiteFeatureCollection(BaseModel):
+    """Every matching site as an RFC 7946 FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    features: list[SiteFeature]

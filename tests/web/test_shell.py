@@ -130,3 +130,14 @@ def test_api_docs_render_from_this_server(page, live_server):
     page.wait_for_selector(".opblock", timeout=15000)
     assert page.locator(".opblock").count() >= 10
     assert all(url.startswith(live_server) for url in requests), [u for u in requests if live_server not in u]
+
+
+def test_api_guide_is_accessible_and_local(page, live_server):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{live_server}/api/docs/guide")
+    assert page.locator("h1").inner_text() == "CONTEST Hub API v1"
+    assert_accessible(page)
+    page.click("text=Threat feeds and push events")
+    assert "webhook-signature" in page.content()
+    assert all(url.startswith(live_server) for url in requests), [u for u in requests if live_server not in u]
