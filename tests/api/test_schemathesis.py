@@ -19,8 +19,10 @@ def api_schema(app):
 
 
 @pytest.fixture
-def full_key(make_api_key):
-    """A partner key with every scope and the highest clearance."""
+def full_key(make_api_key, settings, monkeypatch):
+    """A partner key with every scope and the highest clearance, not rate-limited: the run sends a few thousand
+    requests in a minute with it, and the limit has tests of its own (tests/api/test_rate_limits.py)."""
+    monkeypatch.setattr(settings, "partner_rate_limit", 0)
     return make_api_key(list(SCOPES), clearance="OFFICIAL-SENSITIVE")
 
 
