@@ -110,23 +110,24 @@ def test_summary_shows_a_change_by_another_process_within_the_ttl(client, office
     assert _wait_until(lambda: sites() == 0, 0.3 + 1.0)
 
 
-def _partner_reads(app, key, paths):
+def _partner_reads(live_server, key, paths):
+    """Concurrent reads against the served app (its own event loop, as in production)."""
+
     async def run():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
             return await asyncio.gather(*(http.get(p, headers=key.headers) for p in paths))
 
     return asyncio.run(run())
 
 
 def test_concurrent_disclosures_are_all_logged_in_fewer_transactions(
-    app, client, officer, admin, make_api_key, database
+    live_server, client, officer, admin, make_api_key, database
 ):
     ids = [make_site(client, officer, f"Secret {n}")["id"] for n in range(12)]
     police = make_api_key(["protect:read"], clearance="OFFICIAL-SENSITIVE")
     journal = disclosure.journal(database)
     before = journal.batches
-    responses = _partner_reads(app, police, [f"/api/v1/sites/{i}" for i in ids])
+    responses = _partner_reads(live_server, police, [f"/api/v1/sites/{i}" for i in ids])
     assert all(r.status_code == 200 for r in responses)
     events = client.get(
         "/api/v1/audit-events", params={"action": "disclosure", "limit": 100}, headers=admin.headers
@@ -136,7 +137,9 @@ def test_concurrent_disclosures_are_all_logged_in_fewer_transactions(
     assert client.get("/api/v1/audit-events/verify", headers=admin.headers).json()["ok"] is True
 
 
-def test_no_response_is_sent_when_its_disclosure_cannot_be_written(app, client, officer, make_api_key, monkeypatch):
+def test_no_response_is_sent_when_its_disclosure_cannot_be_written(
+    live_server, client, officer, make_api_key, monkeypatch
+):
     site = make_site(client, officer, "Secret")
     police = make_api_key(["protect:read"], clearance="OFFICIAL-SENSITIVE")
 
@@ -144,5 +147,5 @@ def test_no_response_is_sent_when_its_disclosure_cannot_be_written(app, client, 
         raise RuntimeError("the audit log is unavailable")
 
     monkeypatch.setattr(audit, "record", broken)
-    (response,) = _partner_reads(app, police, [f"/api/v1/sites/{site['id']}"])
+    (response,) = _partner_reads(live_server, police, [f"/api/v1/sites/{site['id']}"])
     assert response.status_code == 500 and "Secret" not in response.text  # the record was not disclosed
