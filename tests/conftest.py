@@ -25,7 +25,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.migrate import upgrade
 from app.models.identity import ApiKeyCreate, User
-from app.services import identity, threat_level
+from app.services import identity, summary, threat_level
 
 pytest_plugins = ["tests.browser"]
 
@@ -101,6 +101,8 @@ def clean_tables(database: Database, migrated_tables: list[str]) -> Iterator[Non
         for table in tables:  # DELETE, not TRUNCATE: far cheaper on PostgreSQL for a few rows
             connection.execute(text(f'DELETE FROM "{table}"'))
     threat_level.CACHE.clear()
+    identity.PRINCIPALS.clear()
+    summary.CACHE.clear()
 
 
 @pytest.fixture(scope="session")

@@ -58,6 +58,8 @@ async def get_principal(
     earlier = getattr(request.state, "authenticated", None)
     if earlier is not None and earlier[0] == credentials.credentials:
         principal, touch_due = earlier[1], earlier[2]
+    elif (known := identity.cached_principal(credentials.credentials)) is not None:
+        principal, touch_due = known  # no database: revocation in this process clears the cache at once
     else:
         principal, touch_due = await run_in_threadpool(identity.authenticate, session, credentials.credentials)
     if touch_due and request.method not in _SAFE_METHODS:

@@ -175,11 +175,15 @@ def _authenticate(database: Database, request: Request) -> Principal | None:
     if scheme.lower() != "bearer" or not token:
         return None
     token = token.strip()
-    with database.session(write=False) as session:
-        try:
-            principal, due = identity.authenticate(session, token)
-        except AppError:
-            return None
+    known = identity.cached_principal(token)
+    if known is not None:
+        principal, due = known
+    else:
+        with database.session(write=False) as session:
+            try:
+                principal, due = identity.authenticate(session, token)
+            except AppError:
+                return None
     setattr(request.state, AUTHENTICATED, (token, principal, due))
     return principal
 

@@ -55,7 +55,7 @@ async def read_threat_level(request: Request, scope: ThreatScope = ThreatScope.U
         raise NotFound(f"No {scope.value} threat level has been recorded yet.")
     if current.etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
-    return Response(current.read.model_dump_json(), media_type="application/json", headers=headers)
+    return Response(current.body, media_type="application/json", headers=headers)
 
 
 def _load_current(database: Database, scope: ThreatScope) -> threat_level.Current:

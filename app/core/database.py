@@ -217,6 +217,8 @@ class Database:
     write_engine: Engine = field(init=False)
     _gate: asyncio.Semaphore | None = field(init=False, default=None)
     _watchdog: Watchdog | None = field(init=False, default=None)
+    changes: int = field(init=False, default=0)
+    """How many write units of work this process has committed (a generation for caches of derived reads)."""
 
     def __post_init__(self) -> None:
         url = self.settings.database_url
@@ -249,14 +251,14 @@ class Database:
             session = self.session(write=write)
             try:
                 yield session
-                await run_in_threadpool(session.commit)
-                for callback in session.info.pop("after_commit", []):
-                    callback()
             except BaseException:
-                await run_in_threadpool(session.rollback)
+                await _end(session, commit=False)
                 raise
-            finally:
-                await run_in_threadpool(session.close)
+            await _end(session, commit=True)
+            if write:
+                self.changes += 1  # what this process has committed: caches keyed by it are out of date
+            for callback in session.info.pop("after_commit", []):
+                callback()
         finally:
             self.gate.release()
 
@@ -271,6 +273,25 @@ class Database:
         self.write_engine.dispose()
         if self._watchdog is not None:
             self._watchdog.stop()
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) and close a request's session: one hop to a thread, none if it never used the database
+    (a request answered from caches)."""
+    if not session.in_transaction() and not session.new and not session.dirty and not session.deleted:
+        session.close()
+        return
+    await run_in_threadpool(_finish, session, commit)
 
 
 def _psycopg_url(url: str) -> str:

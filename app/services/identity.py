@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, update
+from sqlalchemy import case, event, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from app.core.clock import as_utc, utcnow
@@ -73,20 +77,143 @@ def key_principal(key: ApiKey) -> Principal:
     )
 
 
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class _Known:
+    principal: Principal
+    expires_at: datetime | None
+    stored: float  # time.monotonic() when read from the database
+
+
+class PrincipalCache:
+    """Who each bearer token stands for, kept for `ttl` seconds so a request need not query to authenticate.
+
+    Keyed by the token's hash (the secret itself is never kept). Bounds: any commit in this process that changes a
+    user, an access token or an API key (a sign-out, a revocation, a deactivation, a role change) clears the whole
+    cache when it commits, so revocation in this process takes effect at once; another process (the command line,
+    a second server on PostgreSQL) is believed within `ttl` seconds. An entry read from the database while such a
+    change was committing is not stored (the generation check), so a stale principal cannot outlive the clear.
+    Expiry is checked on every hit. `ttl = 0` turns the cache off.
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self.generation = 0
+        self._entries: dict[str, _Known] = {}
+        self._touched: dict[str, float] = {}  # API key id -> when its last use was last recorded (monotonic)
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, now: datetime) -> Principal | None:
+        """The principal for a token hash, if known, fresh and not expired."""
+        entry = self._entries.get(digest)
+        if entry is None or time.monotonic() - entry.stored >= self.ttl:
+            return None
+        if entry.expires_at is not None and entry.expires_at <= now:
+            return None
+        return entry.principal
+
+    def put(self, digest: str, known: _Known, generation: int) -> None:
+        """Keep what was read, unless the cache was cleared since the read began."""
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[digest] = known
+
+    def touch_due(self, key_id: str, last_used_at: datetime | None, now: datetime) -> bool:
+        """Whether a key's last use is due to be recorded (at most once a minute per key and process)."""
+        mono = time.monotonic()
+        with self._lock:
+            touched = self._touched.get(key_id)
+            if touched is not None and mono - touched < TOUCH_EVERY.total_seconds():
+                return False
+            if touched is None and last_used_at is not None and now - as_utc(last_used_at) <= TOUCH_EVERY:
+                self._touched[key_id] = mono - (now - as_utc(last_used_at)).total_seconds()
+                return False
+            self._touched[key_id] = mono
+            return True
+
+    def clear(self) -> None:
+        """Forget every principal (after a change to users, tokens or keys)."""
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+
+
+PRINCIPALS = PrincipalCache()
+_IDENTITY_TABLES = (User, AccessToken, ApiKey)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_identity_changes(session: OrmSession, _context: Any) -> None:
+    """A flush that changed a user, a token or a key: clear the principal cache now and again after the commit."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, _IDENTITY_TABLES) for obj in changed):
+        _identity_changed(session)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _note_bulk_identity_changes(state: Any) -> None:
+    """A bulk UPDATE or DELETE of users, tokens or keys counts as a change too."""
+    if (state.is_update or state.is_delete) and any(
+        m.class_ in _IDENTITY_TABLES for m in state.all_mappers if m is not None
+    ):
+        _identity_changed(state.session)
+
+
+def _identity_changed(session: OrmSession) -> None:
+    PRINCIPALS.clear()
+    if not session.info.get("identity_changed"):
+        session.info["identity_changed"] = True
+        event.listen(session, "after_commit", _after_identity_commit, once=True)
+
+
+def _after_identity_commit(session: OrmSession) -> None:
+    session.info.pop("identity_changed", None)
+    PRINCIPALS.clear()
+
+
 def authenticate(session: Session, token: str) -> tuple[Principal, bool]:
     """The principal behind a bearer token, and whether its key's last use is due to be recorded.
 
-    401 if the token is unknown, expired, revoked or its user inactive.
+    401 if the token is unknown, expired, revoked or its user inactive. From the principal cache when it knows the
+    token (`cached_principal`), else from the database.
     """
     if not well_formed(token):
         raise Unauthorized("The bearer token is not one this service issued.")
+    generation = PRINCIPALS.generation
+    principal, expires_at, last_used = _load_principal(session, token)
+    now = utcnow()
+    PRINCIPALS.put(hash_secret(token), _Known(principal, expires_at, time.monotonic()), generation)
+    due = principal.kind == "api_key" and PRINCIPALS.touch_due(principal.id, last_used, now)
+    return principal, due
+
+
+def cached_principal(token: str) -> tuple[Principal, bool] | None:
+    """The principal behind a bearer token if the cache knows it (no database); None to ask `authenticate`."""
+    if PRINCIPALS.ttl <= 0:
+        return None
+    now = utcnow()
+    principal = PRINCIPALS.get(hash_secret(token), now)
+    if principal is None:
+        return None
+    return principal, principal.kind == "api_key" and PRINCIPALS.touch_due(principal.id, None, now)
+
+
+def _load_principal(session: Session, token: str) -> tuple[Principal, datetime | None, datetime | None]:
+    """The principal from the database, when its token expires, and (for a key) when it was last used."""
     digest, now = hash_secret(token), utcnow()
     if token.startswith(API_KEY_PREFIX):
         key = session.execute(select(ApiKey).where(ApiKey.key_hash == digest)).scalar_one_or_none()
         if key is None or key.revoked_at is not None or (key.expires_at and as_utc(key.expires_at) <= now):
             raise Unauthorized("The API key is unknown, revoked or expired.")
-        due = key.last_used_at is None or now - as_utc(key.last_used_at) > timedelta(minutes=1)
-        return key_principal(key), due
+        expires = as_utc(key.expires_at) if key.expires_at else None
+        return key_principal(key), expires, key.last_used_at
     if token.startswith(USER_TOKEN_PREFIX):
         row = session.execute(
             select(AccessToken, User).join(User, User.id == AccessToken.user_id).where(AccessToken.token_hash == digest)  # type: ignore[arg-type]
@@ -94,7 +221,7 @@ def authenticate(session: Session, token: str) -> tuple[Principal, bool]:
         if row is not None:
             access, user = row
             if access.revoked_at is None and as_utc(access.expires_at) > now and user.active:
-                return user_principal(user, token_id=access.id), False
+                return user_principal(user, token_id=access.id), as_utc(access.expires_at), None
     raise Unauthorized("The token is unknown, expired or revoked; sign in again.")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -82,3 +85,58 @@ def summarise(session: Session, principal: Principal, *, risk_matrix: str) -> Su
         protect=_protect(session, principal) if principal.has("protect:read") else None,
         prepare=_prepare(session, principal, risk_matrix) if principal.has("prepare:read") else None,
     )
+
+
+class SummaryCache:
+    """Summaries kept for `ttl` seconds per clearance, scope set and risk matrix (what decides the counts).
+
+    The key also holds a generation the caller passes (how many changes its process has committed): any change
+    committed in this process makes every entry out of date at once; a change made by another process (a second
+    server, the feed worker) shows within `ttl` seconds. A summary computed while a change committed is filed
+    under the generation read before it began, so it is never served after that change.
+    """
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[Hashable, tuple[float, Summary]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(principal: Principal, risk_matrix: str, generation: Hashable) -> Hashable:
+        """What a summary depends on: never the principal's identity, only their clearance and scopes."""
+        return (principal.clearance, principal.scopes, risk_matrix, generation)
+
+    def peek(self, key: Hashable) -> Summary | None:
+        """A fresh summary for the key, or None."""
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None and time.monotonic() - entry[0] < self.ttl else None
+
+    def put(self, key: Hashable, summary: Summary, computed_at: float) -> None:
+        """Keep a summary computed from `computed_at` (monotonic) on."""
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) > 256:
+                self._entries.clear()
+            self._entries[key] = (computed_at, summary)
+
+    def clear(self) -> None:
+        """Forget every summary."""
+        with self._lock:
+            self._entries.clear()
+
+
+CACHE = SummaryCache()
+
+
+def cached_summary(key: Hashable) -> Summary | None:
+    """The summary for a cache key if one is fresh (no database needed)."""
+    return CACHE.peek(key)
+
+
+def summarise_into_cache(session: Session, principal: Principal, *, risk_matrix: str, key: Hashable) -> Summary:
+    """Compute the summary and keep it under the key (built by the caller before anything was read)."""
+    started = time.monotonic()
+    result = summarise(session, principal, risk_matrix=risk_matrix)
+    CACHE.put(key, result, started)
+    return result

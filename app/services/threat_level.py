@@ -93,6 +93,7 @@ class Current:
     read: ThreatLevelRead | None
     etag: str
     last_modified: datetime | None
+    body: bytes = b""  # `read` as JSON, serialised once per load rather than once per request
 
 
 class CurrentCache:
@@ -138,8 +139,9 @@ def _load_current(session: Session, scope: ThreatScope) -> Current:
         return Current(read=None, etag='"none"', last_modified=None)
     full = present(change, stale=_is_stale(session, change))
     read = ThreatLevelRead.model_validate(full.model_dump(include=set(ThreatLevelRead.model_fields)))
-    digest = hashlib.sha256(read.model_dump_json().encode()).hexdigest()[:20]
-    return Current(read=read, etag=f'"{digest}"', last_modified=as_utc(change.created_at))
+    body = read.model_dump_json().encode()
+    digest = hashlib.sha256(body).hexdigest()[:20]
+    return Current(read=read, etag=f'"{digest}"', last_modified=as_utc(change.created_at), body=body)
 
 
 def current(session: Session, scope: ThreatScope = ThreatScope.UK) -> Current:

@@ -38,7 +38,7 @@ from app.web import (
     threat_level,
     training,
 )
-from app.web.client import ApiClient, ApiUnavailable
+from app.web.client import ApiClient, ApiUnavailable, InProcessTransport
 from app.web.deps import LoginRequired, WebError, anonymous_web, login_url, navigation
 from app.web.session import SessionCodec
 from app.web.templating import Renderer
@@ -81,7 +81,7 @@ def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
         transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(retries=1)
         base_url = settings.api_url.rstrip("/") + "/"
     else:
-        transport = httpx.ASGITransport(app=api_app, root_path="/api/v1")
+        transport = InProcessTransport(api_app, root_path="/api/v1")
         base_url = "http://api.internal/api/v1/"
     app.state.api_client = ApiClient(httpx.AsyncClient(transport=transport, base_url=base_url, timeout=15.0))
     app.state.renderer = Renderer(navigation(PAGES))

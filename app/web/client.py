@@ -2,12 +2,73 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from app.core.context import current_request_id
+
+_Message = MutableMapping[str, Any]
+_ASGIApp = Callable[
+    [_Message, Callable[[], Awaitable[_Message]], Callable[[_Message], Awaitable[None]]], Awaitable[None]
+]
+
+
+class InProcessTransport(httpx.AsyncBaseTransport):
+    """The API called in this process over ASGI, as `httpx.ASGITransport` does, for asyncio only.
+
+    httpx's transport asks on every request whether trio is running, by trying to import `sniffio`; where that is
+    not installed, each call searches the import path on disk. A page makes several API calls, so this matters.
+    """
+
+    def __init__(self, app: _ASGIApp, root_path: str = "", client: tuple[str, int] = ("127.0.0.1", 123)) -> None:
+        self.app, self.root_path, self.client = app, root_path, client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for (k, v) in request.headers.raw],
+            "scheme": request.url.scheme,
+            "path": request.url.path,
+            "raw_path": request.url.raw_path.split(b"?")[0],
+            "query_string": request.url.query,
+            "server": (request.url.host, request.url.port),
+            "client": self.client,
+            "root_path": self.root_path,
+        }
+        sent_body, complete = False, asyncio.Event()
+        status: int | None = None
+        headers: list[tuple[bytes, bytes]] = []
+        parts: list[bytes] = []
+
+        async def receive() -> _Message:
+            nonlocal sent_body
+            if sent_body:
+                await complete.wait()
+                return {"type": "http.disconnect"}
+            sent_body = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: _Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                if message.get("body") and request.method != "HEAD":
+                    parts.append(message["body"])
+                if not message.get("more_body", False):
+                    complete.set()
+
+        await self.app(scope, receive, send)
+        assert status is not None and complete.is_set()
+        return httpx.Response(status, headers=headers, content=b"".join(parts))
 
 
 class ApiUnavailable(Exception):

@@ -54,6 +54,8 @@ def make_environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates change only with a new release (like the code): no file checks per render
+        cache_size=1000,
     )
     env.filters.update(london_time=london_time, long_date=long_date, label=label)
     env.globals.update(error_list=error_list, err=err, select_items=select_items)

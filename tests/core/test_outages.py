@@ -75,6 +75,9 @@ def _all_well(client: httpx.Client, headers: dict[str, str]) -> None:
 
 
 def _all_unavailable(client: httpx.Client, headers: dict[str, str]) -> None:
+    # /me needs nothing but the principal, which the principal cache may still hold for its TTL (a few seconds):
+    # past that it needs the database like everything else.
+    identity.PRINCIPALS.clear()
     for path, sent in ((HISTORY, {}), ("/api/v1/sites", headers), ("/api/v1/me", headers)):
         started = time.monotonic()
         response = client.get(path, headers=sent)

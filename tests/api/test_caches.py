@@ -1,0 +1,151 @@
+"""The read-path caches keep their bounds: the principal cache, the summary cache, and batched disclosures.
+
+A change made "by another process" is simulated with plain SQL on a connection of its own: no ORM events and no
+unit of work of this process see it, exactly as with a second server or the command line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+from sqlalchemy import text
+
+from app.api import disclosure
+from app.core.security import Principal, hash_secret
+from app.services import audit, identity, summary
+from tests.builders import make_site
+from tests.conftest import assert_problem
+
+
+def _elsewhere(database, sql, **params):
+    """A change committed outside this process's sessions (as another process would make it)."""
+    with database.write_engine.begin() as connection:
+        connection.execute(text(sql), params)
+
+
+def _wait_until(predicate, bound):
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_a_known_token_is_not_looked_up_again(client, officer, database):
+    assert client.get("/api/v1/me", headers=officer.headers).status_code == 200
+    assert identity.PRINCIPALS.get(hash_secret(officer.token), identity.utcnow()) is not None
+
+
+def test_revocation_in_this_process_is_immediate_even_when_cached(client, admin, make_api_key, officer):
+    key = make_api_key(["prevent:read"])
+    for actor in (key, officer):
+        assert client.get("/api/v1/me", headers=actor.headers).status_code == 200  # now cached
+    assert client.delete(f"/api/v1/api-keys/{key.user_id}", headers=admin.headers).status_code == 204
+    assert_problem(client.get("/api/v1/me", headers=key.headers), 401)
+    changed = client.patch(
+        f"/api/v1/users/{officer.user_id}",
+        headers={
+            **admin.headers,
+            "If-Match": client.get(f"/api/v1/users/{officer.user_id}", headers=admin.headers).headers["etag"],
+        },
+        json={"active": False},
+    )
+    assert changed.status_code == 200, changed.text
+    assert_problem(client.get("/api/v1/me", headers=officer.headers), 401)
+
+
+def test_a_direct_orm_change_in_this_process_clears_the_cache(client, officer, db_session):
+    assert client.get("/api/v1/me", headers=officer.headers).json()["role"] == "officer"
+    from app.models.identity import User
+
+    user = db_session.get(User, officer.user_id)
+    user.role = "viewer"
+    db_session.commit()
+    assert client.get("/api/v1/me", headers=officer.headers).json()["role"] == "viewer"
+
+
+def test_revocation_by_another_process_is_honoured_within_the_ttl(client, make_api_key, database, monkeypatch):
+    monkeypatch.setattr(identity.PRINCIPALS, "ttl", 0.3)
+    key = make_api_key(["prevent:read"])
+    assert client.get("/api/v1/me", headers=key.headers).status_code == 200
+    _elsewhere(database, "UPDATE api_key SET revoked_at = CURRENT_TIMESTAMP WHERE id = :id", id=key.user_id)
+    assert _wait_until(lambda: client.get("/api/v1/me", headers=key.headers).status_code == 401, 0.3 + 1.0)
+
+
+def test_a_principal_read_while_the_cache_was_cleared_is_not_kept():
+    cache = identity.PrincipalCache(ttl=60)
+    principal = Principal(id="k", kind="api_key", name="k", organisation="o", scopes=frozenset(), clearance="OFFICIAL")  # type: ignore[arg-type]
+    generation = cache.generation  # the read begins
+    cache.clear()  # a revocation commits meanwhile
+    cache.put("digest", identity._Known(principal, None, time.monotonic()), generation)
+    assert cache.get("digest", identity.utcnow()) is None
+
+
+def test_summary_shows_a_change_in_this_process_at_once(client, officer):
+    assert client.get("/api/v1/summary", headers=officer.headers).json()["protect"]["sites"] == 0
+    make_site(client, officer, "One")
+    assert client.get("/api/v1/summary", headers=officer.headers).json()["protect"]["sites"] == 1
+
+
+def test_summary_is_per_clearance(client, officer, viewer):
+    make_site(client, officer, "Secret")  # OFFICIAL-SENSITIVE
+    make_site(client, officer, "Open", classification="OFFICIAL")
+    assert client.get("/api/v1/summary", headers=officer.headers).json()["protect"]["sites"] == 2
+    assert client.get("/api/v1/summary", headers=viewer.headers).json()["protect"]["sites"] == 1
+
+
+def test_summary_shows_a_change_by_another_process_within_the_ttl(client, officer, database, monkeypatch):
+    monkeypatch.setattr(summary.CACHE, "ttl", 0.3)
+    site = make_site(client, officer, "One")
+    assert client.get("/api/v1/summary", headers=officer.headers).json()["protect"]["sites"] == 1
+    _elsewhere(database, "DELETE FROM site WHERE id = :id", id=site["id"])
+
+    def sites() -> int:
+        count: int = client.get("/api/v1/summary", headers=officer.headers).json()["protect"]["sites"]
+        return count
+
+    assert _wait_until(lambda: sites() == 0, 0.3 + 1.0)
+
+
+def _partner_reads(live_server, key, paths):
+    """Concurrent reads against the served app (its own event loop, as in production)."""
+
+    async def run():
+        async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+            return await asyncio.gather(*(http.get(p, headers=key.headers) for p in paths))
+
+    return asyncio.run(run())
+
+
+def test_concurrent_disclosures_are_all_logged_in_fewer_transactions(
+    live_server, client, officer, admin, make_api_key, database
+):
+    ids = [make_site(client, officer, f"Secret {n}")["id"] for n in range(12)]
+    police = make_api_key(["protect:read"], clearance="OFFICIAL-SENSITIVE")
+    journal = disclosure.journal(database)
+    before = journal.batches
+    responses = _partner_reads(live_server, police, [f"/api/v1/sites/{i}" for i in ids])
+    assert all(r.status_code == 200 for r in responses)
+    events = client.get(
+        "/api/v1/audit-events", params={"action": "disclosure", "limit": 100}, headers=admin.headers
+    ).json()["items"]
+    assert sorted(e["entity_id"] for e in events) == sorted(ids)  # one event per response sent
+    assert journal.batches - before < len(ids)  # written together
+    assert client.get("/api/v1/audit-events/verify", headers=admin.headers).json()["ok"] is True
+
+
+def test_no_response_is_sent_when_its_disclosure_cannot_be_written(
+    live_server, client, officer, make_api_key, monkeypatch
+):
+    site = make_site(client, officer, "Secret")
+    police = make_api_key(["protect:read"], clearance="OFFICIAL-SENSITIVE")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(audit, "record", broken)
+    (response,) = _partner_reads(live_server, police, [f"/api/v1/sites/{site['id']}"])
+    assert response.status_code == 500 and "Secret" not in response.text  # the record was not disclosed
