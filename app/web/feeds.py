@@ -146,4 +146,10 @@ async def rotate_secret(web: SignedInWeb, feed_id: str) -> Response:
         web.session.add_flash(f"Not rotated: {result.detail}")
         return web.redirect("/admin/feeds")
     feed = await web.fetch(f"/feeds/{feed_id}")
-    return web.render("feeds/secret.html", feed=feed, secret=result.body["secret"], created=False)
+    return web.render(
+        "feeds/secret.html",
+        feed=feed,
+        secret=result.body["secret"],
+        created=False,
+        old_until=result.body.get("previous_secret_valid_until"),
+    )
