@@ -83,3 +83,12 @@ def test_every_page_fits_a_phone_screen(page, live_server, client, admin, office
     visited = crawl(page, live_server, [f"{live_server}/", *extra], problems)
     assert visited > 25  # it really went everywhere
     assert problems == {}, problems
+
+
+def test_the_admin_navigation_is_one_row_on_a_desktop(page, live_server, admin, sign_in):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, admin.username, TEST_PASSWORD)
+    items = page.locator(".govuk-service-navigation__item")
+    assert items.count() >= 12  # every area and every admin page
+    tops = {round(box["y"]) for box in (item.bounding_box() for item in items.all()) if box}
+    assert len(tops) == 1, tops
