@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -10,6 +13,7 @@ from fastapi.responses import Response
 from app.web import options
 from app.web.deps import NavItem, SignedInWeb
 from app.web.forms import CsrfChecked
+from app.web.templating import LONDON, london_time, long_date
 
 router = APIRouter(prefix="/admin")
 NAVIGATION = [
@@ -141,20 +145,169 @@ async def set_user_active(
     return web.redirect("/admin/users")
 
 
+AUDIT_FILTERS = ("entity_type", "action", "actor")
+_HIDDEN = {"id", "version", "created_at", "updated_at", "hash", "prev_hash", "secret", "secret_hash", "token_hash"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def field_label(name: str) -> str:
+    """A snapshot's field name as words: `next_review_due` → "Next review due"."""
+    return options.AUDIT_FIELDS.get(name) or options.words(name.removesuffix("_id").removesuffix("_ids"))
+
+
+def audit_value(value: Any) -> str:
+    """A recorded value as a person reads it: never a Python repr, None as "(empty)"."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return "; ".join(audit_value(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{field_label(k)}: {audit_value(v)}" for k, v in value.items() if k not in _HIDDEN)
+    if isinstance(value, str):
+        if _DATE.match(value):
+            return long_date(value)
+        if _TIME.match(value):
+            try:
+                return london_time(value)
+            except ValueError:
+                return value
+        return options.ENUM_LABELS.get(value, value)
+    return str(value)
+
+
+def _name(snapshot: dict[str, Any] | None) -> str | None:
+    for key in ("title", "name", "username"):
+        if snapshot and isinstance(snapshot.get(key), str) and snapshot[key]:
+            return str(snapshot[key])
+    return None
+
+
+def audit_rows(events: list[dict[str, Any]], people: dict[str, str]) -> list[dict[str, Any]]:
+    """Events as the page shows them: who, what in words, which record (by name, linked), the changed fields."""
+    names: dict[str, str] = {}
+    for e in events:
+        found = _name(e.get("after")) or _name(e.get("before"))
+        if e.get("entity_id") and found:
+            names.setdefault(e["entity_id"], found)
+    rows = []
+    for e in events:
+        kind, _, who = e["actor"].partition(":")
+        actor = {"user": people.get(who, who), "api_key": f"API key {who}"}.get(kind, e["actor"])
+        entity, entity_id = e["entity_type"], e.get("entity_id")
+        kind_label = options.AUDIT_ENTITIES.label(entity) if entity in options.AUDIT_ENTITIES else options.words(entity)
+        name = names.get(entity_id or "")
+        page = options.AUDIT_PAGES.get(entity)
+        link = None
+        if page and not e["action"].endswith(".delete") and (entity_id or "{id}" not in page):
+            link = page.format(id=entity_id)
+        before, after = e.get("before") or {}, e.get("after") or {}
+        changes = []
+        if e["action"] == "disclosure":
+            changes.append({"field": "Records read", "before": None, "after": str(after.get("count", ""))})
+        else:
+            for key in [*after, *(k for k in before if k not in after)]:
+                if key in _HIDDEN:
+                    continue
+                if key not in before and after.get(key) in (None, "", [], {}):
+                    continue  # a new record's empty fields say nothing
+                was = audit_value(before[key]) if key in before and e["action"].endswith(".update") else None
+                changes.append({"field": field_label(key), "before": was, "after": audit_value(after.get(key))})
+        rows.append(
+            {
+                "at": e["at"],
+                "actor": actor,
+                "organisation": e.get("organisation"),
+                "action": options.AUDIT_ACTIONS.label(e["action"]),
+                "kind": kind_label,
+                "name": name,
+                "link": link,
+                "changes": changes,
+            }
+        )
+    return rows
+
+
+def _london_midnight(day: str, *, next_day: bool = False) -> str | None:
+    """A typed date (YYYY-MM-DD) as the UTC instant its London day starts (or the next day starts)."""
+    try:
+        start = date.fromisoformat(day)
+    except ValueError:
+        return None
+    if next_day:
+        start += timedelta(days=1)
+    return datetime.combine(start, time(), LONDON).astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _audit_params(filters: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The API's query for the page's filters, and the errors of dates that are not dates."""
+    params = {k: filters[k] for k in AUDIT_FILTERS if filters.get(k)}
+    errors = {}
+    for field, key, next_day in (("since", "from", False), ("until", "to", True)):
+        if filters.get(key):
+            instant = _london_midnight(filters[key], next_day=next_day)
+            if instant:
+                params[field] = instant
+            else:
+                errors[key] = "Enter a real date, for example 2026-11-27"
+    return params, errors
+
+
+@router.get("/audit.csv")
+async def audit_csv(web: SignedInWeb, request: Request) -> Response:
+    """The filtered audit log as the API's CSV."""
+    filters = {k: v for k, v in request.query_params.items() if k in (*AUDIT_FILTERS, "from", "to") and v}
+    params, _ = _audit_params(filters)
+    return await web.csv_download("/audit-events", params, "audit-log.csv")
+
+
 @router.get("/audit")
 async def audit_log(
     web: SignedInWeb,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    back: Annotated[str | None, Query(max_length=8000)] = None,
     entity_type: Annotated[str | None, Query(max_length=60)] = None,
+    action: Annotated[str | None, Query(max_length=100)] = None,
     actor: Annotated[str | None, Query(max_length=250)] = None,
+    date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None,
 ) -> Response:
-    """The audit log, newest first, and whether its chain is intact."""
-    params = {k: v for k, v in {"cursor": cursor, "entity_type": entity_type, "actor": actor}.items() if v}
-    page = await web.fetch("/audit-events", params={"limit": 50, **params})
+    """The audit log, newest first, a page at a time, and whether its chain is intact."""
+    given = {"entity_type": entity_type, "action": action, "actor": actor, "from": date_from, "to": date_to}
+    filters = {k: v.strip() for k, v in given.items() if v and v.strip()}
+    params, errors = _audit_params(filters)
+    page = await web.fetch("/audit-events", params={"limit": 50, **params, **({"cursor": cursor} if cursor else {})})
     verification = await web.fetch("/audit-events/verify")
+    people: dict[str, str] = {}
+    if web.can("admin"):
+        users = await web.call("GET", "/users", params={"limit": 200})
+        if users.ok:
+            people = {u["username"]: u["name"] for u in users.body["items"]}
+    query = urlencode(filters)
+    trail = [c for c in (back or "").split(" ") if c]
+    newer = None
+    if cursor:
+        previous = {
+            **filters,
+            **({"cursor": trail[-1]} if trail else {}),
+            **({"back": " ".join(trail[:-1])} if trail[:-1] else {}),
+        }
+        newer = "/admin/audit?" + urlencode(previous)
+    older = None
+    if page.get("next_cursor"):
+        onward = {**filters, "cursor": page["next_cursor"], **({"back": " ".join([*trail, cursor])} if cursor else {})}
+        older = "/admin/audit?" + urlencode(onward)
     return web.render(
         "admin/audit.html",
-        page=page,
+        rows=audit_rows(page["items"], people),
         verification=verification,
-        filters={"entity_type": entity_type or "", "actor": actor or ""},
+        filters=filters,
+        errors=errors,
+        entities=options.AUDIT_ENTITIES,
+        actions=options.AUDIT_ACTIONS,
+        newer=newer,
+        older=older,
+        csv="/admin/audit.csv" + (f"?{query}" if query else ""),
     )

@@ -144,3 +144,124 @@ def select_items(
         }
         for value in options
     ]
+
+
+# The audit log: what each kind of record is called, and each action in words.
+AUDIT_ENTITIES = Options(
+    "prevent_plan",
+    "prevent_item",
+    "threat_assessment",
+    "site",
+    "security_assessment",
+    "training_session",
+    "contingency_plan",
+    "exercise",
+    "risk",
+    "threat_level",
+    "feed",
+    "user",
+    "api_key",
+    labels={
+        "prevent_plan": "Prevent plan",
+        "prevent_item": "Prevent item",
+        "threat_assessment": "Police threat assessment",
+        "threat_level": "Threat level",
+        "feed": "Threat feed",
+        "user": "User",
+        "api_key": "API key",
+    },
+)
+_NOUNS = {
+    value: AUDIT_ENTITIES[value] if value[:7] in {"prevent", "api_key"} else AUDIT_ENTITIES[value].lower()
+    for value in AUDIT_ENTITIES
+}
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0].lower() in "aeiou" else f"a {noun}"
+
+
+AUDIT_ACTIONS = Options(
+    "auth.login",
+    "auth.login_failed",
+    "auth.logout",
+    "disclosure",
+    *(f"{entity}.{verb}" for entity in AUDIT_ENTITIES for verb in ("create", "update", "delete")),
+    "prevent_plan.approve",
+    "prevent_plan.review",
+    "prevent_plan.supersede",
+    "prevent_item.progress",
+    "threat_level.record",
+    "feed.rotate_secret",
+    "api_key.revoke",
+    labels={
+        "auth.login": "Signed in",
+        "auth.login_failed": "Failed to sign in",
+        "auth.logout": "Signed out",
+        "disclosure": "Disclosed to a partner",
+        **{f"{entity}.create": f"Added {_a(noun)}" for entity, noun in _NOUNS.items()},
+        **{f"{entity}.update": f"Changed {_a(noun)}" for entity, noun in _NOUNS.items()},
+        **{f"{entity}.delete": f"Deleted {_a(noun)}" for entity, noun in _NOUNS.items()},
+        "prevent_plan.approve": "Approved a Prevent plan",
+        "prevent_plan.review": "Started a review of a Prevent plan",
+        "prevent_plan.supersede": "Superseded a Prevent plan",
+        "prevent_item.progress": "Recorded progress on a Prevent item",
+        "threat_level.record": "Recorded a threat level change",
+        "feed.rotate_secret": "Replaced a threat feed's secret",
+        "api_key.create": "Created an API key",
+        "api_key.revoke": "Revoked an API key",
+        "user.create": "Added a user",
+    },
+)
+# Where a record of each kind is shown ({id} is its id); kinds without a page of their own link to their list.
+AUDIT_PAGES = {
+    "prevent_plan": "/prevent/plans/{id}",
+    "prevent_item": "/prevent/items/{id}",
+    "threat_assessment": "/prevent/threat-assessments/{id}",
+    "site": "/protect/sites/{id}",
+    "training_session": "/protect/training",
+    "contingency_plan": "/prepare/plans/{id}",
+    "exercise": "/prepare/exercises/{id}",
+    "risk": "/prepare/risks/{id}",
+    "threat_level": "/threat-level",
+    "feed": "/admin/feeds",
+    "user": "/admin/users",
+    "api_key": "/admin/api-keys",
+}
+# Field names whose words differ from the default rule (`next_review_due` → "Next review due").
+AUDIT_FIELDS = {
+    "rag": "RAG",
+    "risk_ids": "Risks",
+    "site_ids": "Sites",
+    "plan_ids": "Plans",
+    "plan_id": "Plan",
+    "site_id": "Site",
+    "ids": "Records",
+    "count": "Number of records",
+    "path": "Read through",
+    "radius_m": "Radius (metres)",
+    "url": "Address",
+    "uprn": "UPRN",
+    "lat": "Latitude",
+    "lon": "Longitude",
+}
+ENUM_LABELS = {
+    value: group[value]
+    for group in (
+        KEY_AREAS,
+        ITEM_STATUSES,
+        RAGS,
+        PRIORITY_RATINGS,
+        SITE_CATEGORIES,
+        SITE_TIERS,
+        RECOMMENDATION_STATUSES,
+        TRAINING_COURSES,
+        TRAINING_AUDIENCES,
+        PLAN_TYPES,
+        PLAN_STATUSES,
+        RISK_RATINGS,
+        EXERCISE_TYPES,
+        FEED_KINDS,
+    )
+    for value in group
+}  # stored values the audit log shows as words

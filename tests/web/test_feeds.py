@@ -57,7 +57,7 @@ def test_admin_adds_polls_and_edits_an_mi5_feed(page, live_server, make_user, si
     assert "Failing" in text and "HTML page" in text and "1 failure in a row" in text
     assert_accessible(page)
 
-    page.click("a:has-text('Edit')")
+    page.click("a:has-text('Change')")
     assert_accessible(page)
     page.fill("#poll_interval_seconds", "600")
     page.uncheck("input[name='enabled']")

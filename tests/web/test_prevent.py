@@ -95,7 +95,7 @@ def test_plan_filters_update_in_place_with_htmx(page, live_server, client, make_
     assert "rag=red" in page.url
     assert shown_titles(page) == ["Counter-narrative workshops", "Prevent duty audit of colleges"]
     page.fill("#q", "colleges")
-    page.click("button:has-text('Filter')")
+    page.click("button:has-text('Apply filters')")
     expect(page.locator("table.app-items tbody tr")).to_have_count(1)
     assert page.evaluate("window.__stillHere") is True
     assert_accessible(page)
@@ -116,7 +116,7 @@ def test_plan_filters_and_sorting_work_without_javascript(browser, live_server, 
     page.click("button:has-text('Sign in')")
     page.goto(f"{live_server}/prevent/plans/{plan['id']}")
     page.select_option("#overdue", "true")
-    page.click("button:has-text('Filter')")
+    page.click("button:has-text('Apply filters')")
     assert "overdue=true" in page.url
     assert shown_titles(page) == ["Channel panel attendance review", "Counter-narrative workshops"]
     page.goto(f"{live_server}/prevent/plans/{plan['id']}?key_area=ideology")
@@ -230,7 +230,7 @@ def test_threat_assessment_plan_and_item_forms(page, live_server, make_user, sig
     assert "was recorded" in page.content() and "Riverside ward" in page.content()
     assert "OFFICIAL-SENSITIVE" in page.locator(".app-marking").inner_text()
     assert_accessible(page)
-    page.click("a:has-text('Edit assessment')")
+    page.click("a:has-text('Change this assessment')")
     assert_accessible(page)
     page.fill("#priorities-1-area", "Online")
     page.fill("#priorities-1-theme", "Mixed ideologies")

@@ -61,7 +61,7 @@ def test_register_filters_in_place_and_the_map_shows_the_filtered_sites(page, li
     expect(page.locator("#site-table tbody tr")).to_have_count(3)
     assert _markers(page) == 3
     page.fill("#q", "station")
-    page.click("button:has-text('Filter')")
+    page.click("button:has-text('Apply filters')")
     expect(page.locator("#site-table tbody tr")).to_have_count(1)
     assert "Charing Cross Station" in page.locator("#site-table").inner_text()
     assert _markers(page) == 1
