@@ -73,6 +73,16 @@ def make_prevent_plan(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
     return post(client, actor, "/prevent/plans", body | fields)
 
 
+def make_approved_prevent_plan(client: Any, actor: Any, approver: Any, **fields: Any) -> dict[str, Any]:
+    """A Prevent delivery plan drafted by `actor`, submitted and approved by `approver`."""
+    plan = make_prevent_plan(client, actor, **fields)
+    submitted = client.post(f"/api/v1/prevent/plans/{plan['id']}/submit", headers=actor.headers)
+    assert submitted.status_code == 200, submitted.text
+    approved = client.post(f"/api/v1/prevent/plans/{plan['id']}/approve", headers=approver.headers)
+    assert approved.status_code == 200, approved.text
+    return dict(approved.json())
+
+
 def make_prevent_item(client: Any, actor: Any, plan_id: str, **fields: Any) -> dict[str, Any]:
     """An item of a Prevent plan."""
     body = {
@@ -113,11 +123,17 @@ def record_threat_level(client: Any, actor: Any, level: str, **fields: Any) -> d
     return post(client, actor, "/threat-level", {"level": level, "note": "test", **fields})
 
 
-def summary_scene(client: Any, officer: Any) -> None:
-    """Records of every area whose counts the EMT dashboard shows (see tests/api/test_summary.py for the counts)."""
+def summary_scene(client: Any, officer: Any, approver: Any) -> None:
+    """Records of every area whose counts the EMT dashboard shows (see tests/api/test_summary.py for the counts).
+
+    Prevent: the plan in force (approved, its period contains today) with three items; a submitted plan for next
+    period awaiting approval with an overdue red item that no count includes."""
     record_threat_level(client, officer, "CRITICAL")
-    plan = make_prevent_plan(client, officer, title="Plan")
+    plan = make_approved_prevent_plan(client, officer, approver, title="Plan")
+    nxt = make_prevent_plan(client, officer, title="Next plan", period_start="2027-04-01", period_end="2028-03-31")
+    assert client.post(f"/api/v1/prevent/plans/{nxt['id']}/submit", headers=officer.headers).status_code == 200
     item = {"title": "Item", "key_area": "ideology"}
+    make_prevent_item(client, officer, nxt["id"], **item, rag="red", start_date="2020-01-01", due_date="2020-02-01")
     make_prevent_item(client, officer, plan["id"], **item, rag="red", start_date="2020-01-01", due_date="2020-02-01")
     make_prevent_item(client, officer, plan["id"], **item, rag="amber")
     make_prevent_item(client, officer, plan["id"], **item, rag="red", classification="OFFICIAL-SENSITIVE")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from sqlmodel import Session
@@ -29,6 +29,7 @@ from app.core.security import Principal
 from app.models.common import IsoDate, Page
 from app.models.prevent import (
     Coverage,
+    DecisionRequest,
     ItemCreate,
     ItemRead,
     ItemStatus,
@@ -42,6 +43,7 @@ from app.models.prevent import (
     PreventPlanStatus,
     ProgressUpdateCreate,
     ProgressUpdateRead,
+    ReturnRequest,
     ReviewRequest,
 )
 from app.services import prevent, prevent_items, prevent_updates
@@ -74,6 +76,8 @@ def item_filters(
     q: Annotated[str | None, Query(max_length=200, description="Text in ref, title or description.")] = None,
     due_before: IsoDate | None = None,
     due_after: IsoDate | None = None,
+    open: Annotated[bool | None, Query(description="true: not complete or cancelled; false: closed.")] = None,
+    in_force: Annotated[bool | None, Query(description="true: items of the plan in force today.")] = None,
 ) -> prevent_items.ItemFilters:
     """The item list's filters from its query parameters (all combine with AND)."""
     return prevent_items.ItemFilters(
@@ -86,12 +90,15 @@ def item_filters(
         q=q,
         due_before=due_before,
         due_after=due_after,
+        open=open,
+        in_force=in_force,
     )
 
 
 def _present_plan(session: Session, principal: Principal) -> Callable[[PreventPlan], PlanRead]:
-    """Plans as this principal sees them (links to assessments they may not see left out)."""
-    return partial(prevent.present, hidden_assessments=prevent.hidden_assessments(session, principal))
+    """Plans as this principal sees them (links to assessments they may not see left out; superseded and in force
+    as of today)."""
+    return partial(prevent.present, **prevent.plan_context(session, principal))
 
 
 @router.get("/plans", response_model=Page[PlanRead], responses=CSV_RESPONSE)
@@ -146,23 +153,57 @@ def update_plan(
     return _present_plan(session, principal)(plan)
 
 
-@router.post(
-    "/plans/{plan_id}/approve",
-    response_model=PlanRead,
-    responses={409: {"description": "The plan is not a draft."}, 412: IF_MATCH_RESPONSES[412]},
-)
+DECISION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The plan is not in a status this step applies to."},
+    412: IF_MATCH_RESPONSES[412],
+}
+
+
+@router.post("/plans/{plan_id}/submit", response_model=PlanRead, responses=DECISION_RESPONSES)
+def submit_plan(
+    session: SessionDep, principal: Writer, plan_id: str, response: Response, if_match: OptionalIfMatch = None
+) -> PlanRead:
+    """Submit a draft (or returned) plan to EMT for approval. If-Match is optional."""
+    plan = prevent.get(session, plan_id, principal)
+    if if_match:
+        check_if_match(if_match, plan.version)
+    plan = prevent.submit(session, plan, actor=principal)
+    with_etag(response, plan.version)
+    return _present_plan(session, principal)(plan)
+
+
+@router.post("/plans/{plan_id}/approve", response_model=PlanRead, responses=DECISION_RESPONSES)
 def approve_plan(
     session: SessionDep,
     principal: Approver,
     plan_id: str,
     response: Response,
+    data: Annotated[DecisionRequest | None, Body()] = None,
     if_match: OptionalIfMatch = None,
 ) -> PlanRead:
-    """EMT (or an admin) approves a draft; the plan approved before it is superseded. If-Match is optional."""
+    """EMT (or an admin) approves a submitted plan; it comes into force on its period start. If-Match is optional."""
     plan = prevent.get(session, plan_id, principal)
     if if_match:
         check_if_match(if_match, plan.version)
-    plan = prevent.approve(session, plan, actor=principal)
+    plan = prevent.approve(session, plan, data or DecisionRequest(), actor=principal)
+    with_etag(response, plan.version)
+    return _present_plan(session, principal)(plan)
+
+
+@router.post("/plans/{plan_id}/return", response_model=PlanRead, responses=DECISION_RESPONSES)
+def return_plan(
+    session: SessionDep,
+    principal: Approver,
+    plan_id: str,
+    data: ReturnRequest,
+    response: Response,
+    if_match: OptionalIfMatch = None,
+) -> PlanRead:
+    """EMT (or an admin) returns a submitted plan with comments (required). If-Match is optional."""
+    plan = prevent.get(session, plan_id, principal)
+    if if_match:
+        check_if_match(if_match, plan.version)
+    plan = prevent.return_plan(session, plan, data, actor=principal)
     with_etag(response, plan.version)
     return _present_plan(session, principal)(plan)
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.core.clock import today_london
 from app.core.security import Classification, Principal, Role
 from app.models.prevent import (
+    DecisionRequest,
     ItemCreate,
     PlanCreate,
     Priority,
@@ -471,7 +472,8 @@ def load(session: Session, report: Any) -> None:
                 ProgressUpdateCreate(note="Progress reported to the Prevent Steering Group."),
                 actor=COORDINATOR,
             )
-    prevent.approve(session, plan, actor=EXECUTIVE)
+    prevent.submit(session, plan, actor=COORDINATOR)
+    prevent.approve(session, plan, DecisionRequest(meeting="EMT"), actor=EXECUTIVE)
     report.notes.append(f"Prevent: {plan.title} with {len(ITEMS)} items, and the threat assessment {TA_TITLE!r}.")
 
 

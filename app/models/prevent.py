@@ -11,7 +11,17 @@ from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field as SQLField
 
 from app.core.security import Classification
-from app.models.common import ClassifiedRead, IsoDate, LongText, Record, RecordRead, ShortText, enum_field
+from app.models.common import (
+    ClassifiedRead,
+    IsoDate,
+    LongText,
+    OptionalShortText,
+    Record,
+    RecordRead,
+    ShortText,
+    UtcDateTime,
+    enum_field,
+)
 
 Ref = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$")
@@ -27,11 +37,21 @@ class Rating(StrEnum):
 
 
 class PreventPlanStatus(StrEnum):
-    """A plan's life: drafted, approved by EMT, then superseded by the next approved plan."""
+    """A plan's life: drafted, submitted to EMT, approved (or returned with comments, redrafted and resubmitted),
+    then superseded when the next approved plan comes into force on its period start."""
 
     DRAFT = "draft"
     APPROVED = "approved"
     SUPERSEDED = "superseded"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+
+
+class DecisionOutcome(StrEnum):
+    """What EMT decided about a submitted plan."""
+
+    APPROVED = "approved"
+    RETURNED = "returned"
 
 
 class KeyArea(StrEnum):
@@ -88,10 +108,14 @@ class PreventPlan(Record, table=True):
     __tablename__ = "prevent_plan"
     __table_args__ = (
         Index("ix_prevent_plan_period", "period_start", "id"),
-        # Approving supersedes the plan in force, so at most one plan is approved at a time: the database's rule,
-        # so concurrent approvals cannot both win.
+        # At most one approved plan per period start (the one that comes into force that day): the database's
+        # rule, so concurrent approvals for the same period cannot both win.
         Index(
-            "ix_prevent_plan_one_approved", "status", unique=True, sqlite_where=_APPROVED, postgresql_where=_APPROVED
+            "ix_prevent_plan_one_approved_per_start",
+            "period_start",
+            unique=True,
+            sqlite_where=_APPROVED,
+            postgresql_where=_APPROVED,
         ),
     )
 
@@ -108,6 +132,8 @@ class PreventPlan(Record, table=True):
         default=None, foreign_key="prevent_plan.id", max_length=36, index=True, ondelete="SET NULL"
     )
     classification: Classification = enum_field(20, index=True)  # type: ignore[assignment]
+    # EMT's decisions, oldest first: {outcome, by, at (RFC 3339), meeting, comments}
+    decisions: list[dict[str, Any]] = SQLField(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class PreventItem(Record, table=True):
@@ -258,8 +284,39 @@ class ReviewRequest(BaseModel):
     title: ShortText | None = None
 
 
+class DecisionRequest(BaseModel):
+    """EMT's approval: an optional note of the meeting and comments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    meeting: OptionalShortText | None = Field(
+        default=None, description='Where it was decided, e.g. "EMT 12 November 2026".'
+    )
+    comments: LongText | None = None
+
+
+class ReturnRequest(DecisionRequest):
+    """EMT's return of a plan: the comments (what to change) are required."""
+
+    comments: LongText = Field(min_length=1)
+
+
+class Decision(BaseModel):
+    """One EMT decision about a submitted plan."""
+
+    outcome: DecisionOutcome
+    by: str
+    at: UtcDateTime
+    meeting: str | None = None
+    comments: str | None = None
+
+
 class PlanRead(ClassifiedRead):
-    """A plan as the API shows it; `threat_assessment_id` is null when you may not see the assessment."""
+    """A plan as the API shows it; `threat_assessment_id` is null when you may not see the assessment.
+
+    `status` is `superseded` once a later approved plan has come into force (on its period start); `in_force` is
+    true for the approved plan whose period contains today (the latest to start, if periods overlap).
+    """
 
     title: str
     period_start: date
@@ -269,6 +326,9 @@ class PlanRead(ClassifiedRead):
     approved_on: date | None
     threat_assessment_id: str | None
     previous_plan_id: str | None
+    in_force: bool = False
+    decision: Decision | None = Field(default=None, description="EMT's latest decision, if any.")
+    decisions: list[Decision] = Field(default_factory=list, description="Every EMT decision, oldest first.")
 
 
 class Counts(BaseModel):

@@ -8,14 +8,16 @@ from app.models.threat_level import ThreatLevelRead
 
 
 class PreventSummary(BaseModel):
-    """Prevent delivery plan items across every plan the caller can see."""
+    """Prevent delivery plan items of the plan in force (the approved plan whose period contains today), as far as
+    the caller can see them; none when no plan is in force."""
 
     items: int
     open_items: int = Field(description="Not complete or cancelled.")
     overdue: int
     red: int
     amber: int
-    plans_awaiting_approval: int
+    plans_awaiting_approval: int = Field(description="Plans submitted to EMT and not yet decided.")
+    plan_in_force_id: str | None = Field(default=None, description="The plan these counts are of, if you may see it.")
 
 
 class ProtectSummary(BaseModel):

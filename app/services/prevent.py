@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, not_, select
 from sqlmodel import Session
 
-from app.core.clock import today_london
+from app.core.clock import today_london, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.security import Classification, Principal
 from app.models.prevent import (
@@ -19,6 +19,9 @@ from app.models.prevent import (
     Coverage,
     CoverageItem,
     CoveragePriority,
+    Decision,
+    DecisionOutcome,
+    DecisionRequest,
     PlanCounts,
     PlanCreate,
     PlanDetail,
@@ -27,6 +30,7 @@ from app.models.prevent import (
     PreventItem,
     PreventPlan,
     PreventPlanStatus,
+    ReturnRequest,
     ReviewRequest,
     ThreatAssessment,
 )
@@ -36,15 +40,46 @@ _P: Any = PreventPlan
 _I: Any = PreventItem
 _T: Any = ThreatAssessment
 TOP_CLEARANCE = max(Classification, key=lambda c: c.rank)
-ONE_APPROVED = "Another plan was approved at the same time; reload the plans and try again."
+ONE_APPROVED = (
+    "Another plan for a period starting on the same day is already approved (at most one approved plan comes into "
+    "force on each date); reload the plans and check."
+)
+_DERIVED = {"in_force", "decision", "decisions"}
 
 
-def present(plan: PreventPlan, *, hidden_assessments: frozenset[str] = frozenset()) -> PlanRead:
-    """The API view of a plan; the link to an assessment the reader may not see is left out."""
-    fields = {name: getattr(plan, name) for name in PlanRead.model_fields}
+def present(
+    plan: PreventPlan,
+    *,
+    hidden_assessments: frozenset[str] = frozenset(),
+    superseded: frozenset[str] = frozenset(),
+    in_force: str | None = None,
+) -> PlanRead:
+    """The API view of a plan; the link to an assessment the reader may not see is left out.
+
+    `superseded` (the ids of superseded plans) and `in_force` (the id of the plan in force) are derived from the
+    dates once per request (`plan_context`): a plan is superseded when a later approved plan has come into force.
+    """
+    fields = {name: getattr(plan, name) for name in PlanRead.model_fields if name not in _DERIVED}
     if plan.threat_assessment_id in hidden_assessments:
         fields["threat_assessment_id"] = None
-    return PlanRead.model_validate(fields)
+    if plan.id in superseded:
+        fields["status"] = PreventPlanStatus.SUPERSEDED.value
+    decisions = list(plan.decisions or [])
+    return PlanRead.model_validate(
+        fields
+        | {"in_force": plan.id == in_force, "decisions": decisions, "decision": decisions[-1] if decisions else None}
+    )
+
+
+def plan_context(session: Session, principal: Principal) -> dict[str, Any]:
+    """What `present` needs for this request: hidden assessments, superseded plans and the plan in force."""
+    today = today_london()
+    superseded = frozenset(session.execute(select(_P.id).where(prevent_items.superseded_clause(today))).scalars())
+    return {
+        "hidden_assessments": hidden_assessments(session, principal),
+        "superseded": superseded,
+        "in_force": prevent_items.in_force_id(session, today),
+    }
 
 
 def hidden_assessments(session: Session, principal: Principal) -> frozenset[str]:
@@ -55,7 +90,7 @@ def hidden_assessments(session: Session, principal: Principal) -> frozenset[str]
 
 def present_detail(session: Session, plan: PreventPlan, principal: Principal) -> PlanDetail:
     """One plan with the counts and owners of the items the principal may see."""
-    read = present(plan, hidden_assessments=hidden_assessments(session, principal))
+    read = present(plan, **plan_context(session, principal))
     return PlanDetail(
         **read.model_dump(), counts=counts(session, plan, principal), owners=owners(session, plan, principal)
     )
@@ -71,7 +106,12 @@ class PlanFilters:
 def list_statement(principal: Principal, filters: PlanFilters) -> Any:
     """The plans the principal may see that match the filters."""
     stmt = select(PreventPlan).where(_P.classification.in_(principal.clearance.visible()))
-    if filters.status:
+    superseded = prevent_items.superseded_clause(today_london())
+    if filters.status == PreventPlanStatus.SUPERSEDED:
+        stmt = stmt.where(superseded)
+    elif filters.status == PreventPlanStatus.APPROVED:
+        stmt = stmt.where(_P.status == filters.status.value, not_(superseded))
+    elif filters.status:
         stmt = stmt.where(_P.status == filters.status.value)
     return stmt
 
@@ -82,6 +122,11 @@ def get(session: Session, plan_id: str, principal: Principal) -> PreventPlan:
     if plan is None or not principal.may_see(plan.classification):
         raise NotFound(f"There is no Prevent plan with id {plan_id!r}.")
     return plan
+
+
+def get_marking(session: Session, plan_id: str) -> Classification:
+    """A plan's marking (to decide whether a principal may learn of it)."""
+    return Classification(session.execute(select(_P.classification).where(_P.id == plan_id)).scalar_one())
 
 
 def _check_assessment(session: Session, assessment_id: str | None, principal: Principal) -> None:
@@ -107,43 +152,77 @@ def create(session: Session, data: PlanCreate, *, actor: Principal) -> PreventPl
 
 def update(session: Session, plan: PreventPlan, data: PlanUpdate, *, actor: Principal) -> PreventPlan:
     """Change a plan's title, period, marking or assessment; a superseded plan stays as it was."""
-    if plan.status == PreventPlanStatus.SUPERSEDED.value:
-        raise Conflict("This plan has been superseded; it is kept as it was.")
+    if prevent_items.is_superseded(session, plan.id, today_london()):
+        raise Conflict(prevent_items.READ_ONLY)
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None and name != "threat_assessment_id":
             raise Unprocessable.field(name, "cannot be empty")
     if "threat_assessment_id" in changes:
         _check_assessment(session, changes["threat_assessment_id"], actor)
-    with records.changing(session, plan, actor=actor):
+    with records.unique(session, ONE_APPROVED), records.changing(session, plan, actor=actor):
         for name, value in changes.items():
             setattr(plan, name, value)
         _check_period(plan)
     return plan
 
 
-def approve(session: Session, plan: PreventPlan, *, actor: Principal) -> PreventPlan:
-    """EMT approves a draft: record who and when, and supersede the plan approved before it.
+def submit(session: Session, plan: PreventPlan, *, actor: Principal) -> PreventPlan:
+    """Submit a draft (or a returned plan, redrafted) to EMT for approval."""
+    if plan.status not in (PreventPlanStatus.DRAFT.value, PreventPlanStatus.RETURNED.value):
+        raise Conflict(f"Only a draft or returned plan can be submitted for approval; this one is {plan.status}.")
+    with records.changing(session, plan, actor=actor, action="prevent_plan.submit"):
+        plan.status = PreventPlanStatus.SUBMITTED.value
+    return plan
 
-    Approving decides which plan is in force, whatever the marking of the one it replaces, so it needs the
-    highest clearance: an approver who could not see every plan would either change one they cannot see or learn
-    from a refusal that it exists. The refusal depends on the approver alone, never on the plans, so it reveals
-    nothing. At most one plan is approved (a unique index): of concurrent approvals one wins, the rest get 409.
+
+def _decide(plan: PreventPlan, outcome: DecisionOutcome, data: DecisionRequest, actor: Principal) -> None:
+    decision = Decision(
+        outcome=outcome,
+        by=actor.display_name or actor.name,
+        at=utcnow(),
+        meeting=data.meeting or None,
+        comments=data.comments or None,
+    )
+    plan.decisions = [*(plan.decisions or []), decision.model_dump(mode="json")]
+
+
+def _require_submitted(plan: PreventPlan, verb: str) -> None:
+    if plan.status != PreventPlanStatus.SUBMITTED.value:
+        raise Conflict(f"Only a plan submitted for approval can be {verb}; this one is {plan.status}.")
+
+
+def approve(session: Session, plan: PreventPlan, data: DecisionRequest, *, actor: Principal) -> PreventPlan:
+    """EMT approves a submitted plan: the decision is recorded (who, when, the meeting, any comments).
+
+    The plan comes into force on its period start, and the plan in force before it is superseded then (derived
+    from the dates). Approving decides which plan will be in force, whatever the marking of the one it replaces, so
+    it needs the highest clearance: an approver who could not see every plan would learn from a refusal that a
+    hidden plan exists. The refusal depends on the approver alone, never on the plans. At most one plan is approved
+    per period start (a unique index): of concurrent approvals for one period one wins, the rest get 409.
     """
     if not actor.may_see(TOP_CLEARANCE):
         raise Forbidden(
-            f"Approving a plan supersedes the plan in force, whatever its marking: it needs {TOP_CLEARANCE} clearance."
+            f"Approving a plan decides which plan is in force, whatever its marking: it needs {TOP_CLEARANCE} "
+            "clearance."
         )
-    if plan.status != PreventPlanStatus.DRAFT.value:
-        raise Conflict(f"Only a draft plan can be approved; this one is {plan.status}.")
-    with records.unique(session, ONE_APPROVED):
-        in_force = select(PreventPlan).where(_P.status == PreventPlanStatus.APPROVED.value, _P.id != plan.id)
-        for previous in session.execute(in_force.with_for_update().execution_options(populate_existing=True)).scalars():
-            with records.changing(session, previous, actor=actor, action="prevent_plan.supersede"):
-                previous.status = PreventPlanStatus.SUPERSEDED.value
-        with records.changing(session, plan, actor=actor, action="prevent_plan.approve"):
-            plan.status = PreventPlanStatus.APPROVED.value
-            plan.approved_by, plan.approved_on = actor.display_name or actor.name, today_london()
+    _require_submitted(plan, "approved")
+    with (
+        records.unique(session, ONE_APPROVED),
+        records.changing(session, plan, actor=actor, action="prevent_plan.approve"),
+    ):
+        plan.status = PreventPlanStatus.APPROVED.value
+        plan.approved_by, plan.approved_on = actor.display_name or actor.name, today_london()
+        _decide(plan, DecisionOutcome.APPROVED, data, actor)
+    return plan
+
+
+def return_plan(session: Session, plan: PreventPlan, data: ReturnRequest, *, actor: Principal) -> PreventPlan:
+    """EMT returns a submitted plan with comments; it can be changed and submitted again."""
+    _require_submitted(plan, "returned")
+    with records.changing(session, plan, actor=actor, action="prevent_plan.return"):
+        plan.status = PreventPlanStatus.RETURNED.value
+        _decide(plan, DecisionOutcome.RETURNED, data, actor)
     return plan
 
 

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.core.clock import today_london
-from app.core.errors import NotFound, Unprocessable
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.pagination import SortKey
 from app.core.security import Classification, Principal
 from app.models.prevent import (
@@ -24,6 +25,7 @@ from app.models.prevent import (
     PreventItem,
     PreventItemUpdate,
     PreventPlan,
+    PreventPlanStatus,
     ProgressUpdateCreate,
 )
 from app.services import prevent_updates, records
@@ -37,6 +39,48 @@ _FAR_FUTURE = date(9999, 12, 31)
 _NULLABLE = {"rag", "start_date", "due_date"}
 _I: Any = PreventItem  # the tables' columns, typed loosely for SQL expressions
 _U: Any = PreventItemUpdate
+
+
+_P: Any = PreventPlan
+_APPROVED = PreventPlanStatus.APPROVED.value
+READ_ONLY = "This plan has been superseded by the plan now in force; it is read-only."
+
+
+def superseded_clause(today: date, plan: Any = _P) -> ColumnElement[bool]:
+    """SQL for a superseded plan: marked so (before plans came into force by date), or approved with a later
+    approved plan that has come into force (its period has started by `today`, Europe/London)."""
+    later: Any = aliased(PreventPlan)
+    successor = exists().where(
+        later.status == _APPROVED, later.period_start > plan.period_start, later.period_start <= today
+    )
+    return or_(plan.status == PreventPlanStatus.SUPERSEDED.value, and_(plan.status == _APPROVED, successor))
+
+
+def in_force_statement(today: date) -> Any:
+    """The id of the plan in force: the approved plan whose period contains today (the latest to start)."""
+    return (
+        select(_P.id)
+        .where(_P.status == _APPROVED, _P.period_start <= today, _P.period_end >= today)
+        .order_by(_P.period_start.desc(), _P.id.desc())
+        .limit(1)
+    )
+
+
+def in_force_id(session: Session, today: date) -> str | None:
+    """The id of the plan in force today, if there is one."""
+    return session.execute(in_force_statement(today)).scalar_one_or_none()
+
+
+def is_superseded(session: Session, plan_id: str, today: date) -> bool:
+    """Whether the plan is superseded (so read-only)."""
+    stmt = select(_P.id).where(_P.id == plan_id, superseded_clause(today))
+    return session.execute(stmt).first() is not None
+
+
+def require_open_plan(session: Session, plan_id: str) -> None:
+    """409 when the plan is superseded: its items take no new items, changes or updates."""
+    if is_superseded(session, plan_id, today_london()):
+        raise Conflict(READ_ONLY)
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
@@ -78,6 +122,8 @@ class ItemFilters:
     q: str | None = None
     due_before: date | None = None
     due_after: date | None = None
+    open: bool | None = None
+    in_force: bool | None = None
 
 
 def list_statement(principal: Principal, filters: ItemFilters) -> Any:
@@ -89,6 +135,12 @@ def list_statement(principal: Principal, filters: ItemFilters) -> Any:
         stmt = stmt.where(_I.key_area == f.key_area)
     if f.status:
         stmt = stmt.where(_I.status == f.status)
+    if f.open is not None:
+        closed = _I.status.in_(CLOSED_STATUSES)
+        stmt = stmt.where(not_(closed) if f.open else closed)
+    if f.in_force is not None:
+        current = _I.plan_id.in_(in_force_statement(today_london()).scalar_subquery())
+        stmt = stmt.where(current if f.in_force else not_(current))
     if f.rag:
         stmt = stmt.where(_I.rag.is_(None) if f.rag == "none" else _I.rag == f.rag)
     if f.owner:
@@ -176,6 +228,7 @@ def _next_ref(session: Session, plan: PreventPlan, key_area: str, marking: Class
 def create(session: Session, data: ItemCreate, *, actor: Principal) -> PreventItem:
     """Add an item to a plan the actor may see; without a ref it is numbered within its key area."""
     plan = _plan(session, data.plan_id, actor)
+    require_open_plan(session, plan.id)
     records.require_marking(actor, data.classification)
     item = PreventItem(**data.model_dump(exclude={"ref"}, exclude_none=True))
     _check(item, rag_given=data.rag is not None)
@@ -194,6 +247,7 @@ def update(session: Session, item: PreventItem, data: ItemUpdate, *, actor: Prin
     for name, value in changes.items():
         if value is None and name not in _NULLABLE:
             raise Unprocessable.field(name, "cannot be empty")
+    require_open_plan(session, item.plan_id)
     status_from, rag_from = item.status, item.rag
     with records.unique(session, REF_TAKEN), records.changing(session, item, actor=actor):
         for name, value in changes.items():
@@ -207,6 +261,7 @@ def update(session: Session, item: PreventItem, data: ItemUpdate, *, actor: Prin
 
 def delete(session: Session, item: PreventItem, *, actor: Principal) -> None:
     """Remove an item and its timeline; items that continued it keep their own history."""
+    require_open_plan(session, item.plan_id)
     session.execute(sa_update(PreventItem).where(_I.continues_item_id == item.id).values(continues_item_id=None))
     session.execute(sa_delete(_U).where(_U.item_id == item.id))
     records.delete(session, item, actor=actor)
@@ -219,6 +274,7 @@ def add_update(
 
     A note alone leaves the item (and its version) as it was.
     """
+    require_open_plan(session, item.plan_id)
     status_from, rag_from = item.status, item.rag
     with records.changing(session, item, actor=actor, action="prevent_item.progress"):
         if data.status is not None:

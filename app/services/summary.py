@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.core.clock import today_london
 from app.core.security import Principal
 from app.models.prepare import RiskRating
 from app.models.prevent import PreventPlanStatus
@@ -28,18 +29,24 @@ def _count(session: Session, stmt: Any) -> int:
 
 
 def _prevent(session: Session, principal: Principal) -> PreventSummary:
-    def items(**filters: Any) -> int:
-        return _count(session, prevent_items.list_statement(principal, ItemFilters(**filters)))
+    """Item counts of the plan in force only (the approved plan whose period contains today), each exactly what
+    the item list gives with `in_force=true` and the same filter; plans awaiting approval are the submitted ones."""
 
-    everything, drafts = items(), PlanFilters(status=PreventPlanStatus.DRAFT)
-    closed = items(status="complete") + items(status="cancelled")
+    def items(**filters: Any) -> int:
+        return _count(session, prevent_items.list_statement(principal, ItemFilters(in_force=True, **filters)))
+
+    in_force = prevent_items.in_force_id(session, today_london())
+    if in_force is not None and not principal.may_see(prevent.get_marking(session, in_force)):
+        in_force = None
+    submitted = PlanFilters(status=PreventPlanStatus.SUBMITTED)
     return PreventSummary(
-        items=everything,
-        open_items=everything - closed,
+        items=items(),
+        open_items=items(open=True),
         overdue=items(overdue=True),
         red=items(rag="red"),
         amber=items(rag="amber"),
-        plans_awaiting_approval=_count(session, prevent.list_statement(principal, drafts)),
+        plans_awaiting_approval=_count(session, prevent.list_statement(principal, submitted)),
+        plan_in_force_id=in_force,
     )
 
 

@@ -104,6 +104,7 @@ PLAN_TYPES = Options(
     "emergency_response", "business_continuity", "warning_and_informing", "recovery", "site_specific", "other"
 )
 PLAN_STATUSES = Options("draft", "approved", "under_review", "retired")
+PREVENT_PLAN_STATUSES = Options("draft", "submitted", "returned", "approved", "superseded")
 RISK_RATINGS = Options("low", "medium", "high", "very_high")
 EXERCISE_TYPES = Options("discussion", "tabletop", "command_post", "live")
 LIKELIHOOD = {1: "Less than 0.2%", 2: "0.2% to 1%", 3: "1% to 5%", 4: "5% to 25%", 5: "More than 25%"}

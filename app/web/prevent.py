@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, QueryParams
 
+from app.core.clock import today_london
 from app.web import options
 from app.web.deps import NavItem, SignedInWeb, Web, marking_of
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
@@ -16,7 +17,7 @@ from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save
 router = APIRouter(prefix="/prevent")
 NAVIGATION = [NavItem(20, "Prevent", "/prevent", "prevent:read")]
 
-FILTERS = ("key_area", "status", "rag", "owner", "overdue", "q")
+FILTERS = ("key_area", "status", "rag", "owner", "overdue", "open", "q")
 SORTABLE = [
     ("ref", "Ref"),
     ("title", "Action"),
@@ -30,6 +31,7 @@ _ALLOWED = {
     "status": set(options.ITEM_STATUSES),
     "rag": {*options.RAGS, "none"},
     "overdue": {"true", "false"},
+    "open": {"true", "false"},
 }
 PLAN_FIELDS = {
     "title": "Title",
@@ -68,9 +70,17 @@ def sort_links(filters: dict[str, str]) -> list[dict[str, str]]:
 
 @router.get("")
 async def plans(web: SignedInWeb) -> Response:
-    """Every plan the user may see, newest first."""
-    page = await web.fetch("/prevent/plans", params={"limit": 200})
-    return web.render("prevent/plans.html", page=page, marking=marking_of(*page["items"]))
+    """Every plan the user may see, newest first; `?status=` shows the plans of one status (e.g. `submitted`)."""
+    status = (web.request.query_params.get("status") or "").strip()
+    status = status if status in options.PREVENT_PLAN_STATUSES else ""
+    page = await web.fetch("/prevent/plans", params={"limit": 200, **({"status": status} if status else {})})
+    return web.render(
+        "prevent/plans.html",
+        page=page,
+        chosen_status=status,
+        statuses=options.PREVENT_PLAN_STATUSES,
+        marking=marking_of(*page["items"]),
+    )
 
 
 async def _assessments(web: Web) -> list[dict[str, Any]]:
@@ -143,6 +153,7 @@ async def plan_page(web: SignedInWeb, plan_id: str) -> Response:
         "statuses": options.ITEM_STATUSES,
         "rags": options.RAGS,
         "marking": marking_of(plan, *items),
+        "today": today_london().isoformat(),
     }
     if web.is_htmx:
         return web.render("prevent/plan.html", block="results", **context)
@@ -193,17 +204,133 @@ async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
     )
 
 
-@router.post("/plans/{plan_id}/approve", dependencies=[CsrfChecked])
-async def approve_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
-    """EMT approves the plan as they saw it."""
+@router.get("/plans/{plan_id}/submit")
+async def confirm_submit(web: SignedInWeb, plan_id: str) -> Response:
+    """The confirmation step before a plan goes to EMT."""
+    found = await web.fetch_result(f"/prevent/plans/{plan_id}")
+    plan = found.body
+    rows = [
+        ("Plan", plan["title"]),
+        ("Period", f"{plan['period_start']} to {plan['period_end']}"),
+        ("Items", str(plan["counts"]["total"])),
+    ]
+    return web.render(
+        "prevent/plan_confirm.html",
+        plan=plan,
+        heading="Submit this plan to EMT for approval?",
+        action=f"/prevent/plans/{plan_id}/submit",
+        button="Submit for approval",
+        rows=rows,
+        hidden={"etag": found.etag or ""},
+        warning="EMT will approve it or return it with comments. You can still change it until they decide.",
+        marking=plan["classification"],
+    )
+
+
+@router.post("/plans/{plan_id}/submit", dependencies=[CsrfChecked])
+async def submit_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
+    """Submit the plan as the user saw it."""
     form = await request.form()
-    result = await web.call("POST", f"/prevent/plans/{plan_id}/approve", headers={"If-Match": text(form, "etag", 100)})
+    result = await web.call("POST", f"/prevent/plans/{plan_id}/submit", headers={"If-Match": text(form, "etag", 100)})
     if result.ok:
-        web.session.add_flash("The plan was approved; the plan approved before it is now superseded.")
+        web.session.add_flash("The plan was submitted to EMT for approval.")
     elif result.status in (412, 428):
-        web.session.add_flash("Not approved: someone else changed this plan since you opened it. Check it again.")
+        web.session.add_flash("Not submitted: someone else changed this plan since you opened it. Check it again.")
     else:
-        web.session.add_flash(f"Not approved: {result.detail}")
+        web.session.add_flash(f"Not submitted: {result.detail}")
+    return web.redirect(f"/prevent/plans/{plan_id}")
+
+
+OUTCOMES = {"approve": "Approve the plan", "return": "Return it with comments"}
+
+
+def _decision_values(form: FormData) -> dict[str, str]:
+    return {
+        "outcome": text(form, "outcome", 20),
+        "meeting": text(form, "meeting", 300),
+        "comments": text(form, "comments", 10_100),
+        "etag": text(form, "etag", 100),
+    }
+
+
+def _decision_errors(values: dict[str, str]) -> dict[str, str]:
+    if values["outcome"] not in OUTCOMES:
+        return {"outcome": "Select whether EMT approved the plan or returned it"}
+    if values["outcome"] == "return" and not values["comments"]:
+        return {"comments": "Enter comments to return the plan: what should change"}
+    return {}
+
+
+@router.get("/plans/{plan_id}/decision")
+async def decision_form(web: SignedInWeb, plan_id: str) -> Response:
+    """EMT's decision on a submitted plan: approve, or return with comments."""
+    found = await web.fetch_result(f"/prevent/plans/{plan_id}")
+    plan = found.body
+    values = {"outcome": "", "meeting": "", "comments": "", "etag": found.etag or ""}
+    return web.render("prevent/plan_decision.html", plan=plan, values=values, errors={}, marking=plan["classification"])
+
+
+@router.post("/plans/{plan_id}/decision", dependencies=[CsrfChecked])
+async def check_decision(web: SignedInWeb, request: Request, plan_id: str) -> Response:
+    """Check the decision's answers (the confirmation step); nothing is recorded yet."""
+    plan = await web.fetch(f"/prevent/plans/{plan_id}")
+    values = _decision_values(await request.form())
+    errors = _decision_errors(values)
+    if errors:
+        return web.render(
+            "prevent/plan_decision.html", 400, plan=plan, values=values, errors=errors, marking=plan["classification"]
+        )
+    approving = values["outcome"] == "approve"
+    rows = [
+        ("Decision", OUTCOMES[values["outcome"]]),
+        ("Meeting", values["meeting"] or "Not given"),
+        ("Comments", values["comments"] or "None"),
+    ]
+    return web.render(
+        "prevent/plan_confirm.html",
+        plan=plan,
+        heading="Approve this plan?" if approving else "Return this plan with comments?",
+        action=f"/prevent/plans/{plan_id}/decision/confirm",
+        button="Approve the plan" if approving else "Return the plan",
+        rows=rows,
+        hidden=values,
+        warning=(
+            f"It comes into force on {plan['period_start']}, and the plan in force then is superseded."
+            if approving
+            else "The Prevent team can change the plan and submit it again."
+        ),
+        marking=plan["classification"],
+    )
+
+
+@router.post("/plans/{plan_id}/decision/confirm", dependencies=[CsrfChecked])
+async def record_decision(web: SignedInWeb, request: Request, plan_id: str) -> Response:
+    """Record the checked decision through the API."""
+    values = _decision_values(await request.form())
+    if _decision_errors(values):
+        return web.redirect(f"/prevent/plans/{plan_id}/decision")
+    body = {"meeting": values["meeting"] or None, "comments": values["comments"] or None}
+    verb = "approve" if values["outcome"] == "approve" else "return"
+    headers = {"If-Match": values["etag"]} if values["etag"] else {}
+    result = await web.call("POST", f"/prevent/plans/{plan_id}/{verb}", json=body, headers=headers)
+    if result.ok:
+        done = "approved" if verb == "approve" else "returned with your comments"
+        web.session.add_flash(f"The plan was {done}.")
+        return web.redirect(f"/prevent/plans/{plan_id}")
+    if result.status == 422:
+        plan = await web.fetch(f"/prevent/plans/{plan_id}")
+        return web.render(
+            "prevent/plan_decision.html",
+            400,
+            plan=plan,
+            values=values,
+            errors=api_errors(result, "comments"),
+            marking=plan["classification"],
+        )
+    if result.status == 412:
+        web.session.add_flash("Not recorded: someone else changed this plan since you opened it. Check it again.")
+    else:
+        web.session.add_flash(f"The decision was not recorded: {result.detail}")
     return web.redirect(f"/prevent/plans/{plan_id}")
 
 

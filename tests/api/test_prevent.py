@@ -377,9 +377,11 @@ def test_sorting_orders_rows(client, officer):
     assert refs("status") == ["X1", "X2", "X3"]
 
 
-def test_only_emt_or_admin_approve_and_the_old_plan_is_superseded(client, officer, emt, admin):
+def test_only_emt_or_admin_approve_and_the_old_plan_is_superseded_once_the_new_one_starts(client, officer, emt, admin):
     old = make_plan(client, officer, title="Old plan", period_start="2025-04-01", period_end="2026-03-31")
     new = make_plan(client, officer)
+    for plan in (old, new):
+        assert client.post(f"{PLANS}/{plan['id']}/submit", headers=officer.headers).status_code == 200
     assert_problem(client.post(f"{PLANS}/{old['id']}/approve", headers=officer.headers), 403)
     approved = client.post(f"{PLANS}/{old['id']}/approve", headers=emt.headers)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
@@ -393,11 +395,11 @@ def test_only_emt_or_admin_approve_and_the_old_plan_is_superseded(client, office
     assert statuses == {"Old plan": "superseded", new["title"]: "approved"}
     actions = [
         e["action"]
-        for e in client.get("/api/v1/audit-events", headers=admin.headers, params={"entity_id": old["id"]}).json()[
+        for e in client.get("/api/v1/audit-events", headers=admin.headers, params={"entity_id": new["id"]}).json()[
             "items"
         ]
     ]
-    assert {"prevent_plan.approve", "prevent_plan.supersede"} <= set(actions)
+    assert {"prevent_plan.submit", "prevent_plan.approve"} <= set(actions)
 
 
 def test_review_carries_open_items_forward_and_links_the_newest_assessment(client, officer, admin):
@@ -499,15 +501,19 @@ def test_approving_needs_the_highest_clearance_so_it_never_touches_a_plan_the_ap
 ):
     official = make_api_key(["prevent:read", "approve"], clearance="OFFICIAL")
     draft = make_plan(client, officer)
+    assert client.post(f"{PLANS}/{draft['id']}/submit", headers=officer.headers).status_code == 200
     # Refused whether or not a hidden plan exists: the answer tells the approver nothing about other plans.
     body = assert_problem(client.post(f"{PLANS}/{draft['id']}/approve", headers=official.headers), 403)
     assert "OFFICIAL-SENSITIVE" in body["detail"]
-    hidden = make_plan(client, officer, title="Sensitive plan", classification="OFFICIAL-SENSITIVE")
+    hidden = make_plan(
+        client, officer, title="Sensitive plan", classification="OFFICIAL-SENSITIVE", period_start="2026-05-01"
+    )
+    assert client.post(f"{PLANS}/{hidden['id']}/submit", headers=officer.headers).status_code == 200
     assert client.post(f"{PLANS}/{hidden['id']}/approve", headers=emt.headers).status_code == 200
     again = assert_problem(client.post(f"{PLANS}/{draft['id']}/approve", headers=official.headers), 403)
     assert again["detail"] == body["detail"]
     assert client.get(f"{PLANS}/{hidden['id']}", headers=officer.headers).json()["status"] == "approved"
-    assert client.get(f"{PLANS}/{draft['id']}", headers=officer.headers).json()["status"] == "draft"
+    assert client.get(f"{PLANS}/{draft['id']}", headers=officer.headers).json()["status"] == "submitted"
 
 
 def test_if_match_star_still_matches_any_version(client, officer):

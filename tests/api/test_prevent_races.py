@@ -61,33 +61,30 @@ def test_ten_concurrent_creates_without_a_ref_get_ten_distinct_refs(live_server,
     assert sorted(r.json()["ref"] for r in responses) == [f"SAF-{n:02d}" for n in range(1, 11)]
 
 
-def test_four_concurrent_approvals_leave_one_approved_plan(live_server, client, officer, emt):
+def test_four_concurrent_approvals_for_one_period_leave_one_approved_plan(live_server, client, officer, emt):
     drafts = [make_plan(client, officer, title=f"Draft {n}") for n in range(4)]
+    for d in drafts:
+        assert client.post(f"{PLANS}/{d['id']}/submit", headers=officer.headers).status_code == 200
     requests = [("POST", f"{PLANS}/{d['id']}/approve", {"headers": emt.headers}) for d in drafts]
 
     responses = at_once(live_server, requests)
 
-    _one_approved(client, officer, responses, before=[])
-
-
-def test_approvals_racing_to_supersede_the_plan_in_force_leave_one_approved(live_server, client, officer, emt):
-    in_force = make_plan(client, officer, title="In force", period_start="2025-04-01", period_end="2026-03-31")
-    assert client.post(f"{PLANS}/{in_force['id']}/approve", headers=emt.headers).status_code == 200
-    drafts = [make_plan(client, officer, title=f"Draft {n}") for n in range(4)]
-    requests = [("POST", f"{PLANS}/{d['id']}/approve", {"headers": emt.headers}) for d in drafts]
-
-    responses = at_once(live_server, requests)
-
-    _one_approved(client, officer, responses, before=[in_force["id"]])
-
-
-def _one_approved(client, officer, responses, before):
-    """Concurrent approvals lose with 409 (PostgreSQL) or win one after another, each superseding the last
-    (SQLite serialises them): either way one plan is approved and every other approved plan is superseded."""
-    assert set(statuses(responses)) <= {200, 409}
-    won = [r.json()["id"] for r in responses if r.status_code == 200]
+    assert sorted(statuses(responses)) == [200, 409, 409, 409]
+    won = next(r.json()["id"] for r in responses if r.status_code == 200)
     plans = {p["id"]: p["status"] for p in client.get(PLANS, headers=officer.headers).json()["items"]}
-    assert list(plans.values()).count("approved") == 1
-    approved = next(i for i, status in plans.items() if status == "approved")
-    assert approved in won
-    assert {i for i, status in plans.items() if status == "superseded"} == set(before + won) - {approved}
+    assert plans == {d["id"]: "approved" if d["id"] == won else "submitted" for d in drafts}
+
+
+def test_two_concurrent_decisions_on_one_plan_leave_one(live_server, client, officer, emt):
+    plan = make_plan(client, officer)
+    assert client.post(f"{PLANS}/{plan['id']}/submit", headers=officer.headers).status_code == 200
+    requests = [
+        ("POST", f"{PLANS}/{plan['id']}/approve", {"headers": emt.headers, "json": {"meeting": "EMT"}}),
+        ("POST", f"{PLANS}/{plan['id']}/approve", {"headers": emt.headers}),
+        ("POST", f"{PLANS}/{plan['id']}/return", {"headers": emt.headers, "json": {"comments": "No"}}),
+    ]
+
+    responses = at_once(live_server, requests)
+
+    assert sorted(statuses(responses))[0] == 200 and set(sorted(statuses(responses))[1:]) <= {409, 412}
+    assert len(client.get(f"{PLANS}/{plan['id']}", headers=officer.headers).json()["decisions"]) == 1

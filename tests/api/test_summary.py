@@ -6,8 +6,8 @@ from tests.builders import summary_scene as _arrange
 from tests.conftest import assert_problem
 
 
-def test_an_officer_sees_every_count(client, officer):
-    _arrange(client, officer)
+def test_an_officer_sees_every_count(client, officer, emt):
+    _arrange(client, officer, emt)
     body = client.get("/api/v1/summary", headers=officer.headers).json()
     assert body["threat_level"]["level"] == "CRITICAL"
     assert body["prevent"] == {
@@ -17,22 +17,24 @@ def test_an_officer_sees_every_count(client, officer):
         "red": 2,
         "amber": 1,
         "plans_awaiting_approval": 1,
+        "plan_in_force_id": body["prevent"]["plan_in_force_id"],
     }
+    assert body["prevent"]["plan_in_force_id"] is not None
     assert body["protect"] == {"sites": 3, "enhanced_tier": 2, "standard_tier": 1, "review_overdue": 1}
     prepare = body["prepare"]
     assert prepare["plans"] == 2 and prepare["active_now"] == 1 and prepare["review_overdue"] == 1
     assert prepare["exercise_overdue"] == 2 and prepare["risks"] == 2 and prepare["risks_very_high"] == 1
 
 
-def test_an_official_viewer_counts_only_what_they_may_see(client, officer, viewer):
-    _arrange(client, officer)
+def test_an_official_viewer_counts_only_what_they_may_see(client, officer, viewer, emt):
+    _arrange(client, officer, emt)
     body = client.get("/api/v1/summary", headers=viewer.headers).json()
     assert body["prevent"]["items"] == 2 and body["prevent"]["red"] == 1
     assert body["protect"]["sites"] == 2 and body["protect"]["enhanced_tier"] == 1
 
 
-def test_areas_without_the_read_scope_are_null(client, officer, make_api_key):
-    _arrange(client, officer)
+def test_areas_without_the_read_scope_are_null(client, officer, make_api_key, emt):
+    _arrange(client, officer, emt)
     key = make_api_key(["protect:read"], clearance="OFFICIAL-SENSITIVE")
     body = client.get("/api/v1/summary", headers=key.headers).json()
     assert body["prevent"] is None and body["prepare"] is None and body["protect"]["sites"] == 3

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_dashboard_shows_what_needs_attention(page, live_server, client, make_user, sign_in):
     officer = make_user("officer")
-    _arrange(client, officer)
+    _arrange(client, officer, make_user("emt"))
     sign_in(page, officer.username, TEST_PASSWORD)
     prevent = page.locator("section[aria-labelledby='prevent-heading']").inner_text()
     assert "1\ndelivery plan items overdue" in prevent and "2\nitems rated red" in prevent
@@ -25,7 +25,7 @@ def test_the_dashboard_shows_what_needs_attention(page, live_server, client, mak
 
 
 def test_an_official_member_sees_fewer_records_and_no_admin(page, live_server, client, make_user, sign_in):
-    _arrange(client, make_user("officer"))
+    _arrange(client, make_user("officer"), make_user("emt"))
     member = make_user("member")
     sign_in(page, member.username, TEST_PASSWORD)
     assert "1\nitems rated red" in page.locator("section[aria-labelledby='prevent-heading']").inner_text()

@@ -180,7 +180,7 @@ def test_an_edit_conflict_shows_the_current_values_and_overwrites_nothing(
     assert client.get(f"{API}/prevent/items/{item['id']}", headers=officer.headers).json()["title"] == "Agreed title"
 
 
-def test_approval_and_the_annual_review(page, live_server, client, make_user, sign_in, emt):
+def test_submit_return_resubmit_approve_then_the_annual_review(page, live_server, client, make_user, sign_in, emt):
     officer = make_user("officer")
     plan, items = arrange(client, officer)
     client.patch(
@@ -189,15 +189,54 @@ def test_approval_and_the_annual_review(page, live_server, client, make_user, si
         json={"status": "complete"},
     )
     approver = make_user("emt")
-    sign_in(page, approver.username, TEST_PASSWORD)
-    page.goto(f"{live_server}/prevent/plans/{plan['id']}")
-    assert page.locator("button:has-text('Start the annual review')").count() == 0  # EMT reads, approves
-    page.click("button:has-text('Approve this plan')")
-    assert "The plan was approved" in page.content()
-    page.click("button:has-text('Sign out')")
-    sign_in(page, officer.username, TEST_PASSWORD)
-    page.goto(f"{live_server}/prevent/plans/{plan['id']}")
-    assert page.locator("button:has-text('Approve this plan')").count() == 0
+    plan_url = f"{live_server}/prevent/plans/{plan['id']}"
+
+    def as_user(user):
+        page.context.clear_cookies()
+        sign_in(page, user.username, TEST_PASSWORD)
+        page.goto(plan_url)
+
+    def submit():
+        page.click("a:has-text('Submit for approval')")
+        assert page.locator("h1").inner_text() == "Submit this plan to EMT for approval?"
+        assert_accessible(page)
+        page.click("button:has-text('Submit for approval')")
+        assert "The plan was submitted to EMT for approval." in page.content()
+
+    def decide(outcome, comments=""):
+        page.click('a:has-text("Record EMT\'s decision")')
+        assert_accessible(page)
+        page.check(f"input[name=outcome][value={outcome}]")
+        page.fill("#meeting", "EMT 26 November 2026")
+        page.fill("#comments", comments)
+        page.click("button:has-text('Continue')")
+
+    as_user(officer)
+    submit()
+    as_user(approver)
+    assert page.locator("button:has-text('Start the annual review')").count() == 0  # EMT reads and decides
+    decide("return")  # no comments: the form says what is missing
+    assert "Enter comments to return the plan" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
+    page.fill("#comments", "Add the schools work")
+    page.click("button:has-text('Continue')")
+    assert page.locator("h1").inner_text() == "Return this plan with comments?"
+    assert_accessible(page)
+    page.click("button:has-text('Return the plan')")
+    assert "The plan was returned with your comments." in page.content()
+    assert "Add the schools work" in page.locator("#decision").inner_text()
+    as_user(officer)
+    assert "Returned" in page.locator("h1 + p").inner_text()
+    submit()
+    as_user(approver)
+    decide("approve")
+    assert page.locator("h1").inner_text() == "Approve this plan?"
+    page.click("button:has-text('Approve the plan')")
+    assert "The plan was approved." in page.content()
+    assert "EMT 26 November 2026" in page.locator("#decision").inner_text()
+    assert_accessible(page)
+    as_user(officer)
+    assert page.locator('a:has-text("Record EMT\'s decision")').count() == 0
     page.click("button:has-text('Start the annual review')")
     assert "was drafted with every open item carried forward" in page.content()
     assert page.locator("h1").inner_text() == "Prevent delivery plan 2027\u201328"
