@@ -40,7 +40,7 @@ Writer = Annotated[Principal, requires("prepare:write")]
 ORDER = [SortKey(ContingencyPlan.title), SortKey(ContingencyPlan.id)]
 
 
-def contingency_plan_filters(
+async def contingency_plan_filters(
     plan_type: PlanType | None = None,
     status: ContingencyPlanStatus | None = None,
     review_overdue: Annotated[bool | None, Query(description="review_due is before today.")] = None,
@@ -79,8 +79,10 @@ def list_contingency_plans(
     filters: Annotated[plans.ContingencyPlanFilters, Depends(contingency_plan_filters)],
 ) -> Response:
     """The plans you may see, by title."""
-    stmt = plans.list_statement(principal, filters, level=plans.response_level(session))
-    return collection(request, session, stmt, ORDER, params, _presenter(session, principal))
+    level = plans.response_level(session)
+    stmt = plans.list_statement(principal, filters, level=level)
+    present = partial(plans.present_many, session=session, principal=principal, level=level)
+    return collection(request, session, stmt, ORDER, params, present_many=present)
 
 
 @router.post("", response_model=ContingencyPlanRead, status_code=201)

@@ -26,7 +26,7 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The process's settings."""
     settings: Settings = request.app.state.settings
     return settings

@@ -35,7 +35,7 @@ ORDER = [
 ]
 
 
-def exercise_filters(
+async def exercise_filters(
     plan_id: Annotated[str | None, Query(max_length=36, description="Exercises of this plan.")] = None,
     exercise_type: ExerciseType | None = None,
     held_after: Annotated[IsoDate | None, Query(description="Held on or after this date.")] = None,

@@ -43,7 +43,7 @@ AUTHENTICATED = "authenticated"
 """Request state key: (token, principal, whether the key's last use is due to be recorded), set by the middleware."""
 
 
-def _mark_secret_bearing(request: Request) -> None:
+async def _mark_secret_bearing(request: Request) -> None:
     request.state.secret_bearing = True
 
 

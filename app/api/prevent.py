@@ -20,6 +20,7 @@ from app.api.http import (
     collection,
     created,
     page_params,
+    read_in_one_hop,
     with_etag,
 )
 from app.api.openapi import CONFLICT_RESPONSE
@@ -61,12 +62,12 @@ ItemSort = Literal[
 OptionalIfMatch = Annotated[str | None, Header(alias="If-Match", description="Optional: the ETag last read.")]
 
 
-def plan_filters(status: PreventPlanStatus | None = None) -> prevent.PlanFilters:
+async def plan_filters(status: PreventPlanStatus | None = None) -> prevent.PlanFilters:
     """The plan list's filters from its query parameters."""
     return prevent.PlanFilters(status=status)
 
 
-def item_filters(
+async def item_filters(
     plan_id: Annotated[str | None, Query(max_length=36)] = None,
     key_area: KeyArea | None = None,
     status: ItemStatus | None = None,
@@ -239,7 +240,7 @@ def plan_coverage(session: SessionDep, principal: Reader, plan_id: str) -> Cover
 
 
 @router.get("/items", response_model=Page[ItemRead], responses=CSV_RESPONSE)
-def list_items(
+async def list_items(
     request: Request,
     session: SessionDep,
     principal: Reader,
@@ -251,14 +252,13 @@ def list_items(
     ] = None,
 ) -> Response:
     """Items you may see, filtered (all filters combine with AND)."""
-    return collection(
-        request,
-        session,
-        prevent_items.list_statement(principal, filters),
-        prevent_items.sort_keys(sort),
-        params,
-        partial(prevent_items.present, today=today_london()),
-    )
+    keys = prevent_items.sort_keys(sort)
+
+    def work() -> Response:
+        stmt = prevent_items.list_statement(principal, filters)
+        return collection(request, session, stmt, keys, params, partial(prevent_items.present, today=today_london()))
+
+    return await read_in_one_hop(session, work)
 
 
 @router.post("/items", response_model=ItemRead, status_code=201)

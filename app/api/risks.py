@@ -48,7 +48,7 @@ ORDER = [
 ]
 
 
-def rating_matrix(settings: SettingsDep) -> Matrix:
+async def rating_matrix(settings: SettingsDep) -> Matrix:
     """The configured rating matrix (CONTEST_RISK_MATRIX, or the default)."""
     return risks.parse_matrix(settings.risk_matrix)
 
@@ -56,7 +56,7 @@ def rating_matrix(settings: SettingsDep) -> Matrix:
 MatrixDep = Annotated[Matrix, Depends(rating_matrix)]
 
 
-def risk_filters(
+async def risk_filters(
     category: Annotated[str | None, Query(max_length=100, description="Exact category (any case).")] = None,
     rating: Annotated[RiskRating | None, Query(description="Rating, as the matrix gives it.")] = None,
     likelihood: Annotated[int | None, Query(ge=1, le=5, description=LIKELIHOOD_HELP)] = None,

@@ -24,8 +24,11 @@ from app.api.http import (
     created,
     csv_response,
     cursor_signer,
+    json_model,
     next_link,
     page_params,
+    page_response,
+    read_in_one_hop,
     wants_csv,
     with_etag,
 )
@@ -159,11 +162,10 @@ def _near_response(
     page, more = pairs[: params.limit], len(pairs) > params.limit
     next_cursor = signer.encode([page[-1][1], page[-1][0].id], _NEAR_KEYS) if more and page else None
     headers = {"Link": next_link(request, next_cursor)} if next_cursor else {}
-    body = {"items": [present(s, distance_m=d).model_dump(mode="json") for s, d in page], "next_cursor": next_cursor}
-    return JSONResponse(body, headers=headers)
+    return page_response([present(s, distance_m=d) for s, d in page], next_cursor, headers=headers)
 
 
-def site_filters(
+async def site_filters(
     category: SiteCategory | None = None,
     ward: Annotated[str | None, Query(max_length=100, description="Exact ward name (any case).")] = None,
     tier: Tier | None = None,
@@ -184,7 +186,7 @@ def _presenter(session: SessionDep, principal: Principal) -> Callable[..., SiteR
 
 
 @router.get("", response_model=Page[SiteRead], responses=LIST_RESPONSES)
-def list_sites(
+async def list_sites(
     request: Request,
     session: SessionDep,
     principal: Reader,
@@ -205,14 +207,18 @@ def list_sites(
     With `near`, results are nearest first and pages follow (distance_m, id): stable and gap-free.
     """
     point = _near(near, radius_m)
-    present = _presenter(session, principal)
-    stmt = sites.list_statement(principal, filters)
-    if point is not None:
-        return _near_response(request, sites.near(session, stmt, point), params, present)
-    keys = SORTS[sort]
-    if GEOJSON in request.headers.get("accept", "") and not wants_csv(request):
-        return _geojson([present(s) for s in iterate_all(session, stmt, keys)])
-    return collection(request, session, stmt, keys, params, present)
+
+    def work() -> Response:
+        present = _presenter(session, principal)
+        stmt = sites.list_statement(principal, filters)
+        if point is not None:
+            return _near_response(request, sites.near(session, stmt, point), params, present)
+        keys = SORTS[sort]
+        if GEOJSON in request.headers.get("accept", "") and not wants_csv(request):
+            return _geojson([present(s) for s in iterate_all(session, stmt, keys)])
+        return collection(request, session, stmt, keys, params, present)
+
+    return await read_in_one_hop(session, work)
 
 
 @router.post("", response_model=SiteRead, status_code=201)
@@ -224,11 +230,16 @@ def create_site(request: Request, session: SessionDep, principal: Writer, data: 
 
 
 @router.get("/{site_id}", response_model=SiteRead)
-def read_site(session: SessionDep, principal: Reader, site_id: str, response: Response) -> SiteRead:
+async def read_site(session: SessionDep, principal: Reader, site_id: str) -> Response:
     """One site."""
-    site = sites.get(session, site_id, principal)
-    with_etag(response, site.version)
-    return _presenter(session, principal)(site)
+
+    def work() -> Response:
+        site = sites.get(session, site_id, principal)
+        response = json_model(_presenter(session, principal)(site))
+        with_etag(response, site.version)
+        return response
+
+    return await read_in_one_hop(session, work)
 
 
 @router.patch("/{site_id}", response_model=SiteRead, responses=IF_MATCH_RESPONSES)

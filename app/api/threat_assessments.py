@@ -36,7 +36,7 @@ Writer = Annotated[Principal, requires("prevent:write")]
 ORDER = [SortKey(ThreatAssessment.period_end, True), SortKey(ThreatAssessment.id, True)]  # type: ignore[arg-type]
 
 
-def threat_assessment_filters(
+async def threat_assessment_filters(
     q: Annotated[str | None, Query(max_length=200, description="Text in the title, issuer or summary.")] = None,
 ) -> threat_assessments.ThreatAssessmentFilters:
     """The assessment list's filters from its query parameters."""

@@ -63,7 +63,7 @@ def _load_current(database: Database, scope: ThreatScope) -> threat_level.Curren
         return threat_level.current(session, scope)
 
 
-def history_filters(
+async def history_filters(
     scope: Annotated[ThreatScope | None, Query(description="One scope; both when absent.")] = None,
 ) -> threat_level.ThreatLevelFilters:
     """The history's filters from its query parameters."""

@@ -46,7 +46,7 @@ Writer = Annotated[Principal, requires("protect:write")]
 ORDER = [_key(col(TrainingSession.delivered_on), True), _key(col(TrainingSession.id), True)]
 
 
-def training_filters(
+async def training_filters(
     course: Course | None = None,
     audience: Audience | None = None,
     delivered_from: Annotated[IsoDate | None, Query(description="Delivered on or after this date.")] = None,

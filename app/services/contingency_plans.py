@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -165,34 +166,81 @@ def present(
     today: date | None = None,
 ) -> ContingencyPlanRead:
     """A plan with its derived fields (against the response level) and only the links the caller may see."""
+    return present_many([plan], session=session, principal=principal, level=level, today=today)[0]
+
+
+def _visible_links(
+    session: Session, link: Any, column: str, model: Any, plan_ids: list[str], principal: Principal
+) -> dict[str, list[str]]:
+    """For each plan, the ids it links to that exist and that the caller may see, in id order (one query)."""
+    target = getattr(link, column)
+    rows = session.execute(
+        select(link.plan_id, target)
+        .join(model, model.id == target)
+        .where(link.plan_id.in_(plan_ids), model.classification.in_(principal.clearance.visible()))
+        .order_by(link.plan_id, target)
+    ).all()
+    found: dict[str, list[str]] = {}
+    for plan_id, target_id in rows:
+        found.setdefault(plan_id, []).append(target_id)
+    return found
+
+
+def present_many(
+    plans: Sequence[ContingencyPlan],
+    *,
+    session: Session,
+    principal: Principal,
+    level: ResponseLevel,
+    today: date | None = None,
+) -> list[ContingencyPlanRead]:
+    """Plans as `present` shows them, their links and last exercises looked up in three queries for all of them."""
+    if not plans:
+        return []
     visible, today = principal.clearance.visible(), today or today_london()
-    last = session.execute(
-        select(_last_exercised(visible)).select_from(ContingencyPlan).where(col(ContingencyPlan.id) == plan.id)
-    ).scalar()
-    activation = ResponseLevel(plan.activation_level) if plan.activation_level else None
-    return ContingencyPlanRead(
-        id=plan.id,
-        created_at=plan.created_at,
-        updated_at=plan.updated_at,
-        version=plan.version,
-        classification=plan.classification,
-        title=plan.title,
-        plan_type=plan.plan_type,
-        owner=plan.owner,
-        status=plan.status,
-        version_label=plan.version_label,
-        approved_on=plan.approved_on,
-        review_due=plan.review_due,
-        review_overdue=bool(plan.review_due and plan.review_due < today),
-        activation_level=activation,
-        active_now=bool(activation and plan.status == ContingencyPlanStatus.APPROVED and activation.rank <= level.rank),
-        summary=plan.summary,
-        document_url=plan.document_url,
-        site_ids=links.visible(session, Site, _site_ids(session, plan.id), principal),
-        risk_ids=links.visible(session, Risk, _risk_ids(session, plan.id), principal),
-        last_exercised_on=last,
-        exercise_overdue=last is None or last < today - EXERCISE_INTERVAL,
+    ids = list({plan.id: None for plan in plans})
+    last_held: dict[str, date] = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(col(ExercisePlan.plan_id), func.max(col(Exercise.held_on)))
+            .join(Exercise, col(ExercisePlan.exercise_id) == col(Exercise.id))
+            .where(col(ExercisePlan.plan_id).in_(ids), col(Exercise.classification).in_(visible))
+            .group_by(col(ExercisePlan.plan_id))
+        ).all()
     )
+    sites = _visible_links(session, ContingencyPlanSite, "site_id", Site, ids, principal)
+    risks = _visible_links(session, ContingencyPlanRisk, "risk_id", Risk, ids, principal)
+    out = []
+    for plan in plans:
+        last = last_held.get(plan.id)
+        activation = ResponseLevel(plan.activation_level) if plan.activation_level else None
+        out.append(
+            ContingencyPlanRead(
+                id=plan.id,
+                created_at=plan.created_at,
+                updated_at=plan.updated_at,
+                version=plan.version,
+                classification=plan.classification,
+                title=plan.title,
+                plan_type=plan.plan_type,
+                owner=plan.owner,
+                status=plan.status,
+                version_label=plan.version_label,
+                approved_on=plan.approved_on,
+                review_due=plan.review_due,
+                review_overdue=bool(plan.review_due and plan.review_due < today),
+                activation_level=activation,
+                active_now=bool(
+                    activation and plan.status == ContingencyPlanStatus.APPROVED and activation.rank <= level.rank
+                ),
+                summary=plan.summary,
+                document_url=plan.document_url,
+                site_ids=sites.get(plan.id, []),
+                risk_ids=risks.get(plan.id, []),
+                last_exercised_on=last,
+                exercise_overdue=last is None or last < today - EXERCISE_INTERVAL,
+            )
+        )
+    return out
 
 
 # ---- changing ----

@@ -26,7 +26,7 @@ SORTS = {
     "next_review_due": "Next review",
 }
 FILTERS = ("category", "ward", "tier", "review_overdue", "q", "sort")
-REGISTER_LIMIT = 200
+REGISTER_LIMIT = 50  # rows per page, as the API pages its lists
 DEFAULT_RADIUS_M = 400
 
 

@@ -350,3 +350,45 @@ def test_a_hidden_site_or_risk_filters_exactly_like_an_unknown_id(client, office
     shown = client.get(URL, headers=official.headers).json()["items"]
     assert [p["site_ids"] for p in shown] == [[]] and [p["risk_ids"] for p in shown] == [[]]
     assert site["id"] not in client.get(URL, headers=official.headers | {"Accept": "text/csv"}).text
+
+
+def test_a_page_of_plans_is_presented_in_a_fixed_number_of_queries(client, officer, make_user, database):
+    """Links and last exercises are looked up once per page, not per plan; each row as its own GET shows it."""
+    from sqlalchemy import event
+
+    from tests.builders import make_exercise, make_site
+
+    official = make_user("officer", clearance="OFFICIAL")
+    open_risk = risk(client, officer, title="Open risk")
+    hidden_risk = risk(client, officer, title="Sensitive risk", classification="OFFICIAL-SENSITIVE")
+    open_site = make_site(client, officer, "Open site", classification="OFFICIAL")
+    hidden_site = make_site(client, officer, "Sensitive site")
+
+    def statements(count):
+        while len(client.get(URL, headers=official.headers, params={"limit": 50}).json()["items"]) < count:
+            made = plan(
+                client,
+                officer,
+                title=f"Plan {count}",
+                risk_ids=[open_risk["id"], hidden_risk["id"]],
+                site_ids=[open_site["id"], hidden_site["id"]],
+            )
+            make_exercise(client, officer, plan_ids=[made["id"]])
+            make_exercise(client, officer, plan_ids=[made["id"]], classification="OFFICIAL-SENSITIVE")
+        seen: list[str] = []
+
+        def record(*args):
+            seen.append(args[2])
+
+        event.listen(database.engine, "before_cursor_execute", record)
+        try:
+            page = client.get(URL, headers=official.headers, params={"limit": 50}).json()["items"]
+        finally:
+            event.remove(database.engine, "before_cursor_execute", record)
+        for row in page:
+            assert row == client.get(f"{URL}/{row['id']}", headers=official.headers).json()
+            assert row["risk_ids"] == [open_risk["id"]] and row["site_ids"] == [open_site["id"]]
+            assert row["last_exercised_on"] == today_london().isoformat()
+        return len(seen)
+
+    assert statements(2) == statements(12)
