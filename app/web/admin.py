@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import NavItem, SignedInWeb
+from app.web.deps import NavItem, SignedInWeb, require
 from app.web.forms import CsrfChecked
 
 router = APIRouter(prefix="/admin")
@@ -21,7 +21,7 @@ NAVIGATION = [
 SCOPES, CLEARANCES, ROLES = options.SCOPES, options.CLEARANCES, options.ROLES
 
 
-@router.get("/api-keys")
+@router.get("/api-keys", dependencies=[require("admin", "manage API keys")])
 async def api_keys(web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     """Every partner API key, with a form to create one."""
     page = await web.fetch("/api-keys", params={"limit": 100, **({"cursor": cursor} if cursor else {})})
@@ -35,7 +35,7 @@ async def api_keys(web: SignedInWeb, cursor: Annotated[str | None, Query(max_len
     )
 
 
-@router.post("/api-keys", dependencies=[CsrfChecked])
+@router.post("/api-keys", dependencies=[require("admin", "manage API keys"), CsrfChecked])
 async def create_api_key(web: SignedInWeb, request: Request) -> Response:
     """Create a key and show its secret, once."""
     form = await request.form()
@@ -66,7 +66,7 @@ async def create_api_key(web: SignedInWeb, request: Request) -> Response:
     )
 
 
-@router.post("/api-keys/{key_id}/revoke", dependencies=[CsrfChecked])
+@router.post("/api-keys/{key_id}/revoke", dependencies=[require("admin", "manage API keys"), CsrfChecked])
 async def revoke_api_key(web: SignedInWeb, key_id: str) -> Response:
     """Revoke a key at once."""
     result = await web.call("DELETE", f"/api-keys/{key_id}")
@@ -74,14 +74,14 @@ async def revoke_api_key(web: SignedInWeb, key_id: str) -> Response:
     return web.redirect("/admin/api-keys")
 
 
-@router.get("/users")
+@router.get("/users", dependencies=[require("admin", "manage users")])
 async def users(web: SignedInWeb, cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     """Every user, with a form to add one."""
     page = await web.fetch("/users", params={"limit": 200, **({"cursor": cursor} if cursor else {})})
     return web.render("admin/users.html", page=page, roles=ROLES, clearances=CLEARANCES, errors={}, values={})
 
 
-@router.post("/users", dependencies=[CsrfChecked])
+@router.post("/users", dependencies=[require("admin", "manage users"), CsrfChecked])
 async def create_user(
     web: SignedInWeb,
     username: Annotated[str, Form(max_length=200)] = "",
@@ -118,7 +118,7 @@ async def create_user(
     )
 
 
-@router.post("/users/{user_id}/active", dependencies=[CsrfChecked])
+@router.post("/users/{user_id}/active", dependencies=[require("admin", "manage users"), CsrfChecked])
 async def set_user_active(
     web: SignedInWeb, user_id: str, active: Annotated[str, Form(pattern="^(true|false)$")]
 ) -> Response:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import NavItem, SignedInWeb
+from app.web.deps import NavItem, SignedInWeb, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/admin/feeds")
@@ -59,13 +59,13 @@ async def _index(
     )
 
 
-@router.get("")
+@router.get("", dependencies=[require("admin", "manage feeds")])
 async def feeds(web: SignedInWeb) -> Response:
     """Every feed with its health, and a form to add one."""
     return await _index(web)
 
 
-@router.post("", dependencies=[CsrfChecked])
+@router.post("", dependencies=[require("admin", "manage feeds"), CsrfChecked])
 async def create_feed(web: SignedInWeb, request: Request) -> Response:
     """Add a feed; a push feed's secret is shown once."""
     values, payload = _payload(await request.form(), creating=True)
@@ -82,7 +82,7 @@ def _feed_values(feed: dict[str, Any]) -> dict[str, Any]:
     return {k: feed.get(k) for k in ("name", "url", "poll_interval_seconds", "max_age_seconds", "enabled")}
 
 
-@router.get("/{feed_id}/edit")
+@router.get("/{feed_id}/edit", dependencies=[require("admin", "manage feeds")])
 async def edit_feed(web: SignedInWeb, feed_id: str) -> Response:
     """The form to change a feed."""
     found = await web.fetch_result(f"/feeds/{feed_id}")
@@ -91,7 +91,7 @@ async def edit_feed(web: SignedInWeb, feed_id: str) -> Response:
     )
 
 
-@router.post("/{feed_id}", dependencies=[CsrfChecked])
+@router.post("/{feed_id}", dependencies=[require("admin", "manage feeds"), CsrfChecked])
 async def update_feed(web: SignedInWeb, request: Request, feed_id: str) -> Response:
     """Save a feed's changes; a conflicting edit is shown, not overwritten."""
     form = await request.form()
@@ -122,7 +122,7 @@ async def update_feed(web: SignedInWeb, request: Request, feed_id: str) -> Respo
     )
 
 
-@router.post("/{feed_id}/poll", dependencies=[CsrfChecked])
+@router.post("/{feed_id}/poll", dependencies=[require("admin", "manage feeds"), CsrfChecked])
 async def poll_feed(web: SignedInWeb, feed_id: str) -> Response:
     """Poll a feed now and say what happened."""
     result = await web.call("POST", f"/feeds/{feed_id}/poll")
@@ -138,7 +138,7 @@ async def poll_feed(web: SignedInWeb, feed_id: str) -> Response:
     return web.redirect("/admin/feeds")
 
 
-@router.post("/{feed_id}/rotate-secret", dependencies=[CsrfChecked])
+@router.post("/{feed_id}/rotate-secret", dependencies=[require("admin", "manage feeds"), CsrfChecked])
 async def rotate_secret(web: SignedInWeb, feed_id: str) -> Response:
     """Give a push feed a new secret and show it once."""
     result = await web.call("POST", f"/feeds/{feed_id}/rotate-secret")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData, QueryParams
 
 from app.web import options
-from app.web.deps import NavItem, SignedInWeb, Web, marking_of
+from app.web.deps import NavItem, SignedInWeb, Web, marking_of, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
 
 router = APIRouter(prefix="/prevent")
@@ -98,13 +98,13 @@ async def _plan_form(web: Web, status: int = 200, **context: Any) -> Response:
     return web.render("prevent/plan_form.html", status=status, classifications=options.CLASSIFICATIONS, **context)
 
 
-@router.get("/plans/new")
+@router.get("/plans/new", dependencies=[require("prevent:write", "create Prevent plans")])
 async def new_plan(web: SignedInWeb) -> Response:
     """The form to draft a plan."""
     return await _plan_form(web, plan=None, values={"classification": "OFFICIAL"})
 
 
-@router.post("/plans", dependencies=[CsrfChecked])
+@router.post("/plans", dependencies=[require("prevent:write", "create Prevent plans"), CsrfChecked])
 async def create_plan(web: SignedInWeb, request: Request) -> Response:
     """Draft a plan."""
     body = _plan_body(await request.form())
@@ -156,7 +156,7 @@ async def plan_csv(web: SignedInWeb, plan_id: str) -> Response:
     return await web.csv_download("/prevent/items", {"plan_id": plan_id, **filters}, "prevent-items.csv")
 
 
-@router.get("/plans/{plan_id}/edit")
+@router.get("/plans/{plan_id}/edit", dependencies=[require("prevent:write", "change Prevent plans")])
 async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
     """The form to change a plan."""
     found = await web.fetch_result(f"/prevent/plans/{plan_id}")
@@ -164,7 +164,7 @@ async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
     return await _plan_form(web, plan=plan, values=_plan_values(plan), etag=found.etag, marking=plan["classification"])
 
 
-@router.post("/plans/{plan_id}/edit", dependencies=[CsrfChecked])
+@router.post("/plans/{plan_id}/edit", dependencies=[require("prevent:write", "change Prevent plans"), CsrfChecked])
 async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Save a plan; if someone else changed it meanwhile, show theirs and keep nothing silently."""
     form = await request.form()
@@ -193,7 +193,7 @@ async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
     )
 
 
-@router.post("/plans/{plan_id}/approve", dependencies=[CsrfChecked])
+@router.post("/plans/{plan_id}/approve", dependencies=[require("approve", "approve plans"), CsrfChecked])
 async def approve_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """EMT approves the plan as they saw it."""
     form = await request.form()
@@ -207,7 +207,7 @@ async def approve_plan(web: SignedInWeb, request: Request, plan_id: str) -> Resp
     return web.redirect(f"/prevent/plans/{plan_id}")
 
 
-@router.post("/plans/{plan_id}/review", dependencies=[CsrfChecked])
+@router.post("/plans/{plan_id}/review", dependencies=[require("prevent:write", "start annual reviews"), CsrfChecked])
 async def review_plan(web: SignedInWeb, plan_id: str) -> Response:
     """The annual review: a new draft plan for the next period with the open items carried forward."""
     result = await web.call("POST", f"/prevent/plans/{plan_id}/review", json={})

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import SignedInWeb, Web
+from app.web.deps import SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, number, save_edit
 
 router = APIRouter(prefix="/protect/sites")
@@ -100,13 +100,13 @@ def _render_site_form(
     )
 
 
-@router.get("/new")
+@router.get("/new", dependencies=[require("protect:write", "add sites")])
 async def new_site(web: SignedInWeb) -> Response:
     """The form to add a site."""
     return _render_site_form(web, site=None, values={"classification": "OFFICIAL-SENSITIVE"}, errors={})
 
 
-@router.post("/new", dependencies=[CsrfChecked])
+@router.post("/new", dependencies=[require("protect:write", "add sites"), CsrfChecked])
 async def create_site(web: SignedInWeb, request: Request) -> Response:
     """Add a site."""
     values, body = site_payload(await request.form())
@@ -125,14 +125,14 @@ async def site_page(web: SignedInWeb, site_id: str) -> Response:
     return web.render("protect/site.html", site=site, assessments=assessments["items"], marking=site["classification"])
 
 
-@router.get("/{site_id}/edit")
+@router.get("/{site_id}/edit", dependencies=[require("protect:write", "change sites")])
 async def edit_site(web: SignedInWeb, site_id: str) -> Response:
     """The form to change a site, carrying the ETag it was read at."""
     found = await web.fetch_result(f"/sites/{site_id}")
     return _render_site_form(web, site=found.body, values=site_values(found.body), errors={}, etag=found.etag or "")
 
 
-@router.post("/{site_id}/edit", dependencies=[CsrfChecked])
+@router.post("/{site_id}/edit", dependencies=[require("protect:write", "change sites"), CsrfChecked])
 async def update_site(web: SignedInWeb, site_id: str, request: Request) -> Response:
     """Save a site's changes if nobody else changed it since the form was read."""
     form = await request.form()

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app.core.clock import LONDON
 from app.web import options
 from app.web.charts import threat_step_chart
-from app.web.deps import NavItem, SignedInWeb, Web
+from app.web.deps import NavItem, SignedInWeb, Web, require
 from app.web.forms import CsrfChecked
 
 router = APIRouter()
@@ -47,7 +47,7 @@ async def threat_level_page(web: SignedInWeb) -> Response:
     return await _render(web)
 
 
-@router.post("/threat-level", dependencies=[CsrfChecked])
+@router.post("/threat-level", dependencies=[require("threat:write", "record the threat level"), CsrfChecked])
 async def record_threat_level(
     web: SignedInWeb,
     level: Annotated[str, Form(max_length=20)] = "",
