@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import NavItem, SignedInWeb, require
+from app.web.confirm import show_once, take_once
+from app.web.deps import NavItem, SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/admin/feeds")
@@ -70,8 +71,8 @@ async def create_feed(web: SignedInWeb, request: Request) -> Response:
     """Add a feed; a push feed's secret is shown once."""
     values, payload = _payload(await request.form(), creating=True)
     result = await web.call("POST", "/feeds", json=payload)
-    if result.ok and result.body.get("secret"):
-        return web.render("feeds/secret.html", feed=result.body, secret=result.body["secret"], created=True)
+    if result.ok and result.body.get("secret"):  # post/redirect/get: the secret is kept for one view
+        return _show_secret(web, result.body, result.body["secret"], created=True)
     if result.ok:
         web.session.add_flash(f"Feed {result.body['name']} was added. The worker polls it within a minute.")
         return web.redirect("/admin/feeds")
@@ -146,4 +147,20 @@ async def rotate_secret(web: SignedInWeb, feed_id: str) -> Response:
         web.session.add_flash(f"Not rotated: {result.detail}")
         return web.redirect("/admin/feeds")
     feed = await web.fetch(f"/feeds/{feed_id}")
-    return web.render("feeds/secret.html", feed=feed, secret=result.body["secret"], created=False)
+    return _show_secret(web, feed, result.body["secret"], created=False)
+
+
+def _show_secret(web: Web, feed: dict[str, Any], secret: str, *, created: bool) -> Response:
+    feed = {k: feed.get(k) for k in ("id", "name", "kind")}
+    show_once(web, "feed_secret", {"feed": feed, "secret": secret, "created": created})
+    return web.redirect(f"/admin/feeds/{feed['id']}/secret")
+
+
+@router.get("/{feed_id}/secret", dependencies=[require("admin", "manage feeds")])
+async def feed_secret(web: SignedInWeb, feed_id: str) -> Response:
+    """A push feed's new signing secret, shown once (a refresh finds nothing and goes back to the feeds)."""
+    shown = take_once(web, "feed_secret")
+    if not shown or shown["feed"]["id"] != feed_id:
+        web.session.add_flash("A signing secret is shown only once. If it was not copied, rotate it again.")
+        return web.redirect("/admin/feeds")
+    return web.render("feeds/secret.html", **shown)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, QueryParams
 
 from app.web import options
+from app.web.confirm import Confirmation, confirm_page
 from app.web.deps import NavItem, SignedInWeb, Web, marking_of, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
 
@@ -193,6 +194,25 @@ async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
     )
 
 
+@router.get("/plans/{plan_id}/approve", dependencies=[require("approve", "approve plans")])
+async def confirm_approve_plan(
+    web: SignedInWeb, plan_id: str, etag: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    """Are you sure? Approving supersedes the plan approved before it."""
+    plan = await web.fetch(f"/prevent/plans/{plan_id}")
+    confirmation = Confirmation(
+        question="Are you sure you want to approve this plan?",
+        button="Approve this plan",
+        action=f"/prevent/plans/{plan_id}/approve",
+        cancel=f"/prevent/plans/{plan_id}",
+        warning="The plan becomes the approved plan. The plan approved before it is superseded. This cannot be undone.",
+        details=[("Plan", plan["title"])],
+        hidden={"etag": etag},
+        destructive=False,
+    )
+    return confirm_page(web, confirmation, marking=plan["classification"])
+
+
 @router.post("/plans/{plan_id}/approve", dependencies=[require("approve", "approve plans"), CsrfChecked])
 async def approve_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """EMT approves the plan as they saw it."""
@@ -205,6 +225,23 @@ async def approve_plan(web: SignedInWeb, request: Request, plan_id: str) -> Resp
     else:
         web.session.add_flash(f"Not approved: {result.detail}")
     return web.redirect(f"/prevent/plans/{plan_id}")
+
+
+@router.get("/plans/{plan_id}/review", dependencies=[require("prevent:write", "start annual reviews")])
+async def confirm_review_plan(web: SignedInWeb, plan_id: str) -> Response:
+    """Are you sure? A review drafts the next plan, once."""
+    plan = await web.fetch(f"/prevent/plans/{plan_id}")
+    confirmation = Confirmation(
+        question="Are you sure you want to start the annual review?",
+        button="Start the annual review",
+        action=f"/prevent/plans/{plan_id}/review",
+        cancel=f"/prevent/plans/{plan_id}",
+        warning="A new draft plan for the next period is created with every open item carried forward. "
+        "A plan can be reviewed only once.",
+        details=[("Plan", plan["title"])],
+        destructive=False,
+    )
+    return confirm_page(web, confirmation, marking=plan["classification"])
 
 
 @router.post("/plans/{plan_id}/review", dependencies=[require("prevent:write", "start annual reviews"), CsrfChecked])

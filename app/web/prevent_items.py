@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.web import options
+from app.web.confirm import Confirmation, confirm_page
 from app.web.deps import SignedInWeb, Web, marking_of, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, lines, save_edit, text
 
@@ -199,6 +200,24 @@ async def update_item(web: SignedInWeb, request: Request, item_id: str) -> Respo
         etag=etag,  # keep the version they saw
         errors=api_errors(edit.result, "title"),
     )
+
+
+@router.get("/items/{item_id}/delete", dependencies=[require("prevent:write", "remove plan items")])
+async def confirm_delete_item(
+    web: SignedInWeb, item_id: str, etag: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    """Are you sure? The item as the user saw it (its ETag) is what the button removes."""
+    item = await web.fetch(f"/prevent/items/{item_id}")
+    confirmation = Confirmation(
+        question="Are you sure you want to remove this item?",
+        button="Remove this item",
+        action=f"/prevent/items/{item_id}/delete",
+        cancel=f"/prevent/items/{item_id}",
+        warning="The item and its timeline of progress updates will be removed from the plan. This cannot be undone.",
+        details=[("Item", f"{item['ref']} {item['title']}")],
+        hidden={"etag": etag},
+    )
+    return confirm_page(web, confirmation, marking=item["classification"])
 
 
 @router.post("/items/{item_id}/delete", dependencies=[require("prevent:write", "remove plan items"), CsrfChecked])

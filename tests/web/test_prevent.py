@@ -193,12 +193,15 @@ def test_approval_and_the_annual_review(page, live_server, client, make_user, si
     page.goto(f"{live_server}/prevent/plans/{plan['id']}")
     assert page.locator("button:has-text('Start the annual review')").count() == 0  # EMT reads, approves
     page.click("button:has-text('Approve this plan')")
+    assert page.locator("h1").inner_text() == "Are you sure you want to approve this plan?"
+    page.click("button:has-text('Approve this plan')")
     assert "The plan was approved" in page.content()
     page.click("button:has-text('Sign out')")
     sign_in(page, officer.username, TEST_PASSWORD)
     page.goto(f"{live_server}/prevent/plans/{plan['id']}")
     assert page.locator("button:has-text('Approve this plan')").count() == 0
     page.click("button:has-text('Start the annual review')")
+    page.click("button:has-text('Start the annual review')")  # are you sure?
     assert "was drafted with every open item carried forward" in page.content()
     assert page.locator("h1").inner_text() == "Prevent delivery plan 2027\u201328"
     assert "Venue hire policy" not in shown_titles(page) and len(shown_titles(page)) == 4
