@@ -4,6 +4,7 @@ macros/confirm.html): the warning says what will happen, the button POSTs the ac
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import assert_accessible
 from tests.builders import make_prevent_item, make_prevent_plan
@@ -47,7 +48,7 @@ def test_removing_an_item_asks_first_and_cancel_keeps_it(no_js, live_server, cli
     assert client.get(f"{API}/prevent/items/{item['id']}", headers=officer.headers).status_code == 200
     page.click("button:has-text('Remove this item')")
     page.click("button:has-text('Remove this item')")
-    assert f"Item {item['ref']} was removed." in page.content()
+    expect(page.locator("main")).to_contain_text(f"Item {item['ref']} was removed.")
     assert client.get(f"{API}/prevent/items/{item['id']}", headers=officer.headers).status_code == 404
 
 
@@ -60,14 +61,14 @@ def test_approving_and_reviewing_a_plan_ask_first(no_js, live_server, client, of
     _confirm_page(page, "Are you sure you want to approve this plan?")
     assert client.get(f"{API}/prevent/plans/{plan['id']}", headers=officer.headers).json()["status"] == "draft"
     page.click("button:has-text('Approve this plan')")
-    assert "The plan was approved" in page.content()
+    expect(page.locator("main")).to_contain_text("The plan was approved")
     page.click("button:has-text('Sign out')")
     sign_in(officer.username)
     page.goto(f"{live_server}/prevent/plans/{plan['id']}")
     page.click("button:has-text('Start the annual review')")
     _confirm_page(page, "Are you sure you want to start the annual review?")
     page.click("button:has-text('Start the annual review')")
-    assert "was drafted with every open item carried forward" in page.content()
+    expect(page.locator("main")).to_contain_text("was drafted with every open item carried forward")
 
 
 def test_revoking_a_key_and_deactivating_a_user_ask_first(no_js, live_server, client, admin, make_user):
@@ -84,12 +85,12 @@ def test_revoking_a_key_and_deactivating_a_user_ask_first(no_js, live_server, cl
     page.click("button:has-text('Revoke')")
     _confirm_page(page, "Are you sure you want to revoke this API key?")
     page.click("button:has-text('Revoke')")
-    assert "The API key was revoked." in page.content()
+    expect(page.locator("main")).to_contain_text("The API key was revoked.")
     page.goto(f"{live_server}/admin/users")
     page.click(f"button:has-text('Deactivate {user.username}')")
     _confirm_page(page, "Are you sure you want to deactivate this user?")
     page.click("button:has-text('Deactivate')")
-    assert f"{user.username} was deactivated." in page.content()
+    expect(page.locator("main")).to_contain_text(f"{user.username} was deactivated.")
 
 
 def test_recording_the_threat_level_asks_first(no_js, live_server, client, officer):
@@ -101,7 +102,7 @@ def test_recording_the_threat_level_asks_first(no_js, live_server, client, offic
     _confirm_page(page, "Are you sure you want to record the UK national threat level as SEVERE?")
     assert client.get(f"{API}/threat-level/history", headers=officer.headers).json()["items"] == []
     page.click("button:has-text('Record threat level')")
-    assert "Recorded: UK national threat level SEVERE." in page.content()
+    expect(page.locator("main")).to_contain_text("Recorded: UK national threat level SEVERE.")
 
 
 def test_every_confirmation_page_is_accessible(page, live_server, client, admin, sign_in):
