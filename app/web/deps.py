@@ -199,6 +199,26 @@ AnonymousWeb = Annotated[Web, Depends(anonymous_web)]
 SignedInWeb = Annotated[Web, Depends(signed_in_web)]
 
 
+def forbidden(action: str) -> WebError:
+    """The plain 403 page of a page the signed-in user may not use."""
+    return WebError(403, "You do not have access", f"You do not have permission to {action}. Ask an administrator.")
+
+
+def require(scope: str, action: str) -> Any:
+    """A page's permission, in the route: `dependencies=[require("protect:write", "add sites")]`.
+
+    Decided from the signed-in user's scopes (their /me, kept in the session at sign-in) before the form is
+    rendered and before a POST calls the API: a person who may not do `action` gets the 403 page, never the form.
+    The API still decides for real. Put it before `CsrfChecked` so a refused POST is a 403 page either way.
+    """
+
+    async def allowed(web: SignedInWeb) -> None:
+        if not web.can(scope):
+            raise forbidden(action)
+
+    return Depends(allowed)
+
+
 def login_url(request: Request) -> str:
     """Where to sign in, coming back here afterwards."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import NavItem, SignedInWeb
+from app.web.confirm import show_once, take_once
+from app.web.deps import NavItem, SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/admin/feeds")
@@ -59,19 +60,19 @@ async def _index(
     )
 
 
-@router.get("")
+@router.get("", dependencies=[require("admin", "manage feeds")])
 async def feeds(web: SignedInWeb) -> Response:
     """Every feed with its health, and a form to add one."""
     return await _index(web)
 
 
-@router.post("", dependencies=[CsrfChecked])
+@router.post("", dependencies=[require("admin", "manage feeds"), CsrfChecked])
 async def create_feed(web: SignedInWeb, request: Request) -> Response:
     """Add a feed; a push feed's secret is shown once."""
     values, payload = _payload(await request.form(), creating=True)
     result = await web.call("POST", "/feeds", json=payload)
-    if result.ok and result.body.get("secret"):
-        return web.render("feeds/secret.html", feed=result.body, secret=result.body["secret"], created=True)
+    if result.ok and result.body.get("secret"):  # post/redirect/get: the secret is kept for one view
+        return _show_secret(web, result.body, result.body["secret"], created=True)
     if result.ok:
         web.session.add_flash(f"Feed {result.body['name']} was added. The worker polls it within a minute.")
         return web.redirect("/admin/feeds")
@@ -82,7 +83,7 @@ def _feed_values(feed: dict[str, Any]) -> dict[str, Any]:
     return {k: feed.get(k) for k in ("name", "url", "poll_interval_seconds", "max_age_seconds", "enabled")}
 
 
-@router.get("/{feed_id}/edit")
+@router.get("/{feed_id}/edit", dependencies=[require("admin", "manage feeds")])
 async def edit_feed(web: SignedInWeb, feed_id: str) -> Response:
     """The form to change a feed."""
     found = await web.fetch_result(f"/feeds/{feed_id}")
@@ -91,7 +92,7 @@ async def edit_feed(web: SignedInWeb, feed_id: str) -> Response:
     )
 
 
-@router.post("/{feed_id}", dependencies=[CsrfChecked])
+@router.post("/{feed_id}", dependencies=[require("admin", "manage feeds"), CsrfChecked])
 async def update_feed(web: SignedInWeb, request: Request, feed_id: str) -> Response:
     """Save a feed's changes; a conflicting edit is shown, not overwritten."""
     form = await request.form()
@@ -122,7 +123,7 @@ async def update_feed(web: SignedInWeb, request: Request, feed_id: str) -> Respo
     )
 
 
-@router.post("/{feed_id}/poll", dependencies=[CsrfChecked])
+@router.post("/{feed_id}/poll", dependencies=[require("admin", "manage feeds"), CsrfChecked])
 async def poll_feed(web: SignedInWeb, feed_id: str) -> Response:
     """Poll a feed now and say what happened."""
     result = await web.call("POST", f"/feeds/{feed_id}/poll")
@@ -138,7 +139,7 @@ async def poll_feed(web: SignedInWeb, feed_id: str) -> Response:
     return web.redirect("/admin/feeds")
 
 
-@router.post("/{feed_id}/rotate-secret", dependencies=[CsrfChecked])
+@router.post("/{feed_id}/rotate-secret", dependencies=[require("admin", "manage feeds"), CsrfChecked])
 async def rotate_secret(web: SignedInWeb, feed_id: str) -> Response:
     """Give a push feed a new secret and show it once."""
     result = await web.call("POST", f"/feeds/{feed_id}/rotate-secret")
@@ -146,10 +147,24 @@ async def rotate_secret(web: SignedInWeb, feed_id: str) -> Response:
         web.session.add_flash(f"Not rotated: {result.detail}")
         return web.redirect("/admin/feeds")
     feed = await web.fetch(f"/feeds/{feed_id}")
-    return web.render(
-        "feeds/secret.html",
-        feed=feed,
-        secret=result.body["secret"],
-        created=False,
-        old_until=result.body.get("previous_secret_valid_until"),
+    return _show_secret(
+        web, feed, result.body["secret"], created=False, old_until=result.body.get("previous_secret_valid_until")
     )
+
+
+def _show_secret(
+    web: Web, feed: dict[str, Any], secret: str, *, created: bool, old_until: str | None = None
+) -> Response:
+    feed = {k: feed.get(k) for k in ("id", "name", "kind")}
+    show_once(web, "feed_secret", {"feed": feed, "secret": secret, "created": created, "old_until": old_until})
+    return web.redirect(f"/admin/feeds/{feed['id']}/secret")
+
+
+@router.get("/{feed_id}/secret", dependencies=[require("admin", "manage feeds")])
+async def feed_secret(web: SignedInWeb, feed_id: str) -> Response:
+    """A push feed's new signing secret, shown once (a refresh finds nothing and goes back to the feeds)."""
+    shown = take_once(web, "feed_secret")
+    if not shown or shown["feed"]["id"] != feed_id:
+        web.session.add_flash("A signing secret is shown only once. If it was not copied, rotate it again.")
+        return web.redirect("/admin/feeds")
+    return web.render("feeds/secret.html", **shown)

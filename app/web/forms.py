@@ -9,6 +9,7 @@ declared before `/{id}` routes (e.g. `protect_sites.py` holds the site page and 
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,10 +81,45 @@ def form_payload(
     return body, values
 
 
-def api_errors(result: ApiResult, fallback: str, rename: Callable[[str], str] | None = None) -> dict[str, str]:
-    """A refused save's errors by form field: the API's field errors, or its detail on the fallback field."""
+# The words of a form's errors: field -> kind of error -> what to do, GOV.UK style ("Enter the site's name").
+# Kinds: missing, too_long, not_a_number, out_of_range, not_an_option, not_a_date, and other (the field's catch-all).
+# "{n}" in a message is the number the API's message names (a length or a bound).
+Words = Mapping[str, Mapping[str, str]]
+
+_KINDS = (
+    ("missing", ("field required", "at least 1 character", "should be a valid string", "none is not")),
+    ("too_long", ("at most", "too long")),
+    ("not_a_number", ("valid number", "valid integer", "valid float", "parse")),
+    ("out_of_range", ("greater than", "less than", "between")),
+    ("not_an_option", ("input should be '", "literal", "enum", "not one of")),
+    ("not_a_date", ("date", "iso 8601")),
+)
+
+
+def error_kind(message: str) -> str:
+    """The kind of an API field error, read from its message (the API sends only field and message)."""
+    lowered = message.lower()
+    return next((kind for kind, marks in _KINDS if any(mark in lowered for mark in marks)), "other")
+
+
+def error_words(name: str, message: str, words: Words) -> str:
+    """The form's words for one API field error, or the API's message for a field the table does not name."""
+    table = words.get(name)
+    if not table:
+        return message
+    chosen = table.get(error_kind(message)) or table.get("other") or message
+    number_in = re.search(r"\d+(?:\.\d+)?", message)
+    return chosen.replace("{n}", number_in.group(0) if number_in else "")
+
+
+def api_errors(
+    result: ApiResult, fallback: str, rename: Callable[[str], str] | None = None, words: Words | None = None
+) -> dict[str, str]:
+    """A refused save's errors by form field: the API's field errors (in the form's words when given), or its
+    detail on the fallback field."""
     errors = result.field_errors() or {fallback: result.detail or "The record could not be saved."}
-    return {rename(k): v for k, v in errors.items()} if rename else errors
+    errors = {rename(k): v for k, v in errors.items()} if rename else errors
+    return {k: error_words(k, v, words) for k, v in errors.items()} if words else errors
 
 
 # Edit conflicts --------------------------------------------------------------------------------------------------

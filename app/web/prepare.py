@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import NavItem, SignedInWeb, Web
+from app.web.deps import NavItem, SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, form_payload, save_edit
 
 router = APIRouter(prefix="/prepare")
@@ -90,7 +90,7 @@ async def plans_csv(web: SignedInWeb, request: Request) -> Response:
     return await web.csv_download("/contingency-plans", params, "contingency-plans.csv")
 
 
-@router.get("/plans/new")
+@router.get("/plans/new", dependencies=[require("prepare:write", "add contingency plans")])
 async def new_plan(web: SignedInWeb) -> Response:
     """The form for a new plan."""
     return await _plan_form(web, values={"status": "draft", "classification": "OFFICIAL", "risk_ids": []})
@@ -130,7 +130,7 @@ async def _risks(web: Web) -> list[dict[str, Any]]:
     return result.body["items"] if result.ok else []
 
 
-@router.post("/plans/new", dependencies=[CsrfChecked])
+@router.post("/plans/new", dependencies=[require("prepare:write", "add contingency plans"), CsrfChecked])
 async def create_plan(web: SignedInWeb, request: Request) -> Response:
     """Add a plan."""
     payload, values = form_payload(await request.form(), PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=True)
@@ -161,14 +161,14 @@ async def plan(web: SignedInWeb, plan_id: str) -> Response:
     )
 
 
-@router.get("/plans/{plan_id}/edit")
+@router.get("/plans/{plan_id}/edit", dependencies=[require("prepare:write", "change contingency plans")])
 async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
     """The form to change a plan, carrying the ETag it was read at."""
     result = await web.fetch_result(f"/contingency-plans/{plan_id}")
     return await _plan_form(web, values=result.body, plan=result.body, etag=result.etag)
 
 
-@router.post("/plans/{plan_id}/edit", dependencies=[CsrfChecked])
+@router.post("/plans/{plan_id}/edit", dependencies=[require("prepare:write", "change contingency plans"), CsrfChecked])
 async def update_plan(web: SignedInWeb, plan_id: str, request: Request) -> Response:
     """Save a plan, only if nobody changed it meanwhile (If-Match); otherwise show the current values."""
     form = await request.form()

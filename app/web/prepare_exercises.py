@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.web import options
 from app.web.client import ApiResult
-from app.web.deps import SignedInWeb, Web
+from app.web.deps import SignedInWeb, Web, require
 from app.web.forms import CsrfChecked, api_errors, form_payload
 
 router = APIRouter(prefix="/prepare")
@@ -27,7 +27,7 @@ async def exercises(web: SignedInWeb, cursor: Annotated[str | None, Query(max_le
     return web.render("prepare/exercises.html", page=page)
 
 
-@router.get("/exercises/new")
+@router.get("/exercises/new", dependencies=[require("prepare:write", "record exercises")])
 async def new_exercise(web: SignedInWeb) -> Response:
     """The form for recording an exercise."""
     return await _exercise_form(web, values={"classification": "OFFICIAL", "plan_ids": []})
@@ -48,7 +48,7 @@ async def _exercise_form(
     )
 
 
-@router.post("/exercises/new", dependencies=[CsrfChecked])
+@router.post("/exercises/new", dependencies=[require("prepare:write", "record exercises"), CsrfChecked])
 async def create_exercise(web: SignedInWeb, request: Request) -> Response:
     """Record an exercise."""
     form = await request.form()
@@ -101,7 +101,7 @@ async def _exercise_page(
     )
 
 
-@router.post("/exercises/{exercise_id}/lessons", dependencies=[CsrfChecked])
+@router.post("/exercises/{exercise_id}/lessons", dependencies=[require("prepare:write", "record lessons"), CsrfChecked])
 async def add_lesson(
     web: SignedInWeb,
     exercise_id: str,
@@ -126,7 +126,10 @@ async def add_lesson(
     return await _exercise_page(web, current, errors=errors, values=lesson, status=400)
 
 
-@router.post("/exercises/{exercise_id}/lessons/{index}/done", dependencies=[CsrfChecked])
+@router.post(
+    "/exercises/{exercise_id}/lessons/{index}/done",
+    dependencies=[require("prepare:write", "complete lessons"), CsrfChecked],
+)
 async def complete_lesson(
     web: SignedInWeb,
     exercise_id: str,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import SignedInWeb, Web
+from app.web.deps import SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, form_payload, save_edit
 from app.web.options import IMPACT, LIKELIHOOD
 
@@ -78,7 +78,7 @@ async def risks(
     )
 
 
-@router.get("/risks/new")
+@router.get("/risks/new", dependencies=[require("prepare:write", "add risks")])
 async def new_risk(web: SignedInWeb) -> Response:
     """The form for a new risk."""
     return await _risk_form(web, values={"classification": "OFFICIAL", "plan_ids": []})
@@ -127,7 +127,7 @@ def _risk_payload(form: Any, *, creating: bool) -> tuple[dict[str, Any], dict[st
     return payload, values
 
 
-@router.post("/risks/new", dependencies=[CsrfChecked])
+@router.post("/risks/new", dependencies=[require("prepare:write", "add risks"), CsrfChecked])
 async def create_risk(web: SignedInWeb, request: Request) -> Response:
     """Add a risk."""
     payload, values = _risk_payload(await request.form(), creating=True)
@@ -153,7 +153,7 @@ async def risk(web: SignedInWeb, risk_id: str) -> Response:
     )
 
 
-@router.get("/risks/{risk_id}/edit")
+@router.get("/risks/{risk_id}/edit", dependencies=[require("prepare:write", "change risks")])
 async def edit_risk(web: SignedInWeb, risk_id: str) -> Response:
     """The form to change a risk, carrying the ETag it was read at."""
     result = await web.fetch_result(f"/risks/{risk_id}")
@@ -164,7 +164,7 @@ def _as_form(body: dict[str, Any]) -> dict[str, Any]:
     return body | {"likelihood": str(body["likelihood"]), "impact": str(body["impact"])}
 
 
-@router.post("/risks/{risk_id}/edit", dependencies=[CsrfChecked])
+@router.post("/risks/{risk_id}/edit", dependencies=[require("prepare:write", "change risks"), CsrfChecked])
 async def update_risk(web: SignedInWeb, risk_id: str, request: Request) -> Response:
     """Save a risk, only if nobody changed it meanwhile; otherwise show the current values."""
     form = await request.form()

@@ -11,7 +11,8 @@ from starlette.datastructures import FormData, QueryParams
 
 from app.core.clock import today_london
 from app.web import options
-from app.web.deps import NavItem, SignedInWeb, Web, marking_of
+from app.web.confirm import Confirmation, confirm_page
+from app.web.deps import NavItem, SignedInWeb, Web, marking_of, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
 
 router = APIRouter(prefix="/prevent")
@@ -108,13 +109,13 @@ async def _plan_form(web: Web, status: int = 200, **context: Any) -> Response:
     return web.render("prevent/plan_form.html", status=status, classifications=options.CLASSIFICATIONS, **context)
 
 
-@router.get("/plans/new")
+@router.get("/plans/new", dependencies=[require("prevent:write", "create Prevent plans")])
 async def new_plan(web: SignedInWeb) -> Response:
     """The form to draft a plan."""
     return await _plan_form(web, plan=None, values={"classification": "OFFICIAL"})
 
 
-@router.post("/plans", dependencies=[CsrfChecked])
+@router.post("/plans", dependencies=[require("prevent:write", "create Prevent plans"), CsrfChecked])
 async def create_plan(web: SignedInWeb, request: Request) -> Response:
     """Draft a plan."""
     body = _plan_body(await request.form())
@@ -167,7 +168,7 @@ async def plan_csv(web: SignedInWeb, plan_id: str) -> Response:
     return await web.csv_download("/prevent/items", {"plan_id": plan_id, **filters}, "prevent-items.csv")
 
 
-@router.get("/plans/{plan_id}/edit")
+@router.get("/plans/{plan_id}/edit", dependencies=[require("prevent:write", "change Prevent plans")])
 async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
     """The form to change a plan."""
     found = await web.fetch_result(f"/prevent/plans/{plan_id}")
@@ -175,7 +176,7 @@ async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
     return await _plan_form(web, plan=plan, values=_plan_values(plan), etag=found.etag, marking=plan["classification"])
 
 
-@router.post("/plans/{plan_id}/edit", dependencies=[CsrfChecked])
+@router.post("/plans/{plan_id}/edit", dependencies=[require("prevent:write", "change Prevent plans"), CsrfChecked])
 async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Save a plan; if someone else changed it meanwhile, show theirs and keep nothing silently."""
     form = await request.form()
@@ -204,7 +205,7 @@ async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
     )
 
 
-@router.get("/plans/{plan_id}/submit")
+@router.get("/plans/{plan_id}/submit", dependencies=[require("prevent:write", "submit plans for approval")])
 async def confirm_submit(web: SignedInWeb, plan_id: str) -> Response:
     """The confirmation step before a plan goes to EMT."""
     found = await web.fetch_result(f"/prevent/plans/{plan_id}")
@@ -227,7 +228,9 @@ async def confirm_submit(web: SignedInWeb, plan_id: str) -> Response:
     )
 
 
-@router.post("/plans/{plan_id}/submit", dependencies=[CsrfChecked])
+@router.post(
+    "/plans/{plan_id}/submit", dependencies=[require("prevent:write", "submit plans for approval"), CsrfChecked]
+)
 async def submit_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Submit the plan as the user saw it."""
     form = await request.form()
@@ -261,7 +264,7 @@ def _decision_errors(values: dict[str, str]) -> dict[str, str]:
     return {}
 
 
-@router.get("/plans/{plan_id}/decision")
+@router.get("/plans/{plan_id}/decision", dependencies=[require("approve", "record EMT's decisions")])
 async def decision_form(web: SignedInWeb, plan_id: str) -> Response:
     """EMT's decision on a submitted plan: approve, or return with comments."""
     found = await web.fetch_result(f"/prevent/plans/{plan_id}")
@@ -270,7 +273,7 @@ async def decision_form(web: SignedInWeb, plan_id: str) -> Response:
     return web.render("prevent/plan_decision.html", plan=plan, values=values, errors={}, marking=plan["classification"])
 
 
-@router.post("/plans/{plan_id}/decision", dependencies=[CsrfChecked])
+@router.post("/plans/{plan_id}/decision", dependencies=[require("approve", "record EMT's decisions"), CsrfChecked])
 async def check_decision(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Check the decision's answers (the confirmation step); nothing is recorded yet."""
     plan = await web.fetch(f"/prevent/plans/{plan_id}")
@@ -303,7 +306,9 @@ async def check_decision(web: SignedInWeb, request: Request, plan_id: str) -> Re
     )
 
 
-@router.post("/plans/{plan_id}/decision/confirm", dependencies=[CsrfChecked])
+@router.post(
+    "/plans/{plan_id}/decision/confirm", dependencies=[require("approve", "record EMT's decisions"), CsrfChecked]
+)
 async def record_decision(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Record the checked decision through the API."""
     values = _decision_values(await request.form())
@@ -334,7 +339,24 @@ async def record_decision(web: SignedInWeb, request: Request, plan_id: str) -> R
     return web.redirect(f"/prevent/plans/{plan_id}")
 
 
-@router.post("/plans/{plan_id}/review", dependencies=[CsrfChecked])
+@router.get("/plans/{plan_id}/review", dependencies=[require("prevent:write", "start annual reviews")])
+async def confirm_review_plan(web: SignedInWeb, plan_id: str) -> Response:
+    """Are you sure? A review drafts the next plan, once."""
+    plan = await web.fetch(f"/prevent/plans/{plan_id}")
+    confirmation = Confirmation(
+        question="Are you sure you want to start the annual review?",
+        button="Start the annual review",
+        action=f"/prevent/plans/{plan_id}/review",
+        cancel=f"/prevent/plans/{plan_id}",
+        warning="A new draft plan for the next period is created with every open item carried forward. "
+        "A plan can be reviewed only once.",
+        details=[("Plan", plan["title"])],
+        destructive=False,
+    )
+    return confirm_page(web, confirmation, marking=plan["classification"])
+
+
+@router.post("/plans/{plan_id}/review", dependencies=[require("prevent:write", "start annual reviews"), CsrfChecked])
 async def review_plan(web: SignedInWeb, plan_id: str) -> Response:
     """The annual review: a new draft plan for the next period with the open items carried forward."""
     result = await web.call("POST", f"/prevent/plans/{plan_id}/review", json={})

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.web import options
-from app.web.deps import SignedInWeb, Web, marking_of
+from app.web.confirm import Confirmation, confirm_page
+from app.web.deps import SignedInWeb, Web, marking_of, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, lines, save_edit, text
 
 router = APIRouter(prefix="/prevent")
@@ -106,7 +107,7 @@ async def _item_page(web: Web, item_id: str, status: int = 200, **context: Any) 
     )
 
 
-@router.get("/plans/{plan_id}/items/new")
+@router.get("/plans/{plan_id}/items/new", dependencies=[require("prevent:write", "add plan items")])
 async def new_item(web: SignedInWeb, plan_id: str) -> Response:
     """The form to add an item to a plan."""
     plan = await web.fetch(f"/prevent/plans/{plan_id}")
@@ -115,7 +116,7 @@ async def new_item(web: SignedInWeb, plan_id: str) -> Response:
     return await _form(web, plan, item=None, values=values)
 
 
-@router.post("/plans/{plan_id}/items", dependencies=[CsrfChecked])
+@router.post("/plans/{plan_id}/items", dependencies=[require("prevent:write", "add plan items"), CsrfChecked])
 async def create_item(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Add an item."""
     body = item_body(await request.form()) | {"plan_id": plan_id}
@@ -133,7 +134,7 @@ async def item_page(web: SignedInWeb, item_id: str) -> Response:
     return await _item_page(web, item_id)
 
 
-@router.post("/items/{item_id}/updates", dependencies=[CsrfChecked])
+@router.post("/items/{item_id}/updates", dependencies=[require("prevent:write", "add progress updates"), CsrfChecked])
 async def add_update(web: SignedInWeb, request: Request, item_id: str) -> Response:
     """Add a progress update; a status or RAG change is only applied to the item as the user last saw it."""
     form = await request.form()
@@ -155,7 +156,7 @@ async def add_update(web: SignedInWeb, request: Request, item_id: str) -> Respon
     return await _item_page(web, item_id, status=400, values=body, errors=api_errors(result, "note"))
 
 
-@router.get("/items/{item_id}/edit")
+@router.get("/items/{item_id}/edit", dependencies=[require("prevent:write", "change plan items")])
 async def edit_item(web: SignedInWeb, item_id: str) -> Response:
     """The form to change an item."""
     found = await web.fetch_result(f"/prevent/items/{item_id}")
@@ -164,7 +165,7 @@ async def edit_item(web: SignedInWeb, item_id: str) -> Response:
     return await _form(web, plan, item=item, values=item_values(item), etag=found.etag, marking=marking_of(plan, item))
 
 
-@router.post("/items/{item_id}/edit", dependencies=[CsrfChecked])
+@router.post("/items/{item_id}/edit", dependencies=[require("prevent:write", "change plan items"), CsrfChecked])
 async def update_item(web: SignedInWeb, request: Request, item_id: str) -> Response:
     """Save an item; if someone else changed it meanwhile, show the current values and save nothing."""
     form = await request.form()
@@ -201,7 +202,25 @@ async def update_item(web: SignedInWeb, request: Request, item_id: str) -> Respo
     )
 
 
-@router.post("/items/{item_id}/delete", dependencies=[CsrfChecked])
+@router.get("/items/{item_id}/delete", dependencies=[require("prevent:write", "remove plan items")])
+async def confirm_delete_item(
+    web: SignedInWeb, item_id: str, etag: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    """Are you sure? The item as the user saw it (its ETag) is what the button removes."""
+    item = await web.fetch(f"/prevent/items/{item_id}")
+    confirmation = Confirmation(
+        question="Are you sure you want to remove this item?",
+        button="Remove this item",
+        action=f"/prevent/items/{item_id}/delete",
+        cancel=f"/prevent/items/{item_id}",
+        warning="The item and its timeline of progress updates will be removed from the plan. This cannot be undone.",
+        details=[("Item", f"{item['ref']} {item['title']}")],
+        hidden={"etag": etag},
+    )
+    return confirm_page(web, confirmation, marking=item["classification"])
+
+
+@router.post("/items/{item_id}/delete", dependencies=[require("prevent:write", "remove plan items"), CsrfChecked])
 async def delete_item(web: SignedInWeb, request: Request, item_id: str) -> Response:
     """Remove an item (as the user last saw it)."""
     form = await request.form()

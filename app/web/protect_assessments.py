@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import SignedInWeb, Web
+from app.web.deps import SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/protect/sites/{site_id}/assessments")
@@ -84,14 +84,14 @@ def _render_assessment_form(
     )
 
 
-@router.get("/new")
+@router.get("/new", dependencies=[require("protect:write", "record site assessments")])
 async def new_assessment(web: SignedInWeb, site_id: str) -> Response:
     """The form to record an assessment."""
     site = await web.fetch(f"/sites/{site_id}")
     return _render_assessment_form(web, site=site, assessment=None, values=assessment_values({}), errors={})
 
 
-@router.post("/new", dependencies=[CsrfChecked])
+@router.post("/new", dependencies=[require("protect:write", "record site assessments"), CsrfChecked])
 async def create_assessment(web: SignedInWeb, site_id: str, request: Request) -> Response:
     """Record an assessment."""
     values, body = assessment_payload(await request.form())
@@ -110,7 +110,7 @@ async def create_assessment(web: SignedInWeb, site_id: str, request: Request) ->
     )
 
 
-@router.get("/{assessment_id}/edit")
+@router.get("/{assessment_id}/edit", dependencies=[require("protect:write", "change site assessments")])
 async def edit_assessment(web: SignedInWeb, site_id: str, assessment_id: str) -> Response:
     """The form to change an assessment (e.g. mark recommendations done)."""
     site = await web.fetch(f"/sites/{site_id}")
@@ -120,7 +120,7 @@ async def edit_assessment(web: SignedInWeb, site_id: str, assessment_id: str) ->
     )
 
 
-@router.post("/{assessment_id}/edit", dependencies=[CsrfChecked])
+@router.post("/{assessment_id}/edit", dependencies=[require("protect:write", "change site assessments"), CsrfChecked])
 async def update_assessment(web: SignedInWeb, site_id: str, assessment_id: str, request: Request) -> Response:
     """Save an assessment's changes if nobody else changed it meanwhile."""
     form = await request.form()

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import SignedInWeb, Web
-from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, number, save_edit
+from app.web.deps import SignedInWeb, Web, require
+from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, number, save_edit
 
 router = APIRouter(prefix="/protect/sites")
 
@@ -71,8 +71,30 @@ def site_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return values, body
 
 
-def _errors(result: Any) -> dict[str, str]:
-    return api_errors(result, "name", lambda name: name.removeprefix("location."))
+SITE_WORDS: Words = {
+    "name": {"missing": "Enter the site's name", "too_long": "Site name must be {n} characters or fewer"},
+    "category": {"missing": "Select a category", "other": "Select a category"},
+    "address": {"missing": "Enter the site's address", "too_long": "Address must be {n} characters or fewer"},
+    "postcode": {"too_long": "Postcode must be {n} characters or fewer", "other": "Enter a real postcode"},
+    "ward": {"too_long": "Ward must be {n} characters or fewer"},
+    "uprn": {"too_long": "UPRN must be {n} characters or fewer", "other": "Enter a real UPRN"},
+    "operator": {"too_long": "Operator must be {n} characters or fewer"},
+    "lat": {"missing": "Enter the latitude", "other": "Latitude must be a number between -90 and 90"},
+    "lon": {"missing": "Enter the longitude", "other": "Longitude must be a number between -180 and 180"},
+    "capacity": {"other": "Capacity must be a whole number, 0 or more"},
+    "response_level": {"other": "Select the site response level"},
+    "next_review_due": {"other": "Next review due must be a real date"},
+    "classification": {"other": "Select a classification"},
+    "protective_measures": {"too_long": "Each protective measure must be {n} characters or fewer"},
+}
+
+
+def _errors(result: Any, values: dict[str, Any]) -> dict[str, str]:
+    errors = api_errors(result, "name", lambda name: name.removeprefix("location."), words=SITE_WORDS)
+    for name in ("lat", "lon"):  # left blank: the API can only say "not a number"
+        if name in errors and not values.get(name):
+            errors[name] = SITE_WORDS[name]["missing"]
+    return errors
 
 
 def _render_site_form(
@@ -100,13 +122,13 @@ def _render_site_form(
     )
 
 
-@router.get("/new")
+@router.get("/new", dependencies=[require("protect:write", "add sites")])
 async def new_site(web: SignedInWeb) -> Response:
     """The form to add a site."""
     return _render_site_form(web, site=None, values={"classification": "OFFICIAL-SENSITIVE"}, errors={})
 
 
-@router.post("/new", dependencies=[CsrfChecked])
+@router.post("/new", dependencies=[require("protect:write", "add sites"), CsrfChecked])
 async def create_site(web: SignedInWeb, request: Request) -> Response:
     """Add a site."""
     values, body = site_payload(await request.form())
@@ -114,7 +136,7 @@ async def create_site(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"{result.body['name']} was added to the register.")
         return web.redirect(f"/protect/sites/{result.body['id']}")
-    return _render_site_form(web, site=None, values=values, errors=_errors(result), status=400)
+    return _render_site_form(web, site=None, values=values, errors=_errors(result, values), status=400)
 
 
 @router.get("/{site_id}")
@@ -125,14 +147,14 @@ async def site_page(web: SignedInWeb, site_id: str) -> Response:
     return web.render("protect/site.html", site=site, assessments=assessments["items"], marking=site["classification"])
 
 
-@router.get("/{site_id}/edit")
+@router.get("/{site_id}/edit", dependencies=[require("protect:write", "change sites")])
 async def edit_site(web: SignedInWeb, site_id: str) -> Response:
     """The form to change a site, carrying the ETag it was read at."""
     found = await web.fetch_result(f"/sites/{site_id}")
     return _render_site_form(web, site=found.body, values=site_values(found.body), errors={}, etag=found.etag or "")
 
 
-@router.post("/{site_id}/edit", dependencies=[CsrfChecked])
+@router.post("/{site_id}/edit", dependencies=[require("protect:write", "change sites"), CsrfChecked])
 async def update_site(web: SignedInWeb, site_id: str, request: Request) -> Response:
     """Save a site's changes if nobody else changed it since the form was read."""
     form = await request.form()
@@ -154,5 +176,5 @@ async def update_site(web: SignedInWeb, site_id: str, request: Request) -> Respo
             status=409,
         )
     return _render_site_form(
-        web, site=site, values=values, errors=_errors(edit.result), etag=str(form.get("etag", "")), status=400
+        web, site=site, values=values, errors=_errors(edit.result, values), etag=str(form.get("etag", "")), status=400
     )

@@ -27,6 +27,7 @@ class WebSession:
     token: str | None = None
     user: dict[str, Any] | None = None
     flash: list[str] = field(default_factory=list)
+    once: dict[str, Any] = field(default_factory=dict)  # shown on the next view only (confirm.show_once)
     dirty: bool = field(default=False, compare=False)
 
     def sign_in(self, token: str, user: dict[str, Any]) -> None:
@@ -36,6 +37,7 @@ class WebSession:
     def sign_out(self) -> None:
         """Forget the token and the user."""
         self.token, self.user, self.csrf, self.dirty = None, None, secrets.token_urlsafe(32), True
+        self.once = {}
 
     def add_flash(self, message: str) -> None:
         """A message for the next page shown."""
@@ -94,6 +96,7 @@ class SessionCodec:
                     token=data.get("token"),
                     user=data.get("user"),
                     flash=list(data.get("flash") or []),
+                    once=dict(data.get("once") or {}),
                 )
             except (KeyError, TypeError):
                 pass

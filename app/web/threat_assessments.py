@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.web import options
-from app.web.deps import SignedInWeb, marking_of
+from app.web.deps import SignedInWeb, marking_of, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
 
 router = APIRouter(prefix="/prevent/threat-assessments")
@@ -63,13 +63,13 @@ async def assessments(web: SignedInWeb) -> Response:
     return web.render("prevent/assessments.html", page=page, marking=marking_of(*page["items"]))
 
 
-@router.get("/new")
+@router.get("/new", dependencies=[require("prevent:write", "record threat assessments")])
 async def new_assessment(web: SignedInWeb) -> Response:
     """The form to record an assessment."""
     return _form(web, assessment=None, values={"classification": "OFFICIAL-SENSITIVE", "priorities": []})
 
 
-@router.post("", dependencies=[CsrfChecked])
+@router.post("", dependencies=[require("prevent:write", "record threat assessments"), CsrfChecked])
 async def create_assessment(web: SignedInWeb, request: Request) -> Response:
     """Record an assessment."""
     body = _body(await request.form())
@@ -102,7 +102,7 @@ async def assessment_page(web: SignedInWeb, assessment_id: str) -> Response:
     return web.render("prevent/assessment.html", assessment=found, marking=found["classification"])
 
 
-@router.get("/{assessment_id}/edit")
+@router.get("/{assessment_id}/edit", dependencies=[require("prevent:write", "change threat assessments")])
 async def edit_assessment(web: SignedInWeb, assessment_id: str) -> Response:
     """The form to change an assessment."""
     found = await web.fetch_result(f"/threat-assessments/{assessment_id}")
@@ -110,7 +110,7 @@ async def edit_assessment(web: SignedInWeb, assessment_id: str) -> Response:
     return _form(web, assessment=body, values=body, etag=found.etag, marking=body["classification"])
 
 
-@router.post("/{assessment_id}/edit", dependencies=[CsrfChecked])
+@router.post("/{assessment_id}/edit", dependencies=[require("prevent:write", "change threat assessments"), CsrfChecked])
 async def update_assessment(web: SignedInWeb, request: Request, assessment_id: str) -> Response:
     """Save an assessment; a conflicting change by someone else is shown, never overwritten."""
     form = await request.form()

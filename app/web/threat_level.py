@@ -11,8 +11,10 @@ from fastapi.responses import Response
 from app.core.clock import LONDON
 from app.web import options
 from app.web.charts import threat_step_chart
-from app.web.deps import NavItem, SignedInWeb, Web
+from app.web.confirm import Confirmation, confirm_page
+from app.web.deps import NavItem, SignedInWeb, Web, require
 from app.web.forms import CsrfChecked
+from app.web.templating import long_date
 
 router = APIRouter()
 NAVIGATION = [NavItem(10, "Threat level", "/threat-level")]
@@ -47,7 +49,7 @@ async def threat_level_page(web: SignedInWeb) -> Response:
     return await _render(web)
 
 
-@router.post("/threat-level", dependencies=[CsrfChecked])
+@router.post("/threat-level", dependencies=[require("threat:write", "record the threat level"), CsrfChecked])
 async def record_threat_level(
     web: SignedInWeb,
     level: Annotated[str, Form(max_length=20)] = "",
@@ -55,8 +57,10 @@ async def record_threat_level(
     effective_date: Annotated[str, Form(max_length=10)] = "",
     effective_time: Annotated[str, Form(max_length=5)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
+    confirmed: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    """Record a level through the API; errors come back on the form."""
+    """Check the change, ask "are you sure?" (the form's values carried), then record it through the API; errors
+    come back on the form."""
     values = {
         "level": level,
         "scope": scope,
@@ -65,11 +69,15 @@ async def record_threat_level(
         "note": note,
     }
     errors: dict[str, str] = {}
-    if not level:
+    if level not in options.THREAT_LEVELS:
         errors["level"] = "Select the threat level"
+    if scope not in SCOPES:
+        errors["scope"] = "Select which level"
     payload: dict[str, str] = {"level": level, "scope": scope, "note": note}
     if effective_date:
         payload["effective_from"] = _london_to_utc(effective_date, effective_time or "00:00", errors)
+    if not errors and confirmed != "yes":
+        return _confirm(web, values)
     if not errors:
         result = await web.call("POST", "/threat-level", json=payload)
         if result.ok:
@@ -86,6 +94,30 @@ async def record_threat_level(
             errors = {("effective_date" if k == "effective_from" else k): v for k, v in result.field_errors().items()}
             errors = errors or {"level": result.detail}
     return await _render(web, status=400, errors=errors, values=values)
+
+
+def _confirm(web: Web, values: dict[str, str]) -> Response:
+    """Are you sure? A recorded level is in the history for good and shown everywhere at once."""
+    when = "Now"
+    if values["effective_date"]:
+        when = f"{long_date(values['effective_date'])} {values['effective_time'] or '00:00'} (UK time)"
+    confirmation = Confirmation(
+        question=f"Are you sure you want to record the {SCOPES[values['scope']]} threat level as {values['level']}?",
+        button="Record threat level",
+        action="/threat-level",
+        cancel="/threat-level#record",
+        warning="The level is shown at once on every page, on the dashboard and to partners through the API. "
+        "A recorded level stays in the history: a mistake is corrected by recording another change.",
+        details=[
+            ("Threat level", values["level"]),
+            ("Which level", SCOPES[values["scope"]]),
+            ("Effective from", when),
+            ("Note", values["note"] or "None"),
+        ],
+        hidden=values | {"confirmed": "yes"},
+        destructive=False,
+    )
+    return confirm_page(web, confirmation)
 
 
 def _london_to_utc(day: str, time: str, errors: dict[str, str]) -> str:

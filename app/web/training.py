@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.web import options
-from app.web.deps import SignedInWeb, Web
+from app.web.deps import SignedInWeb, Web, require
 from app.web.forms import CsrfChecked
 
 router = APIRouter(prefix="/protect/training")
@@ -69,7 +69,7 @@ async def training_log(web: SignedInWeb, cursor: Annotated[str | None, Query(max
     return await _page(web, values={}, errors={}, cursor=cursor)
 
 
-@router.post("", dependencies=[CsrfChecked])
+@router.post("", dependencies=[require("protect:write", "log training sessions"), CsrfChecked])
 async def log_session(web: SignedInWeb, request: Request) -> Response:
     """Log a delivered session."""
     form = await request.form()

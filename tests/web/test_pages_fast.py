@@ -56,8 +56,8 @@ def test_a_viewer_posting_to_an_officer_form_is_refused(app, client, viewer, off
         "/prevent/plans",
         data={"csrf_token": token, "title": "A plan a viewer may not make", "classification": "OFFICIAL"},
     )
-    assert response.status_code in (400, 403)
-    assert "govuk-error-summary" in response.text
+    assert response.status_code == 403  # the page refuses before the API is called: no form, no field error
+    assert "You do not have permission to create Prevent plans. Ask an administrator." in response.text
     assert client.get(f"{API}/prevent/plans", headers=officer.headers).json()["items"] == []
 
 
@@ -190,3 +190,45 @@ def test_submit_helper_posts_with_the_pages_token(app, client, officer):
     response = submit(tab, "/prevent/plans", data, form_page="/prevent/plans/new")
     assert response.status_code == 303
     assert client.get(f"{API}/prevent/plans", headers=officer.headers).json()["items"][0]["title"] == "Plan 2027"
+
+
+# Post/redirect/get ----------------------------------------------------------------------------------------------
+
+
+def test_a_new_api_key_is_shown_once_after_a_redirect_and_a_refresh_makes_no_second_key(app, client, admin):
+    tab = signed_in(app, admin.username)
+    data = {"name": "Partner", "organisation": "Met", "scopes": "prevent:read", "clearance": "OFFICIAL"}
+    response = submit(tab, "/admin/api-keys", data)
+    assert response.status_code == 303 and response.headers["location"] == "/admin/api-keys/created"
+    shown = tab.get("/admin/api-keys/created")
+    assert shown.status_code == 200
+    secret = shown.text.split('id="api-key-secret">', 1)[1].split("<", 1)[0]
+    assert secret.startswith("chub_")
+    again = tab.get("/admin/api-keys/created")  # a refresh: nothing is posted, the secret is not shown again
+    assert again.status_code == 303 and again.headers["location"] == "/admin/api-keys"
+    assert secret not in tab.get("/admin/api-keys").text
+    assert len(client.get(f"{API}/api-keys", headers=admin.headers).json()["items"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "question"),
+    [
+        ("/admin/users/{user}/deactivate", "Are you sure you want to deactivate this user?"),
+        ("/admin/api-keys/{key}/revoke", "Are you sure you want to revoke this API key?"),
+    ],
+)
+def test_confirmation_pages_change_nothing(app, client, admin, officer, path, question):
+    key = _created(
+        client.post(
+            f"{API}/api-keys",
+            headers=admin.headers,
+            json={"name": "k", "organisation": "o", "scopes": ["prevent:read"]},
+        )
+    )
+    user_id = officer.user_id
+    tab = signed_in(app, admin.username)
+    response = tab.get(path.format(user=user_id, key=key["id"]))
+    assert response.status_code == 200, response.text
+    assert question in response.text and "govuk-warning-text" in response.text
+    assert client.get(f"{API}/me", headers=officer.headers).status_code == 200
+    assert client.get(f"{API}/api-keys", headers=admin.headers).json()["items"][0]["revoked_at"] is None

@@ -53,10 +53,16 @@ def test_admin_creates_a_key_sees_it_once_and_revokes_it(page, live_server, make
     secret = page.locator("#api-key-secret").inner_text()
     assert secret.startswith("chub_")
     assert_accessible(page)
+    page.reload()  # post/redirect/get: a refresh sends nothing again and the key is not shown again
+    assert secret not in page.content() and "shown only once" in page.content()
+    assert page.locator("table tbody tr:has-text('Met CT feed')").count() == 1
     me = httpx.get(f"{live_server}/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert me.json()["organisation"] == "Metropolitan Police Service"
     page.goto(f"{live_server}/admin/api-keys")
     assert secret not in page.content()  # never shown again
+    page.click("button:has-text('Revoke')")
+    assert page.locator("h1").inner_text() == "Are you sure you want to revoke this API key?"
+    assert_accessible(page)
     page.click("button:has-text('Revoke')")
     assert "The API key was revoked." in page.content()
     assert httpx.get(f"{live_server}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
@@ -96,6 +102,8 @@ def test_admin_adds_and_deactivates_a_user(page, live_server, make_user, sign_in
     page.click("button:has-text('Add user')")
     assert "User new.officer was added." in page.content()
     page.click("button:has-text('Deactivate new.officer')")
+    assert page.locator("h1").inner_text() == "Are you sure you want to deactivate this user?"
+    page.click("button:has-text('Deactivate')")
     assert "new.officer was deactivated." in page.content()
 
 

@@ -33,6 +33,11 @@ def test_officer_records_a_change_and_the_banner_follows(page, live_server, clie
     page.check("input[name='level'][value='CRITICAL']")
     page.fill("#note", "raised after an attack")
     page.click("button:has-text('Record threat level')")
+    assert (
+        page.locator("h1").inner_text() == "Are you sure you want to record the UK national threat level as CRITICAL?"
+    )
+    assert_accessible(page)
+    page.click("button:has-text('Record threat level')")
     assert "Recorded: UK national threat level CRITICAL." in page.content()
     page.click("a.govuk-service-navigation__link:has-text('Dashboard')")
     banner = page.locator("#threat-banner")
@@ -83,6 +88,8 @@ def test_recording_works_without_javascript(browser, live_server, make_user):
     page.fill("#effective_date", "2026-01-15")
     page.fill("#effective_time", "09:30")
     page.fill("#note", "no js")
+    page.click("button:has-text('Record threat level')")
+    assert "15 January 2026 09:30" in page.locator(".govuk-summary-list").inner_text()
     page.click("button:has-text('Record threat level')")
     assert "Recorded: UK national threat level MODERATE." in page.content()
     assert "15 January 2026" in page.locator("#history").inner_text()

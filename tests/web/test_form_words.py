@@ -1,0 +1,46 @@
+"""Error messages say what to do, in the form's words (the `words` table given to `api_errors` in
+app/web/forms.py), never the API's code words; what was typed stays in the field. Forms covered so far: sites."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tests.web.pages import signed_in, submit
+
+CODE_WORDS = re.compile(r"should be|Input|ISO|literal|Value error|String|field required|\b[a-z]+_[a-z_]+\b")
+
+SITE = {"name": "Town Hall", "category": "civic", "address": "1 High Street", "lat": "51.5", "lon": "-0.12"}
+
+
+def _errors_of(page: str) -> str:
+    found = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S)
+    assert found, "the page has no error summary"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(0))).split())
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({}, ["Enter the site's name", "Select a category", "Enter the latitude", "Enter the longitude"]),
+        (SITE | {"lat": "north", "lon": "west"}, ["Latitude must be a number", "Longitude must be a number"]),
+        (SITE | {"lat": "123"}, ["Latitude must be a number between -90 and 90"]),
+        (SITE | {"category": "no_such_category"}, ["Select a category"]),
+        (SITE | {"name": "x" * 400}, ["Site name must be"]),
+        (SITE | {"capacity": "lots"}, ["Capacity must be a whole number"]),
+        (SITE | {"next_review_due": "2026-02-30"}, ["Next review due must be a real date"]),
+    ],
+)
+def test_the_site_form_says_what_to_do_and_keeps_what_was_typed(app, officer, data, expected):
+    tab = signed_in(app, officer.username)
+    response = submit(tab, "/protect/sites/new", data)
+    assert response.status_code == 400, response.text
+    errors = _errors_of(response.text)
+    for words in expected:
+        assert words in errors, errors
+    assert not CODE_WORDS.search(errors), errors
+    for name in ("lat", "lon", "capacity"):
+        if data.get(name):
+            assert f'value="{data[name]}"' in response.text
