@@ -14,6 +14,7 @@ from app.web import options
 from app.web.confirm import Confirmation, confirm_page
 from app.web.deps import NavItem, SignedInWeb, Web, marking_of, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
+from app.web.templating import long_date
 
 router = APIRouter(prefix="/prevent")
 NAVIGATION = [NavItem(20, "Prevent", "/prevent", "prevent:read")]
@@ -212,7 +213,7 @@ async def confirm_submit(web: SignedInWeb, plan_id: str) -> Response:
     plan = found.body
     rows = [
         ("Plan", plan["title"]),
-        ("Period", f"{plan['period_start']} to {plan['period_end']}"),
+        ("Period", f"{long_date(plan['period_start'])} to {long_date(plan['period_end'])}"),
         ("Items", str(plan["counts"]["total"])),
     ]
     return web.render(
@@ -298,7 +299,7 @@ async def check_decision(web: SignedInWeb, request: Request, plan_id: str) -> Re
         rows=rows,
         hidden=values,
         warning=(
-            f"It comes into force on {plan['period_start']}, and the plan in force then is superseded."
+            f"It comes into force on {long_date(plan['period_start'])}, and the plan in force then is superseded."
             if approving
             else "The Prevent team can change the plan and submit it again."
         ),

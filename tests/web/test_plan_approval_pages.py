@@ -59,9 +59,10 @@ def test_submit_return_resubmit_approve_through_the_pages(app, client, officer, 
     assert "Returned with comments" in shown and "Add schools" in shown and "EMT 12 November 2026" in shown
 
     confirm = team.get(f"{url}/submit")
+    assert "1 April 2026 to 31 March 2027" in confirm.text and "2026-04-01" not in confirm.text  # dates in words
     team.post(f"{url}/submit", data={"csrf_token": csrf_token(confirm.text), "etag": form_etag(confirm.text)})
     checked, recorded = _decide(board, plan["id"], outcome="approve", meeting="EMT 26 November 2026", comments="")
-    assert "Approve this plan?" in checked.text
+    assert "Approve this plan?" in checked.text and "comes into force on 1 April 2026" in checked.text
     assert recorded.status_code == 303 and _status(client, officer, plan["id"]) == "approved"
     shown = board.get(url).text
     assert "In force" in shown and "EMT 26 November 2026" in shown and "1 earlier decision" in shown
