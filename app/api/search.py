@@ -51,7 +51,8 @@ def search_records(
     session: SessionDep,
     principal: Searcher,
     q: Annotated[
-        str, Query(min_length=1, max_length=500, description="What to look for: words, the last may be the start of one.")
+        str,
+        Query(min_length=1, max_length=500, description="What to look for: words, the last may be the start of one."),
     ],
     params: Annotated[PageParams, Depends(page_params)],
     types: Annotated[

@@ -25,10 +25,12 @@ at others), then `ts_headline` for the page's rows only.
 quotes, `*`, `-`, `:`, parentheses survive); each is a quoted string in FTS5 or a bare lexeme in tsquery; the
 terms are ANDed and the last is a prefix ("stadi" finds "stadium").
 
-Results are keyset-paged, best first, on (score, type, id); the score is an integer (rank × 10⁶) so that a
+Results are keyset-paged, best first, on (score, type, id); the score is an integer (the rank times a million) so that a
 cursor's position round-trips exactly.
 """
 
+# ruff: noqa: S608 - the SQL here is built from this module's constants (tables, columns, markings) only; what a
+# person types is only ever a bound parameter, after `terms` has reduced it to words.
 from __future__ import annotations
 
 import re
@@ -46,7 +48,7 @@ SENSITIVE = Classification.OFFICIAL_SENSITIVE.value
 MAX_TERMS = 20
 OPEN, CLOSE = "\x02", "\x03"  # around a match in a snippet; never in stored text (control characters)
 FTS_TABLES = {Classification.OFFICIAL: "search_official", Classification.OFFICIAL_SENSITIVE: "search_sensitive"}
-HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+HEADLINE = f'StartSel={OPEN}, StopSel={CLOSE}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 
 
 @dataclass(frozen=True)
@@ -83,19 +85,27 @@ SOURCES = (
         "prevent_item",
         "prevent:read",
         "title",
-        ("ref", "description", "measure", "owner", "partners"),
+        ("description", "measure", "ref", "owner", "partners"),
         "/prevent/items/{id}",
         "/prevent/items/{id}",
         lists=("partners",),
         parent=("prevent_plan", "plan_id"),
     ),
-    Source(SearchType.PREVENT_PLAN, "prevent_plan", "prevent:read", "title", (), "/prevent/plans/{id}", "/prevent/plans/{id}"),
+    Source(
+        SearchType.PREVENT_PLAN,
+        "prevent_plan",
+        "prevent:read",
+        "title",
+        (),
+        "/prevent/plans/{id}",
+        "/prevent/plans/{id}",
+    ),
     Source(
         SearchType.THREAT_ASSESSMENT,
         "threat_assessment",
         "prevent:read",
         "title",
-        ("issued_by", "summary"),
+        ("summary", "issued_by"),
         "/threat-assessments/{id}",
         "/prevent/threat-assessments/{id}",
     ),
@@ -104,7 +114,7 @@ SOURCES = (
         "contingency_plan",
         "prepare:read",
         "title",
-        ("owner", "summary"),
+        ("summary", "owner"),
         "/contingency-plans/{id}",
         "/prepare/plans/{id}",
     ),
@@ -113,7 +123,7 @@ SOURCES = (
         "risk",
         "prepare:read",
         "title",
-        ("category", "description", "mitigations", "owner"),
+        ("description", "mitigations", "category", "owner"),
         "/risks/{id}",
         "/prepare/risks/{id}",
     ),
@@ -224,7 +234,8 @@ class Hit:
 
 
 _AFTER = (
-    "WHERE score < :score OR (score = :score AND (type > :after_type OR (type = :after_type AND record_id > :after_id)))"
+    "WHERE score < :score "
+    "OR (score = :score AND (type > :after_type OR (type = :after_type AND record_id > :after_id)))"
 )
 _ORDER = "ORDER BY score DESC, type, record_id"
 
@@ -356,9 +367,7 @@ def postgres_document(source: Source, row: str = "") -> str:
 
 def postgres_install() -> list[str]:
     """PostgreSQL: one GIN expression index per indexed table."""
-    return [
-        f"CREATE INDEX ix_search_{s.table} ON {s.table} USING gin (({postgres_document(s)}))" for s in SOURCES
-    ]
+    return [f"CREATE INDEX ix_search_{s.table} ON {s.table} USING gin (({postgres_document(s)}))" for s in SOURCES]
 
 
 def postgres_uninstall() -> list[str]:

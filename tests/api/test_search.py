@@ -99,7 +99,9 @@ def test_words_in_the_text_around_the_title_are_found_with_a_snippet_marking_the
 
 
 def test_a_title_match_ranks_above_a_match_in_the_text_and_more_words_above_fewer(client, officer):
-    make_risk(client, officer, title="Heatwave", description="Hot weather strains the reservoir.", classification=OFFICIAL)
+    make_risk(
+        client, officer, title="Heatwave", description="Hot weather strains the reservoir.", classification=OFFICIAL
+    )
     make_risk(client, officer, title="Reservoir breach", description="Dam failure.", classification=OFFICIAL)
     make_risk(
         client, officer, title="Reservoir breach upstream", description="A dam upstream fails.", classification=OFFICIAL
@@ -296,7 +298,8 @@ def test_each_type_follows_its_updates(client, officer):
     paths = {r["type"]: r["href"] for r in find(client, officer, "cobalt")["items"]}
     for kind, record in made.items():
         response = client.patch(
-            f"/api/v1{paths[kind]}", json={"title" if kind != "site" else "name": f"Renamed {kind}"},
+            f"/api/v1{paths[kind]}",
+            json={"title" if kind != "site" else "name": f"Renamed {kind}"},
             headers=officer.headers | etag(record),
         )
         assert response.status_code == 200, f"{kind}: {response.text}"

@@ -56,9 +56,7 @@ def test_migrations_match_the_models(tmp_path):
         upgrade(url)
         engine = create_engine(url)
         with engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"compare_type": False, "include_name": include_name}
-            )
+            context = MigrationContext.configure(connection, opts={"compare_type": False, "include_name": include_name})
             differences = [
                 d
                 for d in compare_metadata(context, SQLModel.metadata)

@@ -96,7 +96,7 @@ def test_search_from_the_header_to_a_record(page, live_server, client, officer, 
     sign_in(page, officer.username, TEST_PASSWORD)
     page.get_by_label("Search CONTEST Hub").fill("lighth")
     page.get_by_role("button", name="Search", exact=True).click()
-    expect(page).to_have_title("lighth – Search – CONTEST Hub")
+    expect(page).to_have_title("lighth \u2013 Search \u2013 CONTEST Hub")
     expect(page.locator("#result-count")).to_have_text("2 results, best first.")
     expect(page.locator(".app-search-result .govuk-tag").first).to_be_visible()
     assert_accessible(page)
