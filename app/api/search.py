@@ -7,9 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import literal_column
 
-from app.api.deps import CurrentPrincipal, SessionDep
-from app.api.http import PageParams, cursor_signer, next_link, page_params, page_response
-from app.core.errors import Forbidden
+from app.api.deps import RequiresAnyOf, SessionDep
+from app.api.http import (
+    CSV_RESPONSE,
+    PageParams,
+    csv_response,
+    cursor_signer,
+    next_link,
+    page_params,
+    page_response,
+    wants_csv,
+)
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import Page
@@ -24,28 +32,14 @@ KEYS = [
     SortKey(literal_column("type")),
     SortKey(literal_column("record_id")),
 ]
+CSV_COLUMNS = [name for name in SearchResult.model_fields if name != "highlights"]
 AREA_READ_SCOPES = ("protect:read", "prevent:read", "prepare:read")
-
-
-class RequiresAnyOf:
-    """A route's permission when any one of several scopes will do (what each grants is decided by the service)."""
-
-    def __init__(self, *scopes: str) -> None:
-        self.scopes = scopes
-
-    async def __call__(self, principal: CurrentPrincipal) -> Principal:
-        if not any(principal.has(scope) for scope in self.scopes):
-            raise Forbidden(f"This needs one of the scopes {', '.join(self.scopes)}, which your token does not carry.")
-        return principal
-
-    def __repr__(self) -> str:
-        return f"RequiresAnyOf{self.scopes!r}"
 
 
 Searcher = Annotated[Principal, Depends(RequiresAnyOf(*AREA_READ_SCOPES))]
 
 
-@router.get("/search", response_model=Page[SearchResult])
+@router.get("/search", response_model=Page[SearchResult], responses=CSV_RESPONSE)
 def search_records(
     request: Request,
     session: SessionDep,
@@ -63,6 +57,10 @@ def search_records(
     every word of `q` (the last as a prefix), best first: only types your scopes let you read, only records your
     clearance lets you see. Each result links to the record in this API (`href`) and its page (`page`)."""
     searchable = search.searchable(principal, types or [])
+    if wants_csv(request):
+        found = search.every_result(session, principal, query=q, types=searchable)
+        rows = [result.model_dump(mode="json", exclude={"highlights"}) for result in found]
+        return csv_response(rows, filename="search", header=CSV_COLUMNS)
     signer = cursor_signer(request)
     after = signer.decode(params.cursor, KEYS) if params.cursor else None
     results, position = search.search(

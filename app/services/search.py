@@ -34,7 +34,7 @@ cursor's position round-trips exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, text
@@ -273,6 +273,18 @@ def search(
     return [present(hit) for hit in rows], position
 
 
+def every_result(
+    session: Session, principal: Principal, *, query: str, types: Sequence[SearchType]
+) -> Iterator[SearchResult]:
+    """Every matching record the principal may see, best first, fetched page by page (for the CSV export)."""
+    position: Position | None = None
+    while True:
+        results, position = search(session, principal, query=query, types=types, limit=500, after=position)
+        yield from results
+        if position is None:
+            return
+
+
 def _sqlite(
     session: Session, types: Sequence[SearchType], visible: list[str], words: list[str], params: dict[str, object]
 ) -> list[Hit]:
@@ -353,7 +365,9 @@ def split_marks(marked: str) -> tuple[str, list[tuple[int, int]]]:
         else:
             plain.append(piece)
             length += len(piece)
-    return "".join(plain), spans
+    text = "".join(plain)
+    lead = len(text) - len(text.lstrip())  # empty columns leave spaces at the ends
+    return text.strip(), [(start - lead, end - lead) for start, end in spans]
 
 
 # --- the schema: made and unmade by the migration ---

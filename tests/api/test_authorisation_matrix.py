@@ -7,8 +7,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.api.deps import Requires
-from app.api.search import RequiresAnyOf
+from app.api.deps import Requires, RequiresAnyOf
 from app.core.security import ROLE_SCOPES, SCOPES, Role
 
 # Routes anyone may call, without a token. Everything else must answer 401 without one.

@@ -213,6 +213,20 @@ def test_paging_returns_every_result_once_best_first_with_a_link_to_the_next_pag
     assert pages == 3 and len(seen) == 25 and len(set(seen)) == 25
 
 
+def test_csv_gives_every_result_and_a_partners_export_is_a_disclosure(client, officer, admin, make_api_key):
+    for n in range(3):
+        make_site(client, officer, f"Canal lock {n}", classification=SENSITIVE)
+    make_site(client, officer, "Canal lock keeper's cottage", address="Canal lock lane", classification=OFFICIAL)
+    police = make_api_key(["protect:read"], clearance=SENSITIVE)
+    response = client.get("/api/v1/search", params={"q": "canal lock"}, headers=police.headers | {"Accept": "text/csv"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.text.strip().split("\r\n")
+    assert lines[0] == "type,id,title,snippet,href,page,classification"
+    assert len(lines) == 5 and sum("keeper's cottage" in line for line in lines) == 1
+    [event] = _disclosures(client, admin)
+    assert len(event["after"]["ids"]) == 3
+
+
 def test_a_cursor_from_another_list_is_422(client, officer):
     for n in range(3):
         make_site(client, officer, f"Depot {n}", classification=OFFICIAL)
