@@ -350,6 +350,11 @@ def test_the_index_is_there_for_every_table_at_head(database):
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             names = set(connection.execute(text("SELECT indexname FROM pg_indexes")).scalars())
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            for source in search_service.SOURCES:  # the query's expression is the index's, so the index serves it
+                match = f"{search_service.postgres_document(source, 't.')} @@ to_tsquery('english', 'x')"
+                plan = connection.execute(text(f"EXPLAIN SELECT t.id FROM {source.table} t WHERE {match}")).scalars()
+                assert f"ix_search_{source.table}" in "\n".join(plan), source.table
         assert {f"ix_search_{s.table}" for s in search_service.SOURCES} <= names
     else:
         with engine.connect() as connection:
