@@ -8,8 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import Session
 
+from app.core.security import Principal
+from app.migrate import downgrade, upgrade
+from app.models.prepare import Risk
+from app.models.search import SearchType
 from app.services import search as search_service
 from tests.builders import (
     make_contingency_plan,
@@ -21,6 +26,7 @@ from tests.builders import (
     make_threat_assessment,
 )
 from tests.conftest import assert_problem
+from tests.core.test_migrations import _fresh_url
 
 OFFICIAL, SENSITIVE = "OFFICIAL", "OFFICIAL-SENSITIVE"
 
@@ -361,6 +367,28 @@ def test_the_index_is_there_for_every_table_at_head(database):
             names = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
         assert set(search_service.sqlite_trigger_names()) <= names
         assert {"search_entry", "search_official", "search_sensitive"} <= set(inspect(engine).get_table_names())
+
+
+def test_the_migration_indexes_the_rows_already_there_and_its_downgrade_removes_the_index(tmp_path):
+    url, drop = _fresh_url(tmp_path)
+    reader = Principal("p", "user", "p", "Council", frozenset({"prepare:read"}), search_service.Classification.OFFICIAL)
+    try:
+        upgrade(url)
+        engine = create_engine(url)
+        with Session(engine) as session:
+            session.add(
+                Risk(title="Subsidence", category="ground", likelihood=2, impact=2, owner="EP", classification=OFFICIAL)
+            )
+            session.commit()
+        downgrade(url, "0014_plan_approval")
+        assert not {"search_entry", "search_official"} & set(inspect(engine).get_table_names())
+        upgrade(url)
+        with Session(engine) as session:
+            found, _ = search_service.search(session, reader, query="subsid", types=[SearchType.RISK], limit=5)
+        assert [r.title for r in found] == ["Subsidence"]
+        engine.dispose()
+    finally:
+        drop()
 
 
 # --- partners ---
