@@ -12,8 +12,8 @@ order and the cursor's scores) and the time taken never depend on records they m
 indexed table (`sqlite_install`) follow each insert, update and delete, by whatever path (services, demo loader,
 scripts, cascades), and a plan's change of marking moves its items; the migration indexes the rows already there.
 A later migration that rebuilds an indexed table on SQLite (`batch_alter_table` copies it, and its triggers are
-lost with the old table) must call `sqlite_uninstall` before and `sqlite_install` after it;
-`tests/api/test_search.py` checks every table has its triggers at head.
+lost with the old table) must run `sqlite_triggers()` after it; `tests/api/test_search.py` checks every table has
+its triggers at head.
 
 **PostgreSQL: expression GIN indexes.** No copy of the text: each table has a GIN index on
 `to_tsvector('english', title || ' ' || body)` (`postgres_install`), maintained by PostgreSQL itself. A query is a
@@ -409,7 +409,7 @@ def _unindex(rowids: str) -> list[str]:
 
 def _trigger(name: str, event: str, table: str, statements: list[str]) -> str:
     body = ";\n  ".join(statements)
-    return f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN\n  {body};\nEND"
+    return f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN\n  {body};\nEND"
 
 
 def _sqlite_triggers(source: Source) -> list[str]:
@@ -478,6 +478,12 @@ def sqlite_install() -> list[str]:
     for source in SOURCES:
         statements += [*_sqlite_triggers(source), *_sqlite_backfill(source)]
     return statements
+
+
+def sqlite_triggers() -> list[str]:
+    """SQLite: every trigger, made only where missing (after a migration rebuilt an indexed table, which drops its
+    triggers with the old table; the rows, their ids and so their words are unchanged by the copy)."""
+    return [trigger for source in SOURCES for trigger in _sqlite_triggers(source)]
 
 
 def sqlite_uninstall() -> list[str]:

@@ -391,6 +391,35 @@ def test_the_migration_indexes_the_rows_already_there_and_its_downgrade_removes_
         drop()
 
 
+def test_a_table_rebuilt_by_a_later_migration_gets_its_triggers_back(tmp_path):
+    """What `batch_alter_table` does on SQLite (copy, drop, rename) loses the table's triggers; `sqlite_triggers`
+    remakes them and the words already indexed still match their records."""
+    url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    reader = Principal("p", "user", "p", "Council", frozenset({"prepare:read"}), search_service.Classification.OFFICIAL)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO risk (id, created_at, updated_at, version, title, category, description, "
+                "likelihood, impact, owner, mitigations, classification) VALUES ('r1', "
+                "'2026-01-01', '2026-01-01', 1, 'Sinkhole', 'ground', '', 1, 1, 'EP', '', 'OFFICIAL')"
+            )
+        )
+        connection.execute(text("CREATE TABLE _tmp_risk AS SELECT * FROM risk"))
+        connection.execute(text("DROP TABLE risk"))
+        connection.execute(text("ALTER TABLE _tmp_risk RENAME TO risk"))
+        triggers = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        assert "search_risk_update" not in triggers
+        for statement in search_service.sqlite_triggers():
+            connection.execute(text(statement))
+        connection.execute(text("UPDATE risk SET title = 'Sinkhole on the high street' WHERE id = 'r1'"))
+    with Session(engine) as session:
+        found, _ = search_service.search(session, reader, query="high street", types=[SearchType.RISK], limit=5)
+    assert [r.title for r in found] == ["Sinkhole on the high street"]
+    engine.dispose()
+
+
 # --- partners ---
 
 
