@@ -363,6 +363,7 @@ def split_marks(marked: str) -> tuple[str, list[tuple[int, int]]]:
                 spans.append((start, length))
             start = None
         else:
+            piece = re.sub(r"\s+", " ", piece)  # line breaks and runs of spaces read as one space
             plain.append(piece)
             length += len(piece)
     text = "".join(plain)

@@ -445,3 +445,12 @@ def test_official_results_and_council_staff_are_not_disclosures(client, officer,
     assert len(find(client, partner, "embassy")["items"]) == 1
     assert len(find(client, officer, "embassy")["items"]) == 2
     assert _disclosures(client, admin) == []
+
+
+def test_a_snippets_marks_become_offsets_into_plain_text():
+    o, c = search_service.OPEN, search_service.CLOSE
+    assert search_service.split_marks(f"  the {o}river{c}\n\n floods {o}x{c} ") == (
+        "the river floods x",
+        [(4, 9), (17, 18)],
+    )
+    assert search_service.split_marks("no match") == ("no match", [])
