@@ -25,8 +25,9 @@ at others), then `ts_headline` for the page's rows only.
 quotes, `*`, `-`, `:`, parentheses survive); each is a quoted string in FTS5 or a bare lexeme in tsquery; the
 terms are ANDed and the last is a prefix ("stadi" finds "stadium").
 
-Results are keyset-paged, best first, on (score, type, id); the score is an integer (the rank times a million) so that a
-cursor's position round-trips exactly.
+Results are keyset-paged, best first, on (score, type, id); the score is an integer (the rank times a million), so
+a cursor's position round-trips exactly. Scores from the two SQLite tables come from two corpora, so an
+OFFICIAL-SENSITIVE caller's list interleaves them by score without their being strictly comparable.
 """
 
 # ruff: noqa: S608 - the SQL here is built from this module's constants (tables, columns, markings) only; what a
@@ -46,7 +47,9 @@ from app.models.search import SearchResult, SearchType
 
 SENSITIVE = Classification.OFFICIAL_SENSITIVE.value
 MAX_TERMS = 20
-OPEN, CLOSE = "\x02", "\x03"  # around a match in a snippet; never in stored text (control characters)
+# Around a match in a snippet. Control characters, not HTML: a page escapes the text, then marks the offsets (a
+# stored text holding one could only misplace a highlight, never inject markup).
+OPEN, CLOSE = "\x02", "\x03"
 FTS_TABLES = {Classification.OFFICIAL: "search_official", Classification.OFFICIAL_SENSITIVE: "search_sensitive"}
 HEADLINE = f'StartSel={OPEN}, StopSel={CLOSE}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 
