@@ -138,9 +138,15 @@ def test_search_works_without_javascript(browser, live_server, client, officer):
 
 
 @pytest.mark.browser
-def test_the_header_search_fits_a_phone(page, live_server, officer, sign_in):
+def test_the_header_search_and_the_results_fit_a_phone(page, live_server, client, officer, sign_in):
+    long = "Supercalifragilisticexpialidocious-safeguarding-partnership-arrangements"
+    make_risk(client, officer, title=f"Harbour {long}", description=f"{long} " * 5, classification="OFFICIAL-SENSITIVE")
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, officer.username, TEST_PASSWORD)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     expect(page.locator("#app-header-search")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server}/search?q=harbour")
+    expect(page.locator(".app-search-result")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(page)
