@@ -34,6 +34,7 @@ from app.web import (
     protect,
     protect_assessments,
     protect_sites,
+    search,
     threat_assessments,
     threat_level,
     training,
@@ -62,6 +63,7 @@ PAGES = (
     prepare_exercises,
     admin,
     feeds,
+    search,
 )
 
 
