@@ -23,6 +23,8 @@ from app.core.errors import PROBLEM_JSON, problem_body
 from app.core.settings import Settings
 from app.web import (
     admin,
+    alerts,
+    alerts_public,
     auth,
     feeds,
     home,
@@ -60,6 +62,8 @@ PAGES = (
     prepare,
     prepare_risks,
     prepare_exercises,
+    alerts,
+    alerts_public,
     admin,
     feeds,
 )

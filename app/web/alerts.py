@@ -1,0 +1,391 @@
+"""Warn and inform, for staff: the list of public warnings, the draft form, previews of the public page and the CAP
+document, approval (by someone other than the author, after a confirmation step), update and cancel.
+
+Nothing here publishes by itself: a warning reaches the public only through the API's approve, which refuses the
+warning's own author.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.core.clock import LONDON
+from app.web import cap, options
+from app.web.confirm import Confirmation, confirm_page
+from app.web.deps import NavItem, SignedInWeb, Web, WebError, require
+from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, number, save_edit, text
+
+router = APIRouter(prefix="/prepare/alerts")
+NAVIGATION = [NavItem(43, "Public warnings", "/prepare/alerts", "prepare:read")]
+
+ALERT_TEXT = ("status", "event", "urgency", "severity", "certainty", "headline", "description", "instruction", "web")
+AREA_TEXT = ("area_description", "lat", "lon", "radius_km", "polygon", "expires_date", "expires_time")
+ALERT_FIELDS = {
+    "status": "Kind of message",
+    "category": "Category",
+    "event": "What is happening",
+    "headline": "Headline",
+    "description": "What people need to know",
+    "instruction": "What people should do",
+    "urgency": "How soon people should act",
+    "severity": "How serious it is",
+    "certainty": "How certain it is",
+    "web": "Web page for more information",
+    "expires_date": "Ends on",
+    "expires_time": "Ends at",
+    "area_description": "Area, in words",
+    "wards": "Wards",
+    "lat": "Centre latitude",
+    "lon": "Centre longitude",
+    "radius_km": "Radius",
+    "polygon": "Area outline",
+}
+ALERT_CHOICES = {
+    "status": options.ALERT_STATUSES,
+    "category": options.ALERT_CATEGORIES,
+    "urgency": options.URGENCIES,
+    "severity": options.SEVERITIES,
+    "certainty": options.CERTAINTIES,
+}
+_CONTROL = "must not contain control characters: retype it rather than pasting it"
+ALERT_WORDS: Words = {
+    "status": {"other": "Select whether this is a real warning, an exercise or a test"},
+    "category": {"missing": "Select at least one category", "other": "Select at least one category"},
+    "event": {
+        "missing": "Enter what is happening",
+        "too_long": "What is happening must be {n} characters or fewer",
+        "other": f"What is happening {_CONTROL}",
+    },
+    "headline": {
+        "missing": "Enter a headline",
+        "too_long": "Headline must be {n} characters or fewer",
+        "other": f"Headline {_CONTROL}",
+    },
+    "description": {
+        "missing": "Enter what people need to know",
+        "too_long": "What people need to know must be {n} characters or fewer",
+        "other": f"What people need to know {_CONTROL}",
+    },
+    "instruction": {
+        "too_long": "What people should do must be {n} characters or fewer",
+        "other": f"What people should do {_CONTROL}",
+    },
+    "urgency": {"other": "Select how soon people should act"},
+    "severity": {"other": "Select how serious it is"},
+    "certainty": {"other": "Select how certain it is"},
+    "web": {
+        "too_long": "Web address must be {n} characters or fewer",
+        "other": "Enter a web address starting with https:// or http://",
+    },
+    "expires_date": {"other": "Enter a real date and time for when the warning ends"},
+    "area_description": {
+        "missing": "Describe the area in words, for people who cannot see the map",
+        "too_long": "Area, in words, must be {n} characters or fewer",
+        "other": f"Area, in words, {_CONTROL}",
+    },
+    "wards": {"other": "Select wards from the list"},
+    "lat": {"other": "Centre latitude must be a number between -90 and 90"},
+    "lon": {"other": "Centre longitude must be a number between -180 and 180"},
+    "radius_km": {"other": "Radius must be a number of kilometres, more than 0 and up to 500"},
+    "polygon": {"other": "Enter at least three corners, one a line, each as latitude, longitude"},
+}
+_RENAME = {
+    "area.description": "area_description",
+    "area.wards": "wards",
+    "area.polygon": "polygon",
+    "area": "polygon",
+    "area.circle.lat": "lat",
+    "area.circle.lon": "lon",
+    "area.circle.radius_km": "radius_km",
+    "area.circle": "radius_km",
+    "expires": "expires_date",
+}
+
+
+def _rename(name: str) -> str:
+    if name in _RENAME:
+        return _RENAME[name]
+    if name.startswith("area.polygon"):
+        return "polygon"
+    return name.split(".")[0] if name.startswith("category") else name
+
+
+def wards(web: Web) -> list[str]:
+    """The council's wards (CONTEST_WARDS), for the area's checkboxes."""
+    return [w.strip() for w in web.settings.wards.split(",") if w.strip()]
+
+
+def alert_values(alert: dict[str, Any]) -> dict[str, Any]:
+    """An alert from the API as form values."""
+    values: dict[str, Any] = {k: alert.get(k) or "" for k in ALERT_TEXT}
+    area, circle = alert["area"], alert["area"].get("circle") or {}
+    expires = (
+        datetime.fromisoformat(alert["expires"].replace("Z", "+00:00")).astimezone(LONDON) if alert["expires"] else None
+    )
+    return values | {
+        "category": list(alert["category"]),
+        "area_description": area["description"],
+        "wards": list(area.get("wards") or []),
+        "lat": circle.get("lat", ""),
+        "lon": circle.get("lon", ""),
+        "radius_km": circle.get("radius_km", ""),
+        "polygon": "\n".join(f"{lat}, {lon}" for lat, lon in (area.get("polygon") or [])[:-1]),
+        "expires_date": expires.strftime("%Y-%m-%d") if expires else "",
+        "expires_time": expires.strftime("%H:%M") if expires else "",
+    }
+
+
+def alert_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The form's values (to show again), the API body they make, and errors found before asking the API."""
+    values: dict[str, Any] = {k: text(form, k) for k in (*ALERT_TEXT, *AREA_TEXT)}
+    values |= {"category": [str(v) for v in form.getlist("category")], "wards": [str(v) for v in form.getlist("wards")]}
+    errors: dict[str, str] = {}
+    body: dict[str, Any] = {k: values[k] for k in ALERT_TEXT} | {"category": values["category"]}
+    area: dict[str, Any] = {"description": values["area_description"], "wards": values["wards"]}
+    if values["lat"] or values["lon"] or values["radius_km"]:
+        area["circle"] = {k: number(values[k], float) for k in ("lat", "lon", "radius_km")}
+        for name in ("lat", "lon", "radius_km"):
+            if not values[name]:
+                errors[name] = f"Enter the {ALERT_FIELDS[name].lower()}, or leave the circle blank"
+    if values["polygon"]:
+        area["polygon"] = _polygon(values["polygon"], errors)
+    body["area"] = area
+    body["expires"] = _expires(values["expires_date"], values["expires_time"], errors)
+    return values, body, errors
+
+
+def _polygon(raw: str, errors: dict[str, str]) -> list[list[float]]:
+    try:
+        return [[float(part) for part in line.split(",")] for line in raw.splitlines() if line.strip()]
+    except ValueError:
+        errors["polygon"] = ALERT_WORDS["polygon"]["other"]
+        return []
+
+
+def _expires(day: str, time: str, errors: dict[str, str]) -> str | None:
+    """A date and time typed in UK time, as RFC 3339 UTC for the API (none: the warning has no set end)."""
+    if not day and not time:
+        return None
+    try:
+        moment = datetime.fromisoformat(f"{day}T{time or '23:59'}").replace(tzinfo=LONDON)
+    except ValueError:
+        errors["expires_date"] = "Enter a real date, for example 2026-12-01, and a time like 18:00"
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _form(
+    web: Web,
+    *,
+    alert: dict[str, Any] | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    etag: str = "",
+    conflict: list[dict[str, str]] | None = None,
+    status: int = 200,
+) -> Response:
+    return web.render(
+        "alerts/form.html",
+        status=status,
+        alert=alert,
+        values=values,
+        errors=errors,
+        etag=etag,
+        conflict=conflict,
+        wards=wards(web),
+        statuses=options.ALERT_STATUSES,
+        categories=options.ALERT_CATEGORIES,
+        urgencies=options.URGENCIES,
+        severities=options.SEVERITIES,
+        certainties=options.CERTAINTIES,
+    )
+
+
+NEW_VALUES = {
+    "status": "Actual",
+    "category": ["Security"],
+    "urgency": "Expected",
+    "severity": "Moderate",
+    "certainty": "Likely",
+    "wards": [],
+}
+
+
+@router.get("")
+async def list_alerts(web: SignedInWeb, state: str = "") -> Response:
+    """Every warning, newest first, with where each one is (drafts awaiting approval first to catch the eye)."""
+    params: dict[str, Any] = {"limit": 200} | ({"state": state} if state in options.ALERT_STATES else {})
+    page = await web.fetch("/alerts", params=params)
+    return web.render(
+        "alerts/list.html",
+        alerts=page["items"],
+        state=state,
+        states=options.ALERT_STATES,
+        tags=options.ALERT_STATE_TAGS,
+    )
+
+
+@router.get("/new", dependencies=[require("prepare:write", "draft public warnings")])
+async def new_alert(web: SignedInWeb) -> Response:
+    """The form to draft a warning."""
+    return _form(web, alert=None, values=dict(NEW_VALUES), errors={})
+
+
+@router.post("/new", dependencies=[require("prepare:write", "draft public warnings"), CsrfChecked])
+async def create_alert(web: SignedInWeb, request: Request) -> Response:
+    """Save a draft; it goes nowhere until someone else approves it."""
+    values, body, errors = alert_payload(await request.form())
+    if not errors:
+        result = await web.call("POST", "/alerts", json=body)
+        if result.ok:
+            web.session.add_flash(
+                "The warning was saved as a draft. Someone else must approve it before it is published."
+            )
+            return web.redirect(f"/prepare/alerts/{result.body['id']}")
+        errors = api_errors(result, "headline", _rename, words=ALERT_WORDS)
+    return _form(web, alert=None, values=values, errors=errors, status=400)
+
+
+async def _page(web: Web, alert_id: str, *, errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    found = await web.fetch_result(f"/alerts/{alert_id}")
+    alert, name = found.body, (web.user or {}).get("name")
+    return web.render(
+        "alerts/alert.html",
+        status=status,
+        alert=alert,
+        etag=found.etag or "",
+        errors=errors or {},
+        tags=options.ALERT_STATE_TAGS,
+        states=options.ALERT_STATES,
+        yours=alert["author"] == name,
+    )
+
+
+@router.get("/{alert_id}")
+async def alert_page(web: SignedInWeb, alert_id: str) -> Response:
+    """One warning: its words, area, state, who drafted and approved it, and what can be done next."""
+    return await _page(web, alert_id)
+
+
+@router.get("/{alert_id}/preview")
+async def preview(web: SignedInWeb, alert_id: str) -> Response:
+    """The warning as the public page and the CAP document will show it (a draft is given today's time)."""
+    alert = await web.fetch(f"/alerts/{alert_id}")
+    shown = alert | {"sent": alert["sent"] or datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+    document = cap.cap_document(shown, sender_name=web.settings.cap_sender_name).decode()
+    return web.render("alerts/preview.html", alert=alert, shown=shown, document=document)
+
+
+@router.get("/{alert_id}/edit", dependencies=[require("prepare:write", "change public warnings")])
+async def edit_alert(web: SignedInWeb, alert_id: str) -> Response:
+    """The form to change a draft."""
+    found = await web.fetch_result(f"/alerts/{alert_id}")
+    if found.body["state"] != "draft":
+        raise WebError(
+            409, "This warning cannot be changed", "Only a draft can be changed. Update or cancel it instead."
+        )
+    return _form(web, alert=found.body, values=alert_values(found.body), errors={}, etag=found.etag or "")
+
+
+@router.post("/{alert_id}/edit", dependencies=[require("prepare:write", "change public warnings"), CsrfChecked])
+async def update_alert(web: SignedInWeb, alert_id: str, request: Request) -> Response:
+    """Save a draft's changes if nobody changed it since the form was read."""
+    form = await request.form()
+    values, body, errors = alert_payload(form)
+    etag = str(form.get("etag", ""))
+    if errors:
+        return _form(
+            web, alert=await web.fetch(f"/alerts/{alert_id}"), values=values, errors=errors, etag=etag, status=400
+        )
+    edit = await save_edit(web, f"/alerts/{alert_id}", body, etag)
+    if edit.saved:
+        web.session.add_flash("Your changes were saved.")
+        return web.redirect(f"/prepare/alerts/{alert_id}")
+    if edit.conflict:
+        current = alert_values(edit.record)
+        rows = conflict_rows(values, current, ALERT_FIELDS, ALERT_CHOICES)
+        return _form(
+            web,
+            alert=edit.record,
+            values=current,
+            errors={"conflict": CONFLICT},
+            etag=edit.etag,
+            conflict=rows,
+            status=409,
+        )
+    errors = api_errors(edit.result, "headline", _rename, words=ALERT_WORDS)
+    return _form(web, alert=edit.record, values=values, errors=errors, etag=etag, status=400)
+
+
+@router.get("/{alert_id}/approve", dependencies=[require("approve", "approve public warnings")])
+async def confirm_approve(web: SignedInWeb, alert_id: str, etag: str = "") -> Response:
+    """Are you sure? Once published, a warning is seen by the public and by alerting systems at once."""
+    alert = await web.fetch(f"/alerts/{alert_id}")
+    follows = {"Update": " It replaces the warning it updates.", "Cancel": " It cancels the warning it follows."}
+    return confirm_page(
+        web,
+        Confirmation(
+            question="Are you sure you want to publish this warning?",
+            button="Publish this warning",
+            action=f"/prepare/alerts/{alert_id}/approve",
+            cancel=f"/prepare/alerts/{alert_id}",
+            warning="It will be on the public warnings page and in the Atom feed of CAP messages at once."
+            + follows.get(alert["msg_type"], "")
+            + " A published warning cannot be changed: only updated or cancelled.",
+            details=[
+                ("Headline", alert["headline"]),
+                ("Kind of message", options.ALERT_STATUSES.label(alert["status"])),
+                ("Message", options.ALERT_MSG_TYPES.label(alert["msg_type"])),
+                ("Area", alert["area"]["description"]),
+                ("Drafted by", alert["author"]),
+            ],
+            hidden={"etag": etag},
+            destructive=False,
+        ),
+    )
+
+
+@router.post("/{alert_id}/approve", dependencies=[require("approve", "approve public warnings"), CsrfChecked])
+async def approve_alert(web: SignedInWeb, alert_id: str, request: Request) -> Response:
+    """Publish the warning as it was when the approver read it (If-Match)."""
+    etag = str((await request.form()).get("etag", ""))
+    result = await web.call("POST", f"/alerts/{alert_id}/approve", headers={"If-Match": etag} if etag else {})
+    if result.ok:
+        web.session.add_flash(f"Published: {result.body['headline']}.")
+        return web.redirect(f"/prepare/alerts/{alert_id}")
+    if result.status == 412:
+        message = "Someone changed this warning after you read it. Check it again before publishing it."
+    else:
+        message = result.detail or "The warning could not be published."
+    return await _page(web, alert_id, errors={"approve": message}, status=409 if result.status in (409, 412) else 400)
+
+
+async def _follow_up(web: Web, alert_id: str, step: str, done: str) -> Response:
+    result = await web.call("POST", f"/alerts/{alert_id}/{step}")
+    if result.ok:
+        web.session.add_flash(done)
+        return web.redirect(f"/prepare/alerts/{result.body['id']}/edit")
+    return await _page(web, alert_id, errors={step: result.detail or "That could not be done."}, status=409)
+
+
+@router.post("/{alert_id}/update", dependencies=[require("prepare:write", "update public warnings"), CsrfChecked])
+async def update_published(web: SignedInWeb, alert_id: str) -> Response:
+    """Start a draft update of a published warning, its words copied, to change and send for approval."""
+    return await _follow_up(
+        web, alert_id, "update", "A draft update was started. Change what needs changing, then ask for approval."
+    )
+
+
+@router.post("/{alert_id}/cancel", dependencies=[require("prepare:write", "cancel public warnings"), CsrfChecked])
+async def cancel_published(web: SignedInWeb, alert_id: str) -> Response:
+    """Start a draft cancellation of a published warning; it cancels the warning once approved."""
+    return await _follow_up(
+        web,
+        alert_id,
+        "cancel",
+        "A draft cancellation was started. Say why the warning is withdrawn, then ask for approval.",
+    )
