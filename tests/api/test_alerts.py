@@ -483,3 +483,29 @@ def test_the_atom_feed_answers_304_when_nothing_changed(client, officer, emt):
 def test_an_empty_feed_is_still_valid_atom(client):
     feed = feedparser.parse(client.get("/alerts.atom").content)
     assert feed.version == "atom10" and feed.entries == [] and not feed.bozo
+
+
+# --- Demonstration data ------------------------------------------------------------------------------------------
+
+
+def test_demo_alerts_load_once_an_exercise_a_cancelled_warning_and_a_draft(client, db_session, officer, cap_schema):
+    from app import demo
+    from app.demo import alerts as demo_alerts
+
+    demo._users(db_session, demo.DemoReport())
+    for _ in range(2):
+        demo_alerts.load(db_session, demo.DemoReport())
+        db_session.commit()
+
+    items = client.get(ALERTS, headers=officer.headers, params={"limit": 200}).json()["items"]
+    by_state = sorted((a["state"], a["status"], a["msg_type"]) for a in items)
+    assert by_state == [
+        ("cancelled", "Actual", "Alert"),
+        ("draft", "Actual", "Alert"),
+        ("published", "Actual", "Cancel"),
+        ("published", "Exercise", "Alert"),
+    ]
+    assert all(a["approved_by"] != a["author"] for a in items if a["approved_by"])
+    for alert in items:
+        if alert["state"] != "draft":
+            cap_of(client, alert["id"], cap_schema)
