@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from app.api.deps import SessionDep, SettingsDep, requires
 from app.api.http import (
+    CSV_RESPONSE,
     IF_MATCH_RESPONSES,
     IfMatch,
     PageParams,
@@ -64,7 +65,7 @@ async def alert_filters(
     return alerts.AlertFilters(state=state, status=status, msg_type=msg_type)
 
 
-@router.get("", response_model=Page[AlertRead])
+@router.get("", response_model=Page[AlertRead], responses=CSV_RESPONSE)
 async def list_alerts(
     request: Request,
     session: SessionDep,
@@ -91,7 +92,7 @@ def create_alert(
     return created(request, alerts.present(alert), location=f"/alerts/{alert.id}", version=alert.version)
 
 
-@router.get("/public", response_model=Page[PublicAlertRead])
+@router.get("/public", response_model=Page[PublicAlertRead], responses=CSV_RESPONSE)
 async def list_public_alerts(
     request: Request,
     session: SessionDep,
@@ -169,18 +170,17 @@ def approve_alert(
     return alerts.present(alert)
 
 
-def _follow_up(request: Request, session: SessionDep, principal: Principal, alert_id: str, kind: MsgType) -> Response:
-    alert = alerts.follow_up(session, alerts.get(session, alert_id, principal), kind, actor=principal)
-    return created(request, alerts.present(alert), location=f"/alerts/{alert.id}", version=alert.version)
 
 
 @router.post("/{alert_id}/update", response_model=AlertRead, status_code=201, responses=CONFLICT_RESPONSE)
 def update_published_alert(request: Request, session: SessionDep, principal: Writer, alert_id: str) -> Response:
     """Start a draft Update of a published alert (its words copied, `references` naming it) to edit and approve."""
-    return _follow_up(request, session, principal, alert_id, MsgType.UPDATE)
+    draft = alerts.follow_up(session, alerts.get(session, alert_id, principal), MsgType.UPDATE, actor=principal)
+    return created(request, alerts.present(draft), location=f"/alerts/{draft.id}", version=draft.version)
 
 
 @router.post("/{alert_id}/cancel", response_model=AlertRead, status_code=201, responses=CONFLICT_RESPONSE)
 def cancel_published_alert(request: Request, session: SessionDep, principal: Writer, alert_id: str) -> Response:
     """Start a draft Cancel of a published alert; approving it cancels the alert."""
-    return _follow_up(request, session, principal, alert_id, MsgType.CANCEL)
+    draft = alerts.follow_up(session, alerts.get(session, alert_id, principal), MsgType.CANCEL, actor=principal)
+    return created(request, alerts.present(draft), location=f"/alerts/{draft.id}", version=draft.version)

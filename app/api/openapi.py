@@ -53,6 +53,8 @@ TAGS: dict[str, str] = {
     "feeds": "Threat feeds (`admin`): the MI5 RSS feed and signed police pushes, with their health; the push "
     "endpoint itself takes a Standard Webhooks signature, not a bearer token.",
     "audit": "The hash-chained audit log (`audit:read`) and its verification.",
+    "warn and inform": "Public warnings: drafts (`prepare:write`), two-person approval (`approve`), updates and "
+    "cancellations, and the published messages anyone may read (also as Atom and CAP 1.2 outside `/api/v1`).",
 }
 """Every tag an operation may carry, described (a new router's tag is added here; a test holds them in step)."""
 
