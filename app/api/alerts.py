@@ -170,8 +170,6 @@ def approve_alert(
     return alerts.present(alert)
 
 
-
-
 @router.post("/{alert_id}/update", response_model=AlertRead, status_code=201, responses=CONFLICT_RESPONSE)
 def update_published_alert(request: Request, session: SessionDep, principal: Writer, alert_id: str) -> Response:
     """Start a draft Update of a published alert (its words copied, `references` naming it) to edit and approve."""

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.clock import utcnow
 from app.core.security import ROLE_SCOPES, Classification, Principal, Role
@@ -24,7 +24,7 @@ ORDER = 70
 
 def _person(session: Session, username: str, role: Role) -> Principal:
     """A demo user as the principal the API would see (their real id, so the two-person rule holds on pages)."""
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    user = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
     return Principal(
         id=user.id if user else f"demo-{username}",
         kind="user",
@@ -92,7 +92,7 @@ DRAFT = _warning(
 
 def load(session: Session, report: Any) -> None:
     """The three demonstration warnings (skipped if any warning exists)."""
-    if session.execute(select(Alert.id).limit(1)).first():
+    if session.execute(select(col(Alert.id)).limit(1)).first():
         return
     author, approver = _person(session, "officer", Role.OFFICER), _person(session, "emt", Role.EMT)
     sender = get_settings().cap_sender

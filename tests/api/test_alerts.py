@@ -377,7 +377,8 @@ def test_a_published_alert_is_a_valid_cap_document_with_every_field(client, offi
         "polygon": [[51.511, -0.131], [51.511, -0.129], [51.509, -0.129]],
         "circle": {"lat": 51.5103, "lon": -0.1302, "radius_km": 0.5},
     }
-    alert = publish_alert(client, officer, emt, expires="2099-01-01T10:00:00Z", area=area, category=["Security", "Safety"])
+    categories = ["Security", "Safety"]
+    alert = publish_alert(client, officer, emt, expires="2099-01-01T10:00:00Z", area=area, category=categories)
 
     document = cap_of(client, alert["id"], cap_schema)
 
@@ -438,7 +439,8 @@ def test_hostile_text_in_every_field_is_escaped_in_cap_atom_and_html(client, off
 
 
 def test_a_web_address_with_markup_is_refused(client, officer):
-    problem = assert_problem(client.post(ALERTS, headers=officer.headers, json=alert_body(web='https://a.b/"><x>')), 422)
+    body = alert_body(web='https://a.b/"><x>')
+    problem = assert_problem(client.post(ALERTS, headers=officer.headers, json=body), 422)
     assert problem["errors"][0]["field"] == "web"
 
 
