@@ -170,3 +170,13 @@ def test_drafting_and_approving_work_without_javascript(browser, live_server, of
     assert "Avoid Soho Square: police incident" in resident.locator("main").inner_text()
     for tab in (author, approver, resident):
         tab.context.close()
+
+
+def test_at_exceptional_the_dashboard_prompts_a_review_of_public_messaging(page, live_server, admin, officer, sign_in):
+    api(live_server, admin, "POST", "/threat-level", json={"level": "CRITICAL", "note": "Exercise scenario"})
+    sign_in(page, officer.username, TEST_PASSWORD)
+    prompt = page.locator("#messaging-prompt")
+    expect(prompt).to_contain_text("The response level is EXCEPTIONAL")
+    assert_accessible(page)
+    prompt.locator("a:has-text('Review public warnings')").click()
+    assert page.url.endswith("/prepare/alerts") and page.locator("h1").inner_text() == "Public warnings"
