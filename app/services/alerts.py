@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlmodel import Session, col
 
 from app.core.clock import as_utc, cap_datetime, utcnow
-from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from app.core.security import Classification, Principal
 from app.models.alerts import (
     Alert,
@@ -160,13 +160,17 @@ def approve(session: Session, alert: Alert, *, actor: Principal) -> Alert:
     """Publish a draft: someone other than its author approves it; it is sent now.
 
     The draft's row is locked and read again first, so of two approvals at once the second waits and then finds
-    it published (409). An update or cancellation then supersedes or cancels the earlier message, also locked
-    first: two follow-ups of one message cannot both replace it.
+    it published (409); and a draft changed after the approver read it (after the router checked If-Match) is a
+    412, never published unseen. An update or cancellation then supersedes or cancels the earlier message, also
+    locked first: two follow-ups of one message cannot both replace it.
     """
     if alert.author_id == actor.id:
         raise Forbidden("You drafted this alert, so someone else must approve it.")
+    seen = alert.version
     session.refresh(alert, with_for_update=True)
     _require_draft(alert, "approved")
+    if alert.version != seen:
+        raise PreconditionFailed()
     now = utcnow().replace(microsecond=0)
     if alert.expires is not None and as_utc(alert.expires) <= now:
         raise Conflict("This alert's expiry time has passed: change it before approving.")
