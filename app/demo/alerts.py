@@ -108,3 +108,7 @@ def load(session: Session, report: Any) -> None:
     alerts.approve(session, cancel, actor=approver)
 
     alerts.create(session, DRAFT, actor=author, sender=sender)
+    report.notes.append(
+        "Public warnings: an exercise message and a cancelled warning (drafted by officer, approved by emt), and a "
+        "draft awaiting approval; the public see /alerts, /alerts.atom and /be-prepared without signing in."
+    )

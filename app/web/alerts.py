@@ -30,6 +30,7 @@ from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save
 
 router = APIRouter(prefix="/prepare/alerts")
 NAVIGATION = [NavItem(43, "Public warnings", "/prepare/alerts", "prepare:read")]
+OFFICIAL = "OFFICIAL"  # every warning is: it is written for the public
 
 
 def _form(
@@ -44,6 +45,7 @@ def _form(
 ) -> Response:
     return web.render(
         "alerts/form.html",
+        marking=OFFICIAL,
         status=status,
         alert=alert,
         values=values,
@@ -66,6 +68,7 @@ async def list_alerts(web: SignedInWeb, state: str = "") -> Response:
     page = await web.fetch("/alerts", params=params)
     return web.render(
         "alerts/list.html",
+        marking=OFFICIAL,
         alerts=page["items"],
         state=state,
         states=options.ALERT_STATES,
@@ -99,6 +102,7 @@ async def _page(web: Web, alert_id: str, *, errors: dict[str, str] | None = None
     alert, name = found.body, (web.user or {}).get("name")
     return web.render(
         "alerts/alert.html",
+        marking=OFFICIAL,
         status=status,
         alert=alert,
         etag=found.etag or "",
@@ -121,7 +125,7 @@ async def preview(web: SignedInWeb, alert_id: str) -> Response:
     alert = await web.fetch(f"/alerts/{alert_id}")
     shown = alert | {"sent": alert["sent"] or datetime.now(UTC).isoformat().replace("+00:00", "Z")}
     document = cap.cap_document(shown, sender_name=web.settings.cap_sender_name).decode()
-    return web.render("alerts/preview.html", alert=alert, shown=shown, document=document)
+    return web.render("alerts/preview.html", marking=OFFICIAL, alert=alert, shown=shown, document=document)
 
 
 @router.get("/{alert_id}/edit", dependencies=[require("prepare:write", "change public warnings")])
@@ -190,6 +194,7 @@ async def confirm_approve(web: SignedInWeb, alert_id: str, etag: str = "") -> Re
             hidden={"etag": etag},
             destructive=False,
         ),
+        marking=OFFICIAL,
     )
 
 

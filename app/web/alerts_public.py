@@ -93,21 +93,23 @@ def _sent(alert: dict[str, Any]) -> datetime:
 @router.get("/alerts")
 async def alerts_page(web: AnonymousWeb) -> Response:
     """Warnings in force now, then those that ended recently (cancelled or expired), newest first; Actual only."""
-    alerts = [a for a in await _published(web) if a["msg_type"] != "Cancel"]
+    messages = await _published(web)
+    cancellations = {a["previous_id"]: a for a in messages if a["msg_type"] == "Cancel"}
+    alerts = [a for a in messages if a["msg_type"] != "Cancel"]
     since = datetime.now(UTC) - RECENT
     current = [a for a in alerts if a["state"] == "published"]
     ended = [a for a in alerts if a["state"] in ("cancelled", "expired") and _sent(a) >= since]
-    return web.render("alerts/public/alerts.html", current=current, ended=ended, public=True)
+    return web.render("alerts/public/alerts.html", current=current, ended=ended, cancellations=cancellations)
 
 
 @router.get("/alerts/{alert_id}")
 async def alert_page(web: AnonymousWeb, alert_id: str) -> Response:
     """One published message in plain language."""
     alert = await _one(web, alert_id)
-    return web.render("alerts/public/alert.html", alert=alert, public=True)
+    return web.render("alerts/public/alert.html", alert=alert)
 
 
 @router.get("/be-prepared")
 async def be_prepared(web: AnonymousWeb) -> Response:
     """The council's advice on being prepared, with links to the official advice."""
-    return web.render("alerts/public/be_prepared.html", public=True)
+    return web.render("alerts/public/be_prepared.html")

@@ -334,6 +334,8 @@ def test_the_public_page_shows_current_actual_warnings_newest_first_and_hides_th
     newer = publish_alert(client, officer, emt, headline="Newer warning about Soho")
     ended = publish_alert(client, officer, emt, headline="Warning about Whitehall")
     cancel = client.post(f"{ALERTS}/{ended['id']}/cancel", headers=officer.headers).json()
+    reopened = {"description": "Whitehall has reopened."}
+    client.patch(f"{ALERTS}/{cancel['id']}", headers={**officer.headers, "If-Match": '"1"'}, json=reopened)
     client.post(f"{ALERTS}/{cancel['id']}/approve", headers=emt.headers)
 
     page = client.get("/alerts")
@@ -343,6 +345,8 @@ def test_the_public_page_shows_current_actual_warnings_newest_first_and_hides_th
     assert "A draft nobody outside sees" not in html and "Watchtower" not in html
     assert html.index(newer["headline"]) < html.index(older["headline"]) < html.index("Recent warnings that have ended")
     assert html.index("Recent warnings that have ended") < html.index("Warning about Whitehall")
+    assert html.index("Warning about Whitehall") < html.index("This warning has been withdrawn")
+    assert html.index("This warning has been withdrawn") < html.index("Whitehall has reopened.")
     assert "govuk-warning-text" in html  # the instruction, as GOV.UK warning text
     assert "app-marking" not in html and "OFFICIAL" not in html  # no staff classification banner
     assert 'href="/login"' not in html and "Sign out" not in html
