@@ -29,7 +29,9 @@ from app.web.deps import NavItem, SignedInWeb, Web, WebError, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/prepare/alerts")
-NAVIGATION = [NavItem(43, "Public warnings", "/prepare/alerts", "prepare:read")]
+# No item in the service navigation: it is full at desktop width (one row, tests/web/test_layout.py). The dashboard
+# links here (alerts/_dashboard_panel.html), with the drafts awaiting approval.
+NAVIGATION: list[NavItem] = []
 OFFICIAL = "OFFICIAL"  # every warning is: it is written for the public
 
 

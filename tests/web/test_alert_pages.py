@@ -106,3 +106,11 @@ def test_the_atom_and_cap_routes_win_over_the_public_page_route(client, officer,
     assert client.get("/alerts.atom").headers["content-type"].startswith("application/atom+xml")
     assert client.get(f"/alerts/{alert['id']}").headers["content-type"].startswith("text/html")
     assert client.get("/alerts/not-an-alert.cap").status_code == 404
+
+
+def test_the_dashboard_links_to_public_warnings_with_the_drafts_awaiting_approval(app, client, officer, make_user):
+    make_alert(client, officer)
+    make_alert(client, officer)
+    html = signed_in(app, make_user("emt").username).get("/").text
+    assert 'href="/prepare/alerts"' in html and "2 drafts awaiting approval" in html
+    assert "/prepare/alerts" not in signed_in(app, make_user("admin").username).get("/").text.split("<main")[0]

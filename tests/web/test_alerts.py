@@ -34,7 +34,7 @@ def fill_warning(page):
 
 def test_drafting_a_warning_reports_errors_in_plain_words_then_saves_a_draft(page, live_server, officer, sign_in):
     sign_in(page, officer.username, TEST_PASSWORD)
-    page.click("a.govuk-service-navigation__link:has-text('Public warnings')")
+    page.click("#warnings-link a:has-text('Public warnings')")  # from the dashboard
     assert page.locator("h1").inner_text() == "Public warnings"
     assert_accessible(page)
     page.click("text=Draft a warning")
