@@ -147,3 +147,42 @@ def summary_scene(client: Any, officer: Any, approver: Any) -> None:
     risk = {"title": "Risk", "category": "terrorism"}
     make_risk(client, officer, **risk, likelihood=5, impact=5)
     make_risk(client, officer, **risk, likelihood=1, impact=1)
+
+
+# --- Warn and inform (alerts) ------------------------------------------------------------------------------------
+
+
+def alert_body(**fields: Any) -> dict[str, Any]:
+    """A valid new public warning (a draft once posted)."""
+    return {
+        "status": "Actual",
+        "category": ["Security"],
+        "event": "Security incident",
+        "urgency": "Immediate",
+        "severity": "Severe",
+        "certainty": "Observed",
+        "headline": "Avoid Leicester Square: police incident",
+        "description": "Police are dealing with an incident in Leicester Square. The square is closed.",
+        "instruction": "Stay away from the area and follow police instructions.",
+        "web": "https://www.gov.uk/guidance/stay-safe-during-a-terror-attack",
+        "area": {
+            "description": "Leicester Square and the streets around it",
+            "wards": ["St James's"],
+            "circle": {"lat": 51.51032, "lon": -0.13015, "radius_km": 0.5},
+        },
+        **fields,
+    }
+
+
+def make_alert(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A draft public warning."""
+    return post(client, actor, "/alerts", alert_body(**fields))
+
+
+def publish_alert(client: Any, author: Any, approver: Any, **fields: Any) -> dict[str, Any]:
+    """A warning drafted by `author` and approved by `approver`; returns the published alert."""
+    draft = make_alert(client, author, **fields)
+    response = client.post(f"{API}/alerts/{draft['id']}/approve", headers=approver.headers)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result

@@ -55,6 +55,8 @@ TAGS: dict[str, str] = {
     "audit": "The hash-chained audit log (`audit:read`) and its verification.",
     "search": "One search across sites, Prevent plans and items, threat assessments, contingency plans, risks and "
     "exercises, within your read scopes and clearance.",
+    "warn and inform": "Public warnings: drafts (`prepare:write`), two-person approval (`approve`), updates and "
+    "cancellations, and the published messages anyone may read (also as Atom and CAP 1.2 outside `/api/v1`).",
 }
 """Every tag an operation may carry, described (a new router's tag is added here; a test holds them in step)."""
 

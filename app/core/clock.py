@@ -45,3 +45,8 @@ def rfc3339(value: datetime | None) -> str | None:
     if value is None:
         return None
     return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def cap_datetime(value: datetime) -> str:
+    """A time as CAP 1.2 writes it: whole seconds with a numeric offset, never Z (`2026-11-30T12:00:00+00:00`)."""
+    return as_utc(value).replace(microsecond=0).isoformat()

@@ -3,7 +3,8 @@
 It never imports models, services, the database or app.api: every screen is proof the API is complete.
 
 The toolkit (no routes): client (the API over httpx), deps (the `Web` of a page request), session (the encrypted
-cookie), templating, forms (CSRF, posted forms, the edit conflict flow), options (enums and their labels), charts.
+cookie), templating, forms (CSRF, posted forms, the edit conflict flow), options (enums and their labels), charts,
+cap (CAP 1.2 and Atom XML), alert_form (the public warning form).
 Every other module is a page module: a `router` and, for the service navigation, `NAVIGATION`. They are included
 in the order of PAGES below, never by file name.
 """
@@ -23,6 +24,8 @@ from app.core.errors import PROBLEM_JSON, problem_body
 from app.core.settings import Settings
 from app.web import (
     admin,
+    alerts,
+    alerts_public,
     auth,
     feeds,
     home,
@@ -61,6 +64,8 @@ PAGES = (
     prepare,
     prepare_risks,
     prepare_exercises,
+    alerts,
+    alerts_public,
     admin,
     feeds,
     search,

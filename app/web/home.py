@@ -17,8 +17,10 @@ NAVIGATION = [NavItem(0, "Dashboard", "/")]
 @router.get("/")
 async def dashboard(web: SignedInWeb) -> Response:
     """What the signed-in user needs to see first (its API calls made at once, not one after another)."""
-    me, summary, panel = await asyncio.gather(web.fetch("/me"), web.fetch("/summary"), active_now_panel(web))
-    return web.render("home/dashboard.html", me=me, summary=summary, **panel)
+    me, summary, panel, warnings = await asyncio.gather(
+        web.fetch("/me"), web.fetch("/summary"), active_now_panel(web), alerts_panel(web)
+    )
+    return web.render("home/dashboard.html", me=me, summary=summary, **panel, **warnings)
 
 
 async def active_now_panel(web: Web) -> dict[str, Any]:
@@ -30,3 +32,11 @@ async def active_now_panel(web: Web) -> dict[str, Any]:
         "active_plans": result.body["items"] if result.ok else [],
         "response_level": (web.threat or {}).get("response_level"),
     }
+
+
+async def alerts_panel(web: Web) -> dict[str, Any]:
+    """The context of alerts/_dashboard_panel.html: public warnings' drafts awaiting approval."""
+    if not web.can("prepare:read"):
+        return {"alert_drafts": None}
+    result = await web.call("GET", "/alerts", params={"state": "draft", "limit": 200})
+    return {"alert_drafts": len(result.body["items"]) if result.ok else None}

@@ -110,6 +110,102 @@ EXERCISE_TYPES = Options("discussion", "tabletop", "command_post", "live")
 LIKELIHOOD = {1: "Less than 0.2%", 2: "0.2% to 1%", 3: "1% to 5%", 4: "5% to 25%", 5: "More than 25%"}
 IMPACT = {1: "Minor", 2: "Limited", 3: "Moderate", 4: "Significant", 5: "Catastrophic"}
 
+# Warn and inform (public warnings): CAP 1.2's values, shown in plain words
+ALERT_STATES = Options(
+    "draft",
+    "published",
+    "superseded",
+    "cancelled",
+    "expired",
+    labels={"draft": "Draft: awaiting approval", "superseded": "Replaced by an update"},
+)
+ALERT_STATE_TAGS = {  # GOV.UK tag colours
+    "draft": "yellow",
+    "published": "green",
+    "superseded": "grey",
+    "cancelled": "red",
+    "expired": "grey",
+}
+ALERT_STATUSES = Options(
+    "Actual",
+    "Exercise",
+    "Test",
+    labels={"Actual": "A real warning", "Exercise": "An exercise", "Test": "A test of the systems"},
+)
+ALERT_MSG_TYPES = Options(
+    "Alert", "Update", "Cancel", labels={"Alert": "New warning", "Update": "Update", "Cancel": "Cancellation"}
+)
+ALERT_CATEGORIES = Options(
+    "Security",
+    "Safety",
+    "Health",
+    "Transport",
+    "Infra",
+    "Fire",
+    "Rescue",
+    "CBRNE",
+    "Env",
+    "Met",
+    "Geo",
+    "Other",
+    labels={
+        "Security": "Security (terrorism, crime)",
+        "Safety": "Public safety",
+        "Health": "Health",
+        "Transport": "Transport",
+        "Infra": "Utilities and infrastructure",
+        "Fire": "Fire",
+        "Rescue": "Rescue and recovery",
+        "CBRNE": "Chemical, biological, radiological, nuclear or explosive",
+        "Env": "Pollution and the environment",
+        "Met": "Weather",
+        "Geo": "Geophysical (such as a landslide)",
+        "Other": "Other",
+    },
+)
+URGENCIES = Options(
+    "Immediate",
+    "Expected",
+    "Future",
+    "Past",
+    "Unknown",
+    labels={
+        "Immediate": "Act now",
+        "Expected": "Act soon (within the next hour)",
+        "Future": "Act in the near future",
+        "Past": "No action needed any more",
+        "Unknown": "Not known",
+    },
+)
+SEVERITIES = Options(
+    "Extreme",
+    "Severe",
+    "Moderate",
+    "Minor",
+    "Unknown",
+    labels={
+        "Extreme": "Extreme: a threat to life",
+        "Severe": "Severe: a significant threat to life or property",
+        "Moderate": "Moderate: a possible threat to life or property",
+        "Minor": "Minor: little or no threat to life or property",
+        "Unknown": "Not known",
+    },
+)
+CERTAINTIES = Options(
+    "Observed",
+    "Likely",
+    "Possible",
+    "Unlikely",
+    "Unknown",
+    labels={
+        "Observed": "It is happening or has happened",
+        "Likely": "Likely (more than half a chance)",
+        "Possible": "Possible but not likely",
+        "Unlikely": "Not expected",
+        "Unknown": "Not known",
+    },
+)
+
 # Administration (the roles, clearances and scopes the API defines, from app.core.security)
 ROLES = [role.value for role in Role]
 CLEARANCES = [clearance.value for clearance in Classification]
@@ -120,7 +216,8 @@ FEED_KINDS = Options(
     labels={"mi5_rss": "MI5 threat level RSS (polled)", "push": "Signed push from a partner (police)"},
 )
 
-_EXPLICIT = [TRAINING_COURSES]  # labels that differ from the default rule wherever the value is shown
+# Labels that differ from the default rule wherever the value is shown (CAP's values are unique to warnings).
+_EXPLICIT = [TRAINING_COURSES, ALERT_STATUSES, ALERT_MSG_TYPES, ALERT_CATEGORIES, URGENCIES, SEVERITIES, CERTAINTIES]
 LABELS: dict[str, str] = {value: options[value] for options in _EXPLICIT for value in options}
 
 
@@ -162,6 +259,7 @@ AUDIT_ENTITIES = Options(
     "feed",
     "user",
     "api_key",
+    "alert",
     labels={
         "prevent_plan": "Prevent plan",
         "prevent_item": "Prevent item",
@@ -170,6 +268,7 @@ AUDIT_ENTITIES = Options(
         "feed": "Threat feed",
         "user": "User",
         "api_key": "API key",
+        "alert": "Public warning",
     },
 )
 _NOUNS = {
@@ -195,6 +294,9 @@ AUDIT_ACTIONS = Options(
     "threat_level.record",
     "feed.rotate_secret",
     "api_key.revoke",
+    "alert.approve",
+    "alert.supersede",
+    "alert.cancel",
     labels={
         "auth.login": "Signed in",
         "auth.login_failed": "Failed to sign in",
@@ -212,6 +314,11 @@ AUDIT_ACTIONS = Options(
         "api_key.create": "Created an API key",
         "api_key.revoke": "Revoked an API key",
         "user.create": "Added a user",
+        "alert.create": "Drafted a public warning",
+        "alert.update": "Changed a draft public warning",
+        "alert.approve": "Approved and published a public warning",
+        "alert.supersede": "Replaced a public warning with an update",
+        "alert.cancel": "Cancelled a public warning",
     },
 )
 # Where a record of each kind is shown ({id} is its id); kinds without a page of their own link to their list.
@@ -228,6 +335,7 @@ AUDIT_PAGES = {
     "feed": "/admin/feeds",
     "user": "/admin/users",
     "api_key": "/admin/api-keys",
+    "alert": "/prepare/alerts/{id}",
 }
 # Field names whose words differ from the default rule (`next_review_due` → "Next review due").
 AUDIT_FIELDS = {

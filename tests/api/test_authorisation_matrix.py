@@ -17,6 +17,8 @@ PUBLIC = {
     ("GET", "/threat-level"),
     ("GET", "/threat-level/history"),
     ("POST", "/feeds/{feed_id}/events"),  # signed with the feed's own secret instead of a token
+    ("GET", "/alerts/public"),  # published warnings are for everyone
+    ("GET", "/alerts/public/{alert_id}"),
 }
 
 
