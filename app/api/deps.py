@@ -101,6 +101,28 @@ def requires(scope: str) -> object:
     return Depends(Requires(scope))
 
 
+class RequiresAny(Requires):
+    """A route open to holders of any one of several scopes (tension reports: their readers and their reporters);
+    the service then decides what each may see."""
+
+    def __init__(self, *scopes: str) -> None:
+        super().__init__(" or ".join(scopes))
+        self.scopes = frozenset(scopes)
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        if not self.scopes & principal.scopes:
+            raise Forbidden(f"This needs one of the scopes {', '.join(sorted(self.scopes))}; your token has none.")
+        return principal
+
+    def __repr__(self) -> str:
+        return f"RequiresAny({', '.join(map(repr, sorted(self.scopes)))})"
+
+
+def requires_any(*scopes: str) -> object:
+    """The dependency for any one of several scopes, for use in Annotated."""
+    return Depends(RequiresAny(*scopes))
+
+
 AdminPrincipal = Annotated[Principal, requires("admin")]
 AuditReader = Annotated[Principal, requires("audit:read")]
 

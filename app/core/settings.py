@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     map_tile_url: str = ""
     map_tile_attribution: str = ""
     risk_matrix: str = ""
+    # The community tension scale as JSON: [{"name": ..., "description": ...}, ...], lowest first (empty: default).
+    tension_levels: str = ""
     log_level: str = "INFO"
     feed_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     feed_max_bytes: int = Field(default=512 * 1024, ge=1024)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.api.deps import Requires
+from app.api.deps import Requires, RequiresAny
 from app.core.security import ROLE_SCOPES, SCOPES, Role
 
 # Routes anyone may call, without a token. Everything else must answer 401 without one.
@@ -20,13 +20,26 @@ PUBLIC = {
 }
 
 
-def _scopes_needed(dependant: Any) -> set[str]:
-    found = set()
+def _scopes_needed(dependant: Any) -> set[str | frozenset[str]]:
+    """The scopes a route needs: each a scope, or a frozenset of alternatives (RequiresAny: one of them will do)."""
+    found: set[str | frozenset[str]] = set()
     for sub in dependant.dependencies:
-        if isinstance(sub.call, Requires):
+        if isinstance(sub.call, RequiresAny):
+            found.add(sub.call.scopes)
+        elif isinstance(sub.call, Requires):
             found.add(sub.call.scope)
         found |= _scopes_needed(sub)
     return found
+
+
+def _mentioned(needed: set[str | frozenset[str]]) -> set[str]:
+    """Every scope a route's needs name, alternatives included."""
+    return {s for n in needed for s in (n if isinstance(n, frozenset) else {n})}
+
+
+def _held(needed: set[str | frozenset[str]], scopes: frozenset[str] | set[str]) -> bool:
+    """Whether a holder of `scopes` has every scope needed (any one of each set of alternatives)."""
+    return all(bool(n & scopes) if isinstance(n, frozenset) else n in scopes for n in needed)
 
 
 def api_routes(app) -> list[tuple[str, str, set[str]]]:
@@ -62,7 +75,7 @@ def test_every_non_public_route_needs_a_token(client, app):
 def test_a_token_without_the_scope_is_403(client, app, make_api_key):
     for method, path, scopes in api_routes(app):
         for scope in scopes:
-            others = [s for s in SCOPES if s not in scopes]
+            others = [s for s in SCOPES if s not in _mentioned(scopes)]
             key = make_api_key(others, clearance="OFFICIAL-SENSITIVE")
             response = client.request(method, _url(path), json={}, headers=key.headers)
             assert response.status_code == 403, f"{method} {path} without {scope}: {response.status_code}"
@@ -75,7 +88,7 @@ def test_every_route_against_every_role(client, app, make_user):
             continue  # signing out would end the actor's token for the rest of this walk
         for role, actor in actors.items():
             response = client.request(method, _url(path), json={}, headers=actor.headers)
-            allowed = scopes <= ROLE_SCOPES[role]
+            allowed = _held(scopes, ROLE_SCOPES[role])
             if allowed:
                 assert response.status_code not in (401, 403), f"{role} refused {method} {path}: {response.text}"
             else:
