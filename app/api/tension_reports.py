@@ -71,6 +71,7 @@ async def report_filters(
     reported_before: Annotated[UtcDateTime | None, Query(description="Reported before (RFC 3339).")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in the summary, trigger detail or ward.")] = None,
     community_event_id: Annotated[str | None, Query(max_length=36, description="Reports about this event.")] = None,
+    mine: Annotated[bool, Query(description="Only the reports you made.")] = False,
 ) -> tension_reports.TensionReportFilters:
     """The report list's filters from its query parameters."""
     return tension_reports.TensionReportFilters(
@@ -82,6 +83,7 @@ async def report_filters(
         reported_before=reported_before,
         q=q,
         community_event_id=community_event_id,
+        mine=mine,
     )
 
 
@@ -124,11 +126,14 @@ def summarise_tension_reports(
     by: Annotated[Literal["ward", "week"], Query(description="Group by ward, or by ISO week (`2026-W48`).")] = "ward",
     start: Annotated[IsoDate | None, Query(alias="from", description="Reported on or after this day (London).")] = None,
     end: Annotated[IsoDate | None, Query(alias="to", description="Reported on or before this day (London).")] = None,
+    ward: Annotated[str | None, Query(max_length=100, description="Exact ward name (any case).")] = None,
+    category: TensionCategory | None = None,
 ) -> TensionSummary:
     """Reports counted by ward or week, with the highest level assessed, within your clearance."""
     if start is not None and end is not None and end < start:
         raise Unprocessable.field("to", "must not be before from")
-    return tension_reports.summary(session, principal, by=by, start=start, end=end)
+    filters = tension_reports.TensionReportFilters(ward=ward, category=category)
+    return tension_reports.summary(session, principal, by=by, start=start, end=end, filters=filters)
 
 
 @router.get(f"{PATH}/{{report_id}}", response_model=AnyView)

@@ -42,6 +42,8 @@ from app.services import links, records, tension_levels
 
 READ, REPORT = "tensions:read", "tensions:report"
 Scale = tuple[TensionLevel, ...]
+AnySelect = Select[*tuple[Any, ...]]
+"""A select of records or of a few of their columns."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class TensionReportFilters:
     reported_before: datetime | None = None
     q: str | None = None
     community_event_id: str | None = None
+    mine: bool = False
 
 
 def _own(principal: Principal) -> Any:
@@ -72,7 +75,7 @@ def _visible(principal: Principal) -> Any:
     return or_(_cleared(principal), _own(principal)) if principal.has(READ) else _own(principal)
 
 
-def _filtered(stmt: Select[Any], filters: TensionReportFilters) -> Select[Any]:
+def _filtered(stmt: AnySelect, filters: TensionReportFilters) -> AnySelect:
     if filters.ward:
         stmt = stmt.where(func.lower(col(TensionReport.ward)) == filters.ward.strip().lower())
     if filters.status:
@@ -95,8 +98,9 @@ def _filtered(stmt: Select[Any], filters: TensionReportFilters) -> Select[Any]:
 
 
 def list_statement(principal: Principal, filters: TensionReportFilters) -> Select[Any]:
-    """The reports that exist for the principal and match every filter."""
-    return _filtered(select(TensionReport).where(_visible(principal)), filters)
+    """The reports that exist for the principal and match every filter (`mine`: only those they made)."""
+    stmt = select(TensionReport).where(_own(principal) if filters.mine else _visible(principal))
+    return _filtered(stmt, filters)
 
 
 def get(session: Session, report_id: str, principal: Principal) -> TensionReport:
@@ -127,7 +131,7 @@ def present(report: TensionReport, *, principal: Principal) -> TensionReportRead
         **RecordRead.model_validate(report).model_dump(),
         "classification": report.classification,
         "ward": report.ward,
-        "location": Location(lat=report.lat, lon=report.lon) if report.lat is not None else None,
+        "location": _location(report),
         "communities": list(report.communities),
         "category": report.category,
         "trigger": report.trigger,
@@ -150,6 +154,12 @@ def present(report: TensionReport, *, principal: Principal) -> TensionReportRead
         assessment_notes=report.assessment_notes,
         police_informed_at=report.police_informed_at,
     )
+
+
+def _location(report: TensionReport) -> Location | None:
+    if report.lat is None or report.lon is None:
+        return None
+    return Location(lat=report.lat, lon=report.lon)
 
 
 def _event(session: Session, event_id: str | None, principal: Principal) -> str | None:
@@ -200,7 +210,7 @@ def london_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
-def _between(stmt: Select[Any], start: date | None, end: date | None) -> Select[Any]:
+def _between(stmt: AnySelect, start: date | None, end: date | None) -> AnySelect:
     """Reports made on London days start..end, both included."""
     if start is not None:
         stmt = stmt.where(col(TensionReport.reported_at) >= london_day_start(start))
@@ -215,17 +225,21 @@ def iso_week(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def summary(session: Session, principal: Principal, *, by: str, start: date | None, end: date | None) -> TensionSummary:
+def summary(
+    session: Session,
+    principal: Principal,
+    *,
+    by: str,
+    start: date | None,
+    end: date | None,
+    filters: TensionReportFilters | None = None,
+) -> TensionSummary:
     """Reports counted by ward or ISO week, within the principal's clearance (never their own above it)."""
-    rows = session.execute(
-        _between(
-            select(TensionReport.ward, TensionReport.reported_at, TensionReport.level, TensionReport.status).where(
-                _cleared(principal)
-            ),
-            start,
-            end,
-        )
-    ).all()
+    columns = select(
+        col(TensionReport.ward), col(TensionReport.reported_at), col(TensionReport.level), col(TensionReport.status)
+    )
+    stmt = _filtered(columns.where(_cleared(principal)), filters or TensionReportFilters())
+    rows = session.execute(_between(stmt, start, end)).all()
     groups: dict[str, list[Any]] = {}
     for ward, reported_at, level, status in rows:
         key = ward if by == "ward" else iso_week(as_utc(reported_at))
@@ -307,7 +321,7 @@ def report_section(
 
 def _counts(session: Session, principal: Principal, start: date, end: date) -> dict[str, list[int | None]]:
     """Each ward's reports (their levels) made start..end within clearance; wards compared in any case."""
-    stmt = _between(select(TensionReport.ward, TensionReport.level).where(_cleared(principal)), start, end)
+    stmt = _between(select(col(TensionReport.ward), col(TensionReport.level)).where(_cleared(principal)), start, end)
     wards: dict[str, list[int | None]] = {}
     names: dict[str, str] = {}
     for ward, level in session.execute(stmt).all():

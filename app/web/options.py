@@ -110,6 +110,61 @@ EXERCISE_TYPES = Options("discussion", "tabletop", "command_post", "live")
 LIKELIHOOD = {1: "Less than 0.2%", 2: "0.2% to 1%", 3: "1% to 5%", 4: "5% to 25%", 5: "More than 25%"}
 IMPACT = {1: "Minor", 2: "Limited", 3: "Moderate", 4: "Significant", 5: "Catastrophic"}
 
+# Community tensions
+TENSION_CATEGORIES = Options(
+    "protest",
+    "hate_incident",
+    "online",
+    "event",
+    "rumour",
+    "other",
+    labels={
+        "protest": "A protest or demonstration",
+        "hate_incident": "A hate incident",
+        "online": "Something online",
+        "event": "An event, here or abroad",
+        "rumour": "A rumour",
+        "other": "Something else",
+    },
+)
+TENSION_TRIGGERS = Options(
+    "local",
+    "national",
+    "international",
+    labels={"local": "Something local", "national": "Something in the UK", "international": "Something abroad"},
+)
+REPORT_SOURCES = Options(
+    "witnessed",
+    "told",
+    "online",
+    "media",
+    labels={
+        "witnessed": "I saw or heard it myself",
+        "told": "Someone told me",
+        "online": "I saw it online",
+        "media": "In the news",
+    },
+)
+REPORT_STATUSES = Options(
+    "new",
+    "assessed",
+    "monitoring",
+    "closed",
+    labels={"new": "New", "assessed": "Assessed", "monitoring": "Being monitored", "closed": "Closed"},
+)
+TRENDS = Options("rising", "stable", "falling")
+EVENT_KINDS = Options(
+    "protest",
+    "march",
+    "vigil",
+    "embassy",
+    "commemoration",
+    "sporting",
+    "cultural",
+    "other",
+    labels={"embassy": "Embassy event", "sporting": "Sporting event", "cultural": "Cultural event"},
+)
+
 # Administration (the roles, clearances and scopes the API defines, from app.core.security)
 ROLES = [role.value for role in Role]
 CLEARANCES = [clearance.value for clearance in Classification]
@@ -162,6 +217,8 @@ AUDIT_ENTITIES = Options(
     "feed",
     "user",
     "api_key",
+    "tension_report",
+    "community_event",
     labels={
         "prevent_plan": "Prevent plan",
         "prevent_item": "Prevent item",

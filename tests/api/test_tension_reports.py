@@ -567,3 +567,28 @@ def test_reports_sent_at_once_are_all_kept_each_for_its_reporter(live_server, cl
     for i, m in enumerate(members):
         assert [r["summary"] for r in client.get(REPORTS, headers=m.headers).json()["items"]] == [f"From {i}"]
     assert len(client.get(REPORTS, headers=officer.headers).json()["items"]) == 6
+
+
+def test_mine_lists_only_the_callers_own_reports_even_for_a_reader(client, member, officer):
+    theirs = make_tension_report(client, member)
+    own = make_tension_report(client, officer)
+
+    assert _ids(client.get(REPORTS, headers=officer.headers, params={"mine": "true"})) == [own["id"]]
+    assert _ids(client.get(REPORTS, headers=member.headers, params={"mine": "true"})) == [theirs["id"]]
+    assert_problem(client.get(REPORTS, headers=member.headers, params={"mine": "perhaps"}), 422)
+
+
+def test_the_summary_takes_a_ward_and_a_category(client, member, officer):
+    make_tension_report(client, member, ward="Vincent Square", category="online")
+    make_tension_report(client, member, ward="Vincent Square", category="protest")
+    make_tension_report(client, member, ward="Regent's Park", category="online")
+
+    def keys(**params):
+        return [
+            (g["key"], g["reports"])
+            for g in client.get(f"{REPORTS}/summary", headers=officer.headers, params=params).json()["groups"]
+        ]
+
+    assert keys(ward="vincent square") == [("Vincent Square", 2)]
+    assert keys(category="online") == [("Regent's Park", 1), ("Vincent Square", 1)]
+    assert len(keys(by="week", ward="Regent's Park")) == 1
