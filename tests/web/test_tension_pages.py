@@ -233,3 +233,13 @@ def test_the_events_calendar_lists_by_day_links_reports_and_downloads_as_icalend
     assert "Church Street" in event_page
     [vevent] = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")
     assert str(vevent["UID"]) == event["id"]
+
+
+def test_the_queue_answers_htmx_with_its_results_alone(app, client, officer):
+    make_tension_report(client, officer, ward="Warwick")
+    tab = signed_in(app, officer.username)
+
+    fragment = tab.get("/tensions/queue", params={"status": "new"}, headers={"HX-Request": "true"})
+
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'id="results"' in fragment.text and "Warwick" in fragment.text and "New</strong>" in fragment.text
