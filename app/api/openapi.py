@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
-from app.api.deps import Requires, get_principal
+from app.api.deps import Requires, RequiresAny, get_principal
 from app.api.http import IfMatch
 from app.core.errors import PROBLEM_JSON
 from app.models.common import FieldError, Page, Problem
@@ -53,6 +53,8 @@ TAGS: dict[str, str] = {
     "feeds": "Threat feeds (`admin`): the MI5 RSS feed and signed police pushes, with their health; the push "
     "endpoint itself takes a Standard Webhooks signature, not a bearer token.",
     "audit": "The hash-chained audit log (`audit:read`) and its verification.",
+    "tensions": "Community tensions: reports from members and officers and their assessment, the tension scale, "
+    "trends by ward and week, reassurance messages, and the community events calendar (also as iCalendar).",
 }
 """Every tag an operation may carry, described (a new router's tag is added here; a test holds them in step)."""
 
@@ -126,6 +128,7 @@ class Facts:
     status: int
     negotiated: bool  # app/api/negotiation.py (when present): 406 for an Accept it cannot meet, 415 for a body
     rate_limited: bool  # partner keys' rate limit (app/api/rate_limit.py, when present and enabled): 429
+    any_of: tuple[str, ...] = ()  # RequiresAny: any one of these scopes will do
 
     @classmethod
     def of(cls, route: Any, method: str, operation: dict[str, Any], *, rate_limit: int = 0) -> Facts:
@@ -139,6 +142,7 @@ class Facts:
         return cls(
             method=method,
             scope=scopes[0] if scopes else None,
+            any_of=next((tuple(sorted(c.scopes)) for c in calls if isinstance(c, RequiresAny)), ()),
             authenticated=get_principal in calls,
             if_match=if_match,
             path_ids=bool(route.dependant.path_params),
@@ -221,7 +225,11 @@ def _add_schemas(schemas: dict[str, Any]) -> None:
 
 def _security(operation: dict[str, Any], facts: Facts) -> None:
     lines = []
-    if facts.scope:
+    if facts.any_of:
+        operation["security"] = [{BEARER: []}]
+        operation["x-required-scopes-any"] = list(facts.any_of)
+        lines.append(f"**Scope:** any one of {' or '.join(f'`{s}`' for s in facts.any_of)}.")
+    elif facts.scope:
         operation["security"] = [{BEARER: []}]  # roles in an http scheme's requirement: Spectral objects
         operation["x-required-scope"] = facts.scope
         lines.append(f"**Scope:** `{facts.scope}` (a bearer token that carries it).")

@@ -27,13 +27,14 @@ from app.api.http import (
 from app.core.errors import Unprocessable
 from app.core.pagination import SortKey
 from app.core.security import Principal
-from app.models.common import IsoDate, Page, UtcDateTime
+from app.models.common import IsoDate
 from app.models.tensions import (
     ReassuranceMessage,
     ReportStatus,
     TensionCategory,
     TensionReport,
     TensionReportCreate,
+    TensionReportPage,
     TensionReportRead,
     TensionReportReporterView,
     TensionReportUpdate,
@@ -67,8 +68,8 @@ async def report_filters(
     status: ReportStatus | None = None,
     category: TensionCategory | None = None,
     level_min: Annotated[int | None, Query(ge=1, le=10, description="Assessed at this level or higher.")] = None,
-    reported_after: Annotated[UtcDateTime | None, Query(description="Reported at or after (RFC 3339).")] = None,
-    reported_before: Annotated[UtcDateTime | None, Query(description="Reported before (RFC 3339).")] = None,
+    reported_after: Annotated[IsoDate | None, Query(description="Reported on or after this day (London).")] = None,
+    reported_before: Annotated[IsoDate | None, Query(description="Reported on or before this day (London).")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text in the summary, trigger detail or ward.")] = None,
     community_event_id: Annotated[str | None, Query(max_length=36, description="Reports about this event.")] = None,
     mine: Annotated[bool, Query(description="Only the reports you made.")] = False,
@@ -87,7 +88,7 @@ async def report_filters(
     )
 
 
-@router.get(PATH, response_model=Page[AnyView], responses=CSV_RESPONSE)
+@router.get(PATH, response_model=TensionReportPage, responses=CSV_RESPONSE)
 async def list_tension_reports(
     request: Request,
     session: SessionDep,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.clock import LONDON, today_london
 from app.core.security import Principal
@@ -365,7 +365,7 @@ EVENTS: list[tuple[Any, ...]] = [
 
 
 def _principal(session: Session, username: str) -> Principal | None:
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    user = session.execute(select(User).where(col(User.username) == username)).scalar_one_or_none()
     return identity.user_principal(user) if user else None
 
 
@@ -377,7 +377,7 @@ def _at(days_ago: int, hour: int) -> datetime:
 def _events(session: Session, officer: Principal) -> int:
     made = 0
     for days, hour, hours, title, kind, place, ward, attendance, organiser, sensitive in EVENTS:
-        if session.execute(select(CommunityEvent.id).where(CommunityEvent.title == title)).first():
+        if session.execute(select(col(CommunityEvent.id)).where(col(CommunityEvent.title) == title)).first():
             continue
         starts = datetime.combine(today_london() + timedelta(days=days), time(hour), tzinfo=LONDON).astimezone(UTC)
         data = CommunityEventCreate(
@@ -400,7 +400,7 @@ def _reports(session: Session, people: dict[str, Principal]) -> int:
     scale = tension_levels.parse_levels("")
     made = 0
     for days, who, ward, category, trigger, detail, summary, source, communities, assessment in REPORTS:
-        if session.execute(select(TensionReport.id).where(TensionReport.summary == summary)).first():
+        if session.execute(select(col(TensionReport.id)).where(col(TensionReport.summary) == summary)).first():
             continue
         data = TensionReportCreate(
             ward=ward,

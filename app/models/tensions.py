@@ -16,6 +16,7 @@ from app.models.common import (
     ClassifiedRead,
     LongText,
     OptionalShortText,
+    Page,
     Record,
     ShortText,
     UtcDateTime,
@@ -240,6 +241,10 @@ class TensionReportRead(TensionReportReporterView):
     actions: str
     assessment_notes: str
     police_informed_at: UtcDateTime | None
+
+
+class TensionReportPage(Page[TensionReportRead | TensionReportReporterView]):
+    """One page of reports: each in full, or in the reporter's view (see `TensionReportReporterView`)."""
 
 
 class TensionLevel(BaseModel):

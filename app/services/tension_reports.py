@@ -54,8 +54,8 @@ class TensionReportFilters:
     status: ReportStatus | None = None
     category: str | None = None
     level_min: int | None = None
-    reported_after: datetime | None = None
-    reported_before: datetime | None = None
+    reported_after: date | None = None
+    reported_before: date | None = None
     q: str | None = None
     community_event_id: str | None = None
     mine: bool = False
@@ -84,10 +84,7 @@ def _filtered(stmt: AnySelect, filters: TensionReportFilters) -> AnySelect:
         stmt = stmt.where(col(TensionReport.category) == filters.category)
     if filters.level_min is not None:
         stmt = stmt.where(col(TensionReport.level) >= filters.level_min)
-    if filters.reported_after:
-        stmt = stmt.where(col(TensionReport.reported_at) >= filters.reported_after)
-    if filters.reported_before:
-        stmt = stmt.where(col(TensionReport.reported_at) < filters.reported_before)
+    stmt = _between(stmt, filters.reported_after, filters.reported_before)
     if filters.community_event_id:
         stmt = stmt.where(col(TensionReport.community_event_id) == filters.community_event_id)
     if filters.q:

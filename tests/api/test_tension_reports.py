@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from app.core.clock import utcnow
+from app.core.clock import today_london, utcnow
 from app.core.security import Classification, Principal, Role
 from app.main import create_app
 from app.models.tensions import TensionReport
@@ -322,14 +322,18 @@ def test_filters_combine_and_the_triage_order_puts_new_first_then_the_highest_le
     assert listed(category="protest") == [high["id"]]
     assert listed(level_min=3) == [high["id"]]
     assert listed(q="GRAFFITI") == [fresh["id"]]
-    week_ago = (utcnow() - timedelta(days=7)).isoformat().replace("+00:00", "Z")
+    week_ago = (today_london() - timedelta(days=7)).isoformat()
     assert listed(reported_before=week_ago) == [low["id"]]
     assert set(listed(reported_after=week_ago)) == {high["id"], fresh["id"]}
+    assert set(listed(reported_after=today_london().isoformat(), reported_before=today_london().isoformat())) == {
+        high["id"],
+        fresh["id"],
+    }
     assert listed(sort="triage") == [fresh["id"], high["id"], low["id"]]
     assert listed(ward="Pimlico North", level_min=4, category="online") == []
     assert_problem(client.get(REPORTS, headers=officer.headers, params={"level_min": 0}), 422)
     assert_problem(client.get(REPORTS, headers=officer.headers, params={"sort": "level"}), 422)
-    assert_problem(client.get(REPORTS, headers=officer.headers, params={"reported_after": "last week"}), 422)
+    assert_problem(client.get(REPORTS, headers=officer.headers, params={"reported_after": "2026-11-30T10:00:00Z"}), 422)
 
 
 def test_pages_follow_the_cursor_without_loss_or_repeat(client, member, officer):

@@ -42,7 +42,7 @@ def test_a_member_sends_a_report_and_is_shown_its_confirmation_then_their_report
     assert report["communities"] == ["Market traders", "Muslim residents"] and report["source"] == "told"
     assess_tension_report(client, officer, report, level=2, status="assessed", reassurance_message="Patrols are up.")
     mine = tab.get("/tensions/mine").text
-    assert "Assessed" in mine and "2 – Some concern" in mine and "Patrols are up." in mine
+    assert "Assessed" in mine and "2 – Some concern" in mine and "Patrols are up." in mine  # noqa: RUF001
 
 
 def test_a_report_left_blank_says_what_to_do_in_plain_words(app, make_user):
@@ -141,7 +141,7 @@ def test_an_assessment_saved_over_someone_elses_shows_both_versions(app, client,
     assert response.status_code == 409
     html = response.text
     assert "Someone else changed this record" in html
-    assert "2 – Some concern" in html or "2: Some concern" in html
+    assert "2 – Some concern" in html or "2: Some concern" in html  # noqa: RUF001
     assert "4: High" in html and "Being monitored" in html
     assert form_etag(html) == '"2"'
 

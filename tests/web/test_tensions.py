@@ -49,7 +49,7 @@ def test_a_member_reports_a_tension_on_a_phone_and_follows_it(page, live_server,
     page.click("a:has-text('your reports')")
     card = page.locator(f"#report-{report['id']}")
     expect(card).to_contain_text("Assessed")
-    expect(card).to_contain_text("2 – Some concern")
+    expect(card).to_contain_text("2 – Some concern")  # noqa: RUF001
     expect(card).to_contain_text("Patrols are up.")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert_accessible(page)
@@ -84,7 +84,7 @@ def test_an_officer_triages_new_reports_first_and_assesses_one(page, live_server
     rows = page.locator("#report-table tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("Harrow Road")  # new first
-    expect(rows.nth(1)).to_contain_text("4 – High")
+    expect(rows.nth(1)).to_contain_text("4 – High")  # noqa: RUF001
     assert_accessible(page)
     page.select_option("#status", "new")  # htmx narrows the table in place
     page.wait_for_url("**status=new**")
@@ -102,7 +102,7 @@ def test_an_officer_triages_new_reports_first_and_assesses_one(page, live_server
     page.fill("#reassurance_message", "Extra patrols on the evening buses.")
     page.click("button:has-text('Save assessment')")
     page.wait_for_url(f"**/tensions/reports/{fresh['id']}")
-    expect(page.locator("#report-details")).to_contain_text("3 – Raised")
+    expect(page.locator("#report-details")).to_contain_text("3 – Raised")  # noqa: RUF001
     expect(page.locator("#report-details")).to_contain_text("Refer to TfL and police")
     assert_accessible(page)
 
