@@ -114,11 +114,11 @@ def test_the_dashboard_counts_new_reports_and_the_weeks_highest_level_within_cle
     seen = signed_in(app, viewer.username).get("/").text
     full = signed_in(app, make_user(Role.EMT).username).get("/").text
 
-    panel = re.search(r'id="tensions-panel".*?</section>', seen, re.S).group(0)
+    panel = " ".join(re.search(r'id="tensions-panel".*?</section>', seen, re.S).group(0).split())
     assert re.search(r'app-figure__count">1</span>\s*<span class="app-figure__text">new report to', panel)
-    assert "Raised: the highest level in the last 7 days (2 reports)" in panel
-    emt_panel = re.search(r'id="tensions-panel".*?</section>', full, re.S).group(0)
-    assert "Very high: the highest level in the last 7 days (3 reports)" in emt_panel
+    assert "Highest level in the last 7 days: <strong>3 – Raised</strong> (2 reports in that time)" in panel  # noqa: RUF001
+    emt_panel = " ".join(re.search(r'id="tensions-panel".*?</section>', full, re.S).group(0).split())
+    assert "<strong>5 – Very high</strong> (3 reports in that time)" in emt_panel  # noqa: RUF001
 
 
 def test_an_assessment_saved_over_someone_elses_shows_both_versions(app, client, officer, make_user):
@@ -243,3 +243,17 @@ def test_the_queue_answers_htmx_with_its_results_alone(app, client, officer):
 
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert 'id="results"' in fragment.text and "Warwick" in fragment.text and "New</strong>" in fragment.text
+
+
+def test_the_new_reports_card_opens_the_queue_of_exactly_those_it_counts(app, client, officer, make_user):
+    from tests.web.test_dashboard_cards import _check_every_card
+
+    for ward in ("Warwick", "Hyde Park"):
+        make_tension_report(client, officer, ward=ward)
+    make_tension_report(client, officer, ward="Pimlico North", classification="OFFICIAL-SENSITIVE")
+    assessed = make_tension_report(client, officer, ward="Westbourne")
+    assess_tension_report(client, officer, assessed, level=2, status="assessed")
+
+    for role in (Role.VIEWER, Role.EMT):
+        hrefs = _check_every_card(signed_in(app, make_user(role).username))
+        assert "/tensions/queue?status=new" in hrefs
