@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import col
 
 from app.api.deps import SessionDep, requires
+from app.api.disclosure import disclose
 from app.api.http import (
     CSV_MEDIA,
     IF_MATCH_RESPONSES,
@@ -83,8 +84,11 @@ def list_community_events(
     """Events you may see, soonest first; as iCalendar for Outlook and other calendars."""
     stmt = community_events.list_statement(principal, filters)
     if _wants_calendar(request):
+        events = list(iterate_all(session, stmt, ORDER))
+        # Not JSON or CSV, so the disclosure log cannot read it: name the sensitive events it gives a partner.
+        disclose(request, [e.id for e in events if e.classification == Classification.OFFICIAL_SENSITIVE])
         return Response(
-            calendar(iterate_all(session, stmt, ORDER)),
+            calendar(events),
             media_type=f"{CALENDAR}; charset=utf-8",
             headers={"Content-Disposition": 'inline; filename="community-events.ics"'},
         )

@@ -272,3 +272,14 @@ def test_events_changed_at_once_from_one_etag_give_one_200(live_server, client, 
         assert now.status_code == 404
     else:
         assert now.json()["notes"] == won.json()["notes"] and now.headers["ETag"] == '"2"'
+
+
+def test_a_partner_reading_sensitive_events_in_the_calendar_is_a_disclosure(client, officer, admin, make_api_key):
+    sensitive = make_community_event(client, officer, title="Embassy national day", kind="embassy", classification=OS)
+    make_community_event(client, officer)
+    police = make_api_key(["tensions:read"], clearance=OS)
+
+    assert len(_calendar(client, police).walk("VEVENT")) == 2
+
+    events = client.get(f"{API}/audit-events", params={"action": "disclosure"}, headers=admin.headers).json()["items"]
+    assert [e["after"]["ids"] for e in events] == [[sensitive["id"]]]

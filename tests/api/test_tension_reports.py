@@ -596,3 +596,35 @@ def test_the_summary_takes_a_ward_and_a_category(client, member, officer):
     assert keys(ward="vincent square") == [("Vincent Square", 2)]
     assert keys(category="online") == [("Regent's Park", 1), ("Vincent Square", 1)]
     assert len(keys(by="week", ward="Regent's Park")) == 1
+
+
+def test_a_reader_cleared_official_keeps_the_reporter_view_of_its_own_raised_report(client, make_api_key, officer):
+    key = make_api_key(["tensions:read", "tensions:report"], clearance="OFFICIAL")
+    own = make_tension_report(client, key)
+    assess_tension_report(client, officer, own, classification=OS, assessment_notes="Sensitive source")
+
+    seen = _get(client, key, own)
+
+    assert seen.status_code == 200 and set(seen.json()) == REPORTER_FIELDS
+    assert _ids(client.get(REPORTS, headers=key.headers)) == [own["id"]]
+    assert client.get(f"{REPORTS}/summary", headers=key.headers).json()["reports"] == 0  # counts follow clearance
+
+
+def test_a_sensitive_report_read_by_a_partner_key_is_a_disclosure(client, make_api_key, officer, admin):
+    key = make_api_key(["tensions:read"], clearance=OS)
+    report = make_tension_report(client, officer, classification=OS)
+
+    assert _get(client, key, report).status_code == 200
+
+    events = client.get(f"{API}/audit-events", params={"action": "disclosure"}, headers=admin.headers).json()["items"]
+    assert len(events) == 1 and report["id"] in json.dumps(events[0])
+
+
+def test_a_report_sent_twice_with_one_idempotency_key_is_stored_once(client, member, officer):
+    headers = {**member.headers, "Idempotency-Key": "report-7"}
+    first = client.post(REPORTS, headers=headers, json=tension_report_body())
+    again = client.post(REPORTS, headers=headers, json=tension_report_body())
+
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert len(client.get(REPORTS, headers=officer.headers).json()["items"]) == 1
