@@ -129,11 +129,12 @@ def summarise_tension_reports(
     end: Annotated[IsoDate | None, Query(alias="to", description="Reported on or before this day (London).")] = None,
     ward: Annotated[str | None, Query(max_length=100, description="Exact ward name (any case).")] = None,
     category: TensionCategory | None = None,
+    status: ReportStatus | None = None,
 ) -> TensionSummary:
     """Reports counted by ward or week, with the highest level assessed, within your clearance."""
     if start is not None and end is not None and end < start:
         raise Unprocessable.field("to", "must not be before from")
-    filters = tension_reports.TensionReportFilters(ward=ward, category=category)
+    filters = tension_reports.TensionReportFilters(ward=ward, category=category, status=status)
     return tension_reports.summary(session, principal, by=by, start=start, end=end, filters=filters)
 
 

@@ -40,7 +40,7 @@ from app.models.tensions import (
 )
 from app.services import links, records, tension_levels
 
-READ, REPORT = "tensions:read", "tensions:report"
+READ = "tensions:read"
 Scale = tuple[TensionLevel, ...]
 AnySelect = Select[*tuple[Any, ...]]
 """A select of records or of a few of their columns."""
@@ -238,8 +238,9 @@ def summary(
     stmt = _filtered(columns.where(_cleared(principal)), filters or TensionReportFilters())
     rows = session.execute(_between(stmt, start, end)).all()
     groups: dict[str, list[Any]] = {}
+    spelling: dict[str, str] = {}  # a ward typed in another case is the same ward, under its first spelling
     for ward, reported_at, level, status in rows:
-        key = ward if by == "ward" else iso_week(as_utc(reported_at))
+        key = spelling.setdefault(ward.lower(), ward) if by == "ward" else iso_week(as_utc(reported_at))
         groups.setdefault(key, []).append((level, status))
     ordered = sorted(groups, key=lambda k: (k.lower(), k) if by == "ward" else (k, k))
     return TensionSummary(

@@ -43,7 +43,7 @@ async def tensions_panel(web: Web) -> dict[str, Any]:
         return {"tensions": None}
     week = {"from": (today_london() - timedelta(days=6)).isoformat(), "to": today_london().isoformat()}
     every, recent, levels = await asyncio.gather(
-        web.fetch("/tension-reports/summary"),
+        web.fetch("/tension-reports/summary", params={"status": "new"}),
         web.fetch("/tension-reports/summary", params=week),
         web.fetch("/tension-levels"),
     )

@@ -593,7 +593,9 @@ def test_the_summary_takes_a_ward_and_a_category(client, member, officer):
             for g in client.get(f"{REPORTS}/summary", headers=officer.headers, params=params).json()["groups"]
         ]
 
-    assert keys(ward="vincent square") == [("Vincent Square", 2)]
+    make_tension_report(client, member, ward="vincent square", category="rumour")
+    assert keys(ward="vincent square") == [("Vincent Square", 3)]
+    assert keys(status="new", category="rumour") == [("vincent square", 1)]
     assert keys(category="online") == [("Regent's Park", 1), ("Vincent Square", 1)]
     assert len(keys(by="week", ward="Regent's Park")) == 1
 
