@@ -96,31 +96,26 @@ class Requires:
         return f"Requires({self.scope!r})"
 
 
-def requires(scope: str) -> object:
-    """The dependency for one scope, for use in Annotated."""
-    return Depends(Requires(scope))
-
-
-class RequiresAny(Requires):
-    """A route open to holders of any one of several scopes (tension reports: their readers and their reporters);
-    the service then decides what each may see."""
+class RequiresAnyOf:
+    """A route's permission when any one of several scopes will do (search: each area's read scope lets you search
+    that area, and the service decides which areas): `Annotated[Principal, Depends(RequiresAnyOf("a", "b"))]`."""
 
     def __init__(self, *scopes: str) -> None:
-        super().__init__(" or ".join(scopes))
-        self.scopes = frozenset(scopes)
+        self.scopes = scopes
 
     async def __call__(self, principal: CurrentPrincipal) -> Principal:
-        if not self.scopes & principal.scopes:
-            raise Forbidden(f"This needs one of the scopes {', '.join(sorted(self.scopes))}; your token has none.")
+        if not any(principal.has(scope) for scope in self.scopes):
+            wanted = ", ".join(repr(s) for s in self.scopes)
+            raise Forbidden(f"This needs one of the scopes {wanted}; your token carries none of them.")
         return principal
 
     def __repr__(self) -> str:
-        return f"RequiresAny({', '.join(map(repr, sorted(self.scopes)))})"
+        return f"RequiresAnyOf{self.scopes!r}"
 
 
-def requires_any(*scopes: str) -> object:
-    """The dependency for any one of several scopes, for use in Annotated."""
-    return Depends(RequiresAny(*scopes))
+def requires(scope: str) -> object:
+    """The dependency for one scope, for use in Annotated."""
+    return Depends(Requires(scope))
 
 
 AdminPrincipal = Annotated[Principal, requires("admin")]

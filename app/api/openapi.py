@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
-from app.api.deps import Requires, RequiresAny, get_principal
+from app.api.deps import Requires, RequiresAnyOf, get_principal
 from app.api.http import IfMatch
 from app.core.errors import PROBLEM_JSON
 from app.models.common import FieldError, Page, Problem
@@ -55,6 +55,8 @@ TAGS: dict[str, str] = {
     "audit": "The hash-chained audit log (`audit:read`) and its verification.",
     "tensions": "Community tensions: reports from members and officers and their assessment, the tension scale, "
     "trends by ward and week, reassurance messages, and the community events calendar (also as iCalendar).",
+    "search": "One search across sites, Prevent plans and items, threat assessments, contingency plans, risks and "
+    "exercises, within your read scopes and clearance.",
 }
 """Every tag an operation may carry, described (a new router's tag is added here; a test holds them in step)."""
 
@@ -119,6 +121,7 @@ class Facts:
 
     method: str
     scope: str | None
+    any_of: tuple[str, ...]  # RequiresAnyOf: any one of these scopes will do
     authenticated: bool
     if_match: str | None  # "required", "optional" or None
     path_ids: bool
@@ -128,7 +131,6 @@ class Facts:
     status: int
     negotiated: bool  # app/api/negotiation.py (when present): 406 for an Accept it cannot meet, 415 for a body
     rate_limited: bool  # partner keys' rate limit (app/api/rate_limit.py, when present and enabled): 429
-    any_of: tuple[str, ...] = ()  # RequiresAny: any one of these scopes will do
 
     @classmethod
     def of(cls, route: Any, method: str, operation: dict[str, Any], *, rate_limit: int = 0) -> Facts:
@@ -142,7 +144,7 @@ class Facts:
         return cls(
             method=method,
             scope=scopes[0] if scopes else None,
-            any_of=next((tuple(sorted(c.scopes)) for c in calls if isinstance(c, RequiresAny)), ()),
+            any_of=next((call.scopes for call in calls if isinstance(call, RequiresAnyOf)), ()),
             authenticated=get_principal in calls,
             if_match=if_match,
             path_ids=bool(route.dependant.path_params),
@@ -225,14 +227,15 @@ def _add_schemas(schemas: dict[str, Any]) -> None:
 
 def _security(operation: dict[str, Any], facts: Facts) -> None:
     lines = []
-    if facts.any_of:
-        operation["security"] = [{BEARER: []}]
-        operation["x-required-scopes-any"] = list(facts.any_of)
-        lines.append(f"**Scope:** any one of {' or '.join(f'`{s}`' for s in facts.any_of)}.")
-    elif facts.scope:
+    if facts.scope:
         operation["security"] = [{BEARER: []}]  # roles in an http scheme's requirement: Spectral objects
         operation["x-required-scope"] = facts.scope
         lines.append(f"**Scope:** `{facts.scope}` (a bearer token that carries it).")
+    elif facts.any_of:
+        operation["security"] = [{BEARER: []}]
+        operation["x-required-scope-any"] = list(facts.any_of)
+        named = ", ".join(f"`{s}`" for s in facts.any_of)
+        lines.append(f"**Scope:** any one of {named} (a bearer token that carries at least one).")
     elif facts.authenticated:
         operation["security"] = [{BEARER: []}]
         lines.append("**Scope:** none; any valid bearer token.")
@@ -287,7 +290,7 @@ def error_statuses(facts: Facts, declared: set[int]) -> set[int]:
     """The 4xx/5xx statuses an operation can answer."""
     statuses = {422, 503}  # every operation refuses unknown query parameters; any may find the database down
     if facts.authenticated:
-        statuses |= {401, 403} if facts.scope else {401}
+        statuses |= {401, 403} if facts.scope or facts.any_of else {401}
     if facts.path_ids:
         statuses.add(404)
     if facts.method == "POST" and facts.authenticated:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from app.api.deps import SettingsDep, requires_any
+from app.api.deps import RequiresAnyOf, SettingsDep
 from app.core.security import Principal
 from app.models.tensions import TensionLevel
 from app.services import tension_levels
 
 router = APIRouter(prefix="/tension-levels", tags=["tensions"])
 
-Follower = Annotated[Principal, requires_any("tensions:read", "tensions:report")]
+Follower = Annotated[Principal, Depends(RequiresAnyOf("tensions:read", "tensions:report"))]
 
 
 @router.get("", response_model=list[TensionLevel])

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import case, func
 from sqlmodel import col
 
-from app.api.deps import SessionDep, SettingsDep, requires, requires_any
+from app.api.deps import RequiresAnyOf, SessionDep, SettingsDep, requires
 from app.api.http import (
     CSV_RESPONSE,
     IF_MATCH_RESPONSES,
@@ -44,7 +44,7 @@ from app.services import tension_levels, tension_reports
 
 router = APIRouter(tags=["tensions"])
 
-Follower = Annotated[Principal, requires_any("tensions:read", "tensions:report")]
+Follower = Annotated[Principal, Depends(RequiresAnyOf("tensions:read", "tensions:report"))]
 Reporter = Annotated[Principal, requires("tensions:report")]
 Reader = Annotated[Principal, requires("tensions:read")]
 Writer = Annotated[Principal, requires("tensions:write")]

@@ -34,6 +34,7 @@ from app.web import (
     protect,
     protect_assessments,
     protect_sites,
+    search,
     tension_events,
     tension_trends,
     tensions,
@@ -68,6 +69,7 @@ PAGES = (
     tension_events,
     admin,
     feeds,
+    search,
 )
 
 

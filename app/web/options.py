@@ -323,3 +323,15 @@ ENUM_LABELS = {
     )
     for value in group
 }  # stored values the audit log shows as words
+
+# Search
+SEARCH_TYPES = Options(
+    "site",
+    "prevent_item",
+    "prevent_plan",
+    "threat_assessment",
+    "contingency_plan",
+    "risk",
+    "exercise",
+    labels={"prevent_item": "Prevent plan item", "prevent_plan": "Prevent plan"},
+)

@@ -8,8 +8,8 @@
 
 Downgrade drops the three tables and their data.
 
-Revision ID: 0015_tensions
-Revises: 0014_plan_approval
+Revision ID: 0016_tensions
+Revises: 0015_search
 Create Date: 2026-11-30 14:00:00
 """
 
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0015_tensions"
-down_revision: str | Sequence[str] | None = "0014_plan_approval"
+revision: str = "0016_tensions"
+down_revision: str | Sequence[str] | None = "0015_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

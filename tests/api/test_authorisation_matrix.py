@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.api.deps import Requires, RequiresAny
+from app.api.deps import Requires, RequiresAnyOf
 from app.core.security import ROLE_SCOPES, SCOPES, Role
 
 # Routes anyone may call, without a token. Everything else must answer 401 without one.
@@ -20,29 +20,19 @@ PUBLIC = {
 }
 
 
-def _scopes_needed(dependant: Any) -> set[str | frozenset[str]]:
-    """The scopes a route needs: each a scope, or a frozenset of alternatives (RequiresAny: one of them will do)."""
-    found: set[str | frozenset[str]] = set()
+def _scopes_needed(dependant: Any) -> set[frozenset[str]]:
+    """What a route needs: each requirement is a set of scopes of which any one will do (usually one scope)."""
+    found = set()
     for sub in dependant.dependencies:
-        if isinstance(sub.call, RequiresAny):
-            found.add(sub.call.scopes)
-        elif isinstance(sub.call, Requires):
-            found.add(sub.call.scope)
+        if isinstance(sub.call, Requires):
+            found.add(frozenset({sub.call.scope}))
+        if isinstance(sub.call, RequiresAnyOf):
+            found.add(frozenset(sub.call.scopes))
         found |= _scopes_needed(sub)
     return found
 
 
-def _mentioned(needed: set[str | frozenset[str]]) -> set[str]:
-    """Every scope a route's needs name, alternatives included."""
-    return {s for n in needed for s in (n if isinstance(n, frozenset) else {n})}
-
-
-def _held(needed: set[str | frozenset[str]], scopes: frozenset[str] | set[str]) -> bool:
-    """Whether a holder of `scopes` has every scope needed (any one of each set of alternatives)."""
-    return all(bool(n & scopes) if isinstance(n, frozenset) else n in scopes for n in needed)
-
-
-def api_routes(app) -> list[tuple[str, str, set[str]]]:
+def api_routes(app) -> list[tuple[str, str, set[frozenset[str]]]]:
     """Every (method, path, scopes) of the mounted API."""
     api = next(r.app for r in app.routes if getattr(r, "path", None) == "/api/v1")
     routes = []
@@ -75,10 +65,10 @@ def test_every_non_public_route_needs_a_token(client, app):
 def test_a_token_without_the_scope_is_403(client, app, make_api_key):
     for method, path, scopes in api_routes(app):
         for scope in scopes:
-            others = [s for s in SCOPES if s not in _mentioned(scopes)]
+            others = [s for s in SCOPES if s not in scope]
             key = make_api_key(others, clearance="OFFICIAL-SENSITIVE")
             response = client.request(method, _url(path), json={}, headers=key.headers)
-            assert response.status_code == 403, f"{method} {path} without {scope}: {response.status_code}"
+            assert response.status_code == 403, f"{method} {path} without {sorted(scope)}: {response.status_code}"
 
 
 def test_every_route_against_every_role(client, app, make_user):
@@ -88,7 +78,7 @@ def test_every_route_against_every_role(client, app, make_user):
             continue  # signing out would end the actor's token for the rest of this walk
         for role, actor in actors.items():
             response = client.request(method, _url(path), json={}, headers=actor.headers)
-            allowed = _held(scopes, ROLE_SCOPES[role])
+            allowed = all(scope & ROLE_SCOPES[role] for scope in scopes)
             if allowed:
                 assert response.status_code not in (401, 403), f"{role} refused {method} {path}: {response.text}"
             else:
