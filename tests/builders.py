@@ -170,6 +170,19 @@ def alert_body(**fields: Any) -> dict[str, Any]:
             "wards": ["St James's"],
             "circle": {"lat": 51.51032, "lon": -0.13015, "radius_km": 0.5},
         },
+# --- Community tensions -------------------------------------------------------------------------------------------
+
+
+def tension_report_body(**fields: Any) -> dict[str, Any]:
+    """A valid new tension report, as a member would send it."""
+    return {
+        "ward": "Church Street",
+        "communities": ["Market traders"],
+        "category": "rumour",
+        "trigger": "international",
+        "trigger_detail": "Fighting abroad shown on the news",
+        "summary": "Traders say a rumour is going round that the market will be targeted.",
+        "source": "told",
         **fields,
     }
 
@@ -186,3 +199,36 @@ def publish_alert(client: Any, author: Any, approver: Any, **fields: Any) -> dic
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
+def make_tension_report(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A tension report made by the actor (new, OFFICIAL unless marked otherwise)."""
+    return post(client, actor, "/tension-reports", tension_report_body(**fields))
+
+
+def assess_tension_report(client: Any, actor: Any, report: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """An officer's assessment of a report (read for its ETag first); asserts 200 and returns the new body."""
+    url = f"{API}/tension-reports/{report['id']}"
+    etag = client.get(url, headers=actor.headers).headers["ETag"]
+    response = client.patch(url, headers={**actor.headers, "If-Match": etag}, json=changes)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def community_event_body(**fields: Any) -> dict[str, Any]:
+    """A valid new community event: a vigil on a Saturday evening."""
+    return {
+        "title": "Vigil for the victims of the earthquake",
+        "kind": "vigil",
+        "starts_at": "2026-12-05T17:00:00Z",
+        "ends_at": "2026-12-05T19:00:00Z",
+        "place": "Paddington Recreation Ground",
+        "ward": "Maida Vale",
+        "expected_attendance": 300,
+        "organiser": "Maida Vale Interfaith Forum",
+        **fields,
+    }
+
+
+def make_community_event(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A community event (OFFICIAL unless marked otherwise)."""
+    return post(client, actor, "/community-events", community_event_body(**fields))

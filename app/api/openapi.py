@@ -53,6 +53,8 @@ TAGS: dict[str, str] = {
     "feeds": "Threat feeds (`admin`): the MI5 RSS feed and signed police pushes, with their health; the push "
     "endpoint itself takes a Standard Webhooks signature, not a bearer token.",
     "audit": "The hash-chained audit log (`audit:read`) and its verification.",
+    "tensions": "Community tensions: reports from members and officers and their assessment, the tension scale, "
+    "trends by ward and week, reassurance messages, and the community events calendar (also as iCalendar).",
     "search": "One search across sites, Prevent plans and items, threat assessments, contingency plans, risks and "
     "exercises, within your read scopes and clearance.",
     "warn and inform": "Public warnings: drafts (`prepare:write`), two-person approval (`approve`), updates and "

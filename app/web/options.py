@@ -204,6 +204,59 @@ CERTAINTIES = Options(
         "Unlikely": "Not expected",
         "Unknown": "Not known",
     },
+# Community tensions
+TENSION_CATEGORIES = Options(
+    "protest",
+    "hate_incident",
+    "online",
+    "event",
+    "rumour",
+    "other",
+    labels={
+        "protest": "A protest or demonstration",
+        "hate_incident": "A hate incident",
+        "online": "Something online",
+        "event": "An event, here or abroad",
+        "rumour": "A rumour",
+        "other": "Something else",
+    },
+)
+TENSION_TRIGGERS = Options(
+    "local",
+    "national",
+    "international",
+    labels={"local": "Something local", "national": "Something in the UK", "international": "Something abroad"},
+)
+REPORT_SOURCES = Options(
+    "witnessed",
+    "told",
+    "online",
+    "media",
+    labels={
+        "witnessed": "I saw or heard it myself",
+        "told": "Someone told me",
+        "online": "I saw it online",
+        "media": "In the news",
+    },
+)
+REPORT_STATUSES = Options(
+    "new",
+    "assessed",
+    "monitoring",
+    "closed",
+    labels={"new": "New", "assessed": "Assessed", "monitoring": "Being monitored", "closed": "Closed"},
+)
+TRENDS = Options("rising", "stable", "falling")
+EVENT_KINDS = Options(
+    "protest",
+    "march",
+    "vigil",
+    "embassy",
+    "commemoration",
+    "sporting",
+    "cultural",
+    "other",
+    labels={"embassy": "Embassy event", "sporting": "Sporting event", "cultural": "Cultural event"},
 )
 
 # Administration (the roles, clearances and scopes the API defines, from app.core.security)
@@ -260,6 +313,8 @@ AUDIT_ENTITIES = Options(
     "user",
     "api_key",
     "alert",
+    "tension_report",
+    "community_event",
     labels={
         "prevent_plan": "Prevent plan",
         "prevent_item": "Prevent item",
