@@ -170,6 +170,24 @@ def alert_body(**fields: Any) -> dict[str, Any]:
             "wards": ["St James's"],
             "circle": {"lat": 51.51032, "lon": -0.13015, "radius_km": 0.5},
         },
+        **fields,
+    }
+
+
+def make_alert(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A draft public warning."""
+    return post(client, actor, "/alerts", alert_body(**fields))
+
+
+def publish_alert(client: Any, author: Any, approver: Any, **fields: Any) -> dict[str, Any]:
+    """A warning drafted by `author` and approved by `approver`; returns the published alert."""
+    draft = make_alert(client, author, **fields)
+    response = client.post(f"{API}/alerts/{draft['id']}/approve", headers=approver.headers)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
 # --- Community tensions -------------------------------------------------------------------------------------------
 
 
@@ -187,18 +205,6 @@ def tension_report_body(**fields: Any) -> dict[str, Any]:
     }
 
 
-def make_alert(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
-    """A draft public warning."""
-    return post(client, actor, "/alerts", alert_body(**fields))
-
-
-def publish_alert(client: Any, author: Any, approver: Any, **fields: Any) -> dict[str, Any]:
-    """A warning drafted by `author` and approved by `approver`; returns the published alert."""
-    draft = make_alert(client, author, **fields)
-    response = client.post(f"{API}/alerts/{draft['id']}/approve", headers=approver.headers)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 def make_tension_report(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
     """A tension report made by the actor (new, OFFICIAL unless marked otherwise)."""
     return post(client, actor, "/tension-reports", tension_report_body(**fields))

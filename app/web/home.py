@@ -36,6 +36,14 @@ async def active_now_panel(web: Web) -> dict[str, Any]:
     }
 
 
+async def alerts_panel(web: Web) -> dict[str, Any]:
+    """The context of alerts/_dashboard_panel.html: public warnings' drafts awaiting approval."""
+    if not web.can("prepare:read"):
+        return {"alert_drafts": None}
+    result = await web.call("GET", "/alerts", params={"state": "draft", "limit": 200})
+    return {"alert_drafts": len(result.body["items"]) if result.ok else None}
+
+
 async def tensions_panel(web: Web) -> dict[str, Any]:
     """The context of tensions/_panel.html: reports still new, and the highest level of the last 7 days, counted
     by the API within the reader's clearance (None when the user cannot read tension reports)."""

@@ -204,6 +204,8 @@ CERTAINTIES = Options(
         "Unlikely": "Not expected",
         "Unknown": "Not known",
     },
+)
+
 # Community tensions
 TENSION_CATEGORIES = Options(
     "protest",

@@ -4,8 +4,8 @@
 - `previous_id` names the warning an Update or Cancel follows.
 - (created_at, id) serves the staff list, (sent, id) the public list and the Atom feed.
 
-Revision ID: 0015_alerts
-Revises: 0014_plan_approval
+Revision ID: 0017_alerts
+Revises: 0016_tensions
 Create Date: 2026-11-30 14:20:00
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0015_alerts"
-down_revision: str | Sequence[str] | None = "0015_search"
+revision: str = "0017_alerts"
+down_revision: str | Sequence[str] | None = "0016_tensions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
