@@ -101,6 +101,28 @@ def requires(scope: str) -> object:
     return Depends(Requires(scope))
 
 
+class RequiresAnyOf(Requires):
+    """A route any one of several scopes opens (the EMT report: any area's read scope); the route then shows
+    each caller only what their own scopes allow. `scope` names them all, for the OpenAPI document."""
+
+    def __init__(self, scopes: tuple[str, ...]) -> None:
+        super().__init__(" or ".join(scopes))
+        self.scopes = scopes
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        if not any(principal.has(scope) for scope in self.scopes):
+            raise Forbidden(f"This needs one of the scopes {', '.join(self.scopes)}; your token carries none of them.")
+        return principal
+
+    def __repr__(self) -> str:
+        return f"RequiresAnyOf({self.scopes!r})"
+
+    @classmethod
+    def dependency(cls, scopes: tuple[str, ...]) -> object:
+        """The dependency for any of the scopes, for use in Annotated."""
+        return Depends(cls(scopes))
+
+
 AdminPrincipal = Annotated[Principal, requires("admin")]
 AuditReader = Annotated[Principal, requires("audit:read")]
 
