@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
-from app.api.deps import Requires, get_principal
+from app.api.deps import Requires, RequiresAnyOf, get_principal
 from app.api.http import IfMatch
 from app.core.errors import PROBLEM_JSON
 from app.models.common import FieldError, Page, Problem
@@ -53,6 +53,8 @@ TAGS: dict[str, str] = {
     "feeds": "Threat feeds (`admin`): the MI5 RSS feed and signed police pushes, with their health; the push "
     "endpoint itself takes a Standard Webhooks signature, not a bearer token.",
     "audit": "The hash-chained audit log (`audit:read`) and its verification.",
+    "governance": "Governance: working groups, their meetings and actions, escalations to EMT and its decisions "
+    "(`approve`), EMT's priorities, and the EMT report.",
 }
 """Every tag an operation may carry, described (a new router's tag is added here; a test holds them in step)."""
 
@@ -116,6 +118,7 @@ class Facts:
     """What a route's signature and body say about its HTTP behaviour."""
 
     method: str
+    any_of: tuple[str, ...]  # a route any one of several scopes opens (RequiresAnyOf)
     scope: str | None
     authenticated: bool
     if_match: str | None  # "required", "optional" or None
@@ -131,13 +134,15 @@ class Facts:
     def of(cls, route: Any, method: str, operation: dict[str, Any], *, rate_limit: int = 0) -> Facts:
         """Read the facts from the route (its dependencies, its response model, its function's source)."""
         calls = [dependant.call for dependant in _walk(route.dependant)]
-        scopes = [call.scope for call in calls if isinstance(call, Requires)]
+        scopes = [call.scope for call in calls if isinstance(call, Requires) and not isinstance(call, RequiresAnyOf)]
+        any_of = next((call.scopes for call in calls if isinstance(call, RequiresAnyOf)), ())
         headers = {param.alias for dependant in _walk(route.dependant) for param in dependant.header_params}
         if_match = "required" if _IF_MATCH_CALL in calls else ("optional" if "If-Match" in headers else None)
         source = _source(route.endpoint)
         model = route.response_model
         return cls(
             method=method,
+            any_of=any_of,
             scope=scopes[0] if scopes else None,
             authenticated=get_principal in calls,
             if_match=if_match,
@@ -225,6 +230,11 @@ def _security(operation: dict[str, Any], facts: Facts) -> None:
         operation["security"] = [{BEARER: []}]  # roles in an http scheme's requirement: Spectral objects
         operation["x-required-scope"] = facts.scope
         lines.append(f"**Scope:** `{facts.scope}` (a bearer token that carries it).")
+    elif facts.any_of:
+        operation["security"] = [{BEARER: []}]
+        operation["x-required-scope-any-of"] = list(facts.any_of)
+        listed = ", ".join(f"`{scope}`" for scope in facts.any_of)
+        lines.append(f"**Scope:** any one of {listed} (a bearer token that carries one).")
     elif facts.authenticated:
         operation["security"] = [{BEARER: []}]
         lines.append("**Scope:** none; any valid bearer token.")
@@ -279,7 +289,7 @@ def error_statuses(facts: Facts, declared: set[int]) -> set[int]:
     """The 4xx/5xx statuses an operation can answer."""
     statuses = {422, 503}  # every operation refuses unknown query parameters; any may find the database down
     if facts.authenticated:
-        statuses |= {401, 403} if facts.scope else {401}
+        statuses |= {401, 403} if facts.scope or facts.any_of else {401}
     if facts.path_ids:
         statuses.add(404)
     if facts.method == "POST" and facts.authenticated:

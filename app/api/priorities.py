@@ -24,10 +24,10 @@ from app.core.security import APPROVE, Principal
 from app.models.common import Page
 from app.models.governance import (
     EmtPriority,
-    PriorityCreate,
-    PriorityRead,
+    EmtPriorityCreate,
+    EmtPriorityRead,
     PriorityStatus,
-    PriorityUpdate,
+    EmtPriorityUpdate,
     Strand,
     Year,
 )
@@ -55,7 +55,7 @@ def _present(session: SessionDep, principal: Principal) -> Any:
     return partial(priorities.present_many, session, principal=principal)
 
 
-@router.get("", response_model=Page[PriorityRead], responses=CSV_RESPONSE)
+@router.get("", response_model=Page[EmtPriorityRead], responses=CSV_RESPONSE)
 def list_priorities(
     request: Request,
     session: SessionDep,
@@ -68,36 +68,36 @@ def list_priorities(
     return collection(request, session, stmt, ORDER, params, present_many=_present(session, principal))
 
 
-@router.post("", response_model=PriorityRead, status_code=201)
-def create_priority(request: Request, session: SessionDep, principal: Approver, data: PriorityCreate) -> Response:
+@router.post("", response_model=EmtPriorityRead, status_code=201)
+def create_priority(request: Request, session: SessionDep, principal: Approver, data: EmtPriorityCreate) -> Response:
     """Set one of EMT's priorities for a year (`approve`)."""
     priority = priorities.create(session, data, actor=principal)
     body = _present(session, principal)([priority])[0]
     return created(request, body, location=f"/priorities/{priority.id}", version=priority.version)
 
 
-@router.get("/{priority_id}", response_model=PriorityRead)
-def read_priority(session: SessionDep, principal: Reader, priority_id: str, response: Response) -> PriorityRead:
+@router.get("/{priority_id}", response_model=EmtPriorityRead)
+def read_priority(session: SessionDep, principal: Reader, priority_id: str, response: Response) -> EmtPriorityRead:
     """One priority."""
     priority = priorities.get(session, priority_id, principal)
     with_etag(response, priority.version)
-    result: PriorityRead = _present(session, principal)([priority])[0]
+    result: EmtPriorityRead = _present(session, principal)([priority])[0]
     return result
 
 
-@router.patch("/{priority_id}", response_model=PriorityRead, responses=IF_MATCH_RESPONSES)
+@router.patch("/{priority_id}", response_model=EmtPriorityRead, responses=IF_MATCH_RESPONSES)
 def update_priority(
     session: SessionDep,
     principal: Approver,
     priority_id: str,
-    data: PriorityUpdate,
+    data: EmtPriorityUpdate,
     if_match: IfMatch,
     response: Response,
-) -> PriorityRead:
+) -> EmtPriorityRead:
     """Change a priority (`approve`; If-Match required)."""
     priority = priorities.get(session, priority_id, principal)
     check_if_match(if_match, priority.version)
     priority = priorities.update(session, priority, data, actor=principal)
     with_etag(response, priority.version)
-    result: PriorityRead = _present(session, principal)([priority])[0]
+    result: EmtPriorityRead = _present(session, principal)([priority])[0]
     return result

@@ -420,7 +420,7 @@ Year = Annotated[
 ]
 
 
-class PriorityCreate(BaseModel):
+class EmtPriorityCreate(BaseModel):
     """A new priority of EMT's (needs the approve scope)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -434,7 +434,7 @@ class PriorityCreate(BaseModel):
     classification: Classification = Classification.OFFICIAL
 
 
-class PriorityUpdate(BaseModel):
+class EmtPriorityUpdate(BaseModel):
     """Changes to a priority (needs the approve scope)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -448,7 +448,7 @@ class PriorityUpdate(BaseModel):
     classification: Classification | None = None
 
 
-class PriorityRead(ClassifiedRead):
+class EmtPriorityRead(ClassifiedRead):
     """One of EMT's priorities."""
 
     year: str

@@ -11,7 +11,14 @@ from sqlmodel import Session
 
 from app.core.errors import NotFound, Unprocessable
 from app.core.security import Principal
-from app.models.governance import EmtPriority, PriorityCreate, PriorityRead, PriorityStatus, PriorityUpdate, Strand
+from app.models.governance import (
+    EmtPriority,
+    EmtPriorityCreate,
+    EmtPriorityRead,
+    PriorityStatus,
+    EmtPriorityUpdate,
+    Strand,
+)
 from app.services import governance_links, records
 
 _P: Any = EmtPriority
@@ -58,26 +65,26 @@ def get(session: Session, priority_id: str, principal: Principal) -> EmtPriority
     return priority
 
 
-def present_many(session: Session, priorities: Sequence[EmtPriority], *, principal: Principal) -> list[PriorityRead]:
+def present_many(session: Session, priorities: Sequence[EmtPriority], *, principal: Principal) -> list[EmtPriorityRead]:
     """Priorities with the links the reader may see (one query per link type for them all)."""
     seen = governance_links.visible(session, principal, [p.links for p in priorities])
     return [
-        PriorityRead.model_validate(
-            {name: getattr(p, name) for name in PriorityRead.model_fields if name != "links"}
+        EmtPriorityRead.model_validate(
+            {name: getattr(p, name) for name in EmtPriorityRead.model_fields if name != "links"}
             | {"links": governance_links.shown(p.links, seen)}
         )
         for p in priorities
     ]
 
 
-def create(session: Session, data: PriorityCreate, *, actor: Principal) -> EmtPriority:
+def create(session: Session, data: EmtPriorityCreate, *, actor: Principal) -> EmtPriority:
     """Set a priority for a year."""
     check_year(data.year)
     stored = governance_links.require(session, actor, data.links)
     return records.create(session, EmtPriority(**data.model_dump(exclude={"links"}), links=stored), actor=actor)
 
 
-def update(session: Session, priority: EmtPriority, data: PriorityUpdate, *, actor: Principal) -> EmtPriority:
+def update(session: Session, priority: EmtPriority, data: EmtPriorityUpdate, *, actor: Principal) -> EmtPriority:
     """Change a priority; `links` replaces the links the writer can see."""
     changes = data.model_dump(exclude_unset=True, exclude={"links"})
     for name, value in changes.items():

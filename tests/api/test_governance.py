@@ -171,7 +171,9 @@ def test_whoever_raised_an_escalation_cannot_decide_it(client, admin, emt):
     url = f"{API}/escalations/{escalation['id']}/decide"
     own = client.post(url, headers=admin.headers, json={"outcome": "accepted", "decision": "Mine"})
     assert "someone else on EMT" in assert_problem(own, 403)["detail"]
-    assert client.post(url, headers=emt.headers, json={"outcome": "declined", "decision": "No budget"}).status_code == 200
+    assert (
+        client.post(url, headers=emt.headers, json={"outcome": "declined", "decision": "No budget"}).status_code == 200
+    )
 
 
 def test_a_stale_if_match_on_decide_is_412(client, officer, emt):
@@ -270,7 +272,9 @@ def test_actions_page_and_export_as_csv(client, officer):
     assert len(first.json()["items"]) == 2 and first.json()["next_cursor"] and 'rel="next"' in first.headers["Link"]
     seen, cursor = [], None
     while True:
-        page = client.get(f"{API}/actions", headers=officer.headers, params={"limit": 2, "cursor": cursor} if cursor else {"limit": 2}).json()
+        page = client.get(
+            f"{API}/actions", headers=officer.headers, params={"limit": 2, "cursor": cursor} if cursor else {"limit": 2}
+        ).json()
         seen += [a["text"] for a in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
@@ -320,14 +324,21 @@ def test_linking_to_a_hidden_or_missing_record_is_the_same_422(client, officer, 
         body = {"group_id": group["id"], "text": "x", "owner": "y", "links": [link]}
         problem = assert_problem(client.post(f"{API}/actions", headers=official.headers, json=body), 422)
         messages.append(problem["errors"])
-    assert messages[0] == messages[1] == [{"field": "links.0.id", "message": "there is no site you can see with this id"}]
+    assert (
+        messages[0] == messages[1] == [{"field": "links.0.id", "message": "there is no site you can see with this id"}]
+    )
     body = {"group_id": group["id"], "text": "x", "owner": "y", "links": [{"type": "dossier", "id": "1"}]}
     assert_problem(client.post(f"{API}/actions", headers=officer.headers, json=body), 422)
 
 
 def test_a_tension_report_link_is_not_found_until_that_area_is_plugged_in(client, officer):
     group = make_working_group(client, officer)
-    body = {"group_id": group["id"], "title": "T", "ask": "information", "links": [{"type": "tension_report", "id": "1"}]}
+    body = {
+        "group_id": group["id"],
+        "title": "T",
+        "ask": "information",
+        "links": [{"type": "tension_report", "id": "1"}],
+    }
     problem = assert_problem(client.post(f"{API}/escalations", headers=officer.headers, json=body), 422)
     assert problem["errors"][0]["message"] == "there is no tension report you can see with this id"
 
