@@ -26,8 +26,8 @@ from app.models.governance import (
     EmtPriority,
     EmtPriorityCreate,
     EmtPriorityRead,
-    PriorityStatus,
     EmtPriorityUpdate,
+    PriorityStatus,
     Strand,
     Year,
 )

@@ -15,8 +15,8 @@ from app.models.governance import (
     EmtPriority,
     EmtPriorityCreate,
     EmtPriorityRead,
-    PriorityStatus,
     EmtPriorityUpdate,
+    PriorityStatus,
     Strand,
 )
 from app.services import governance_links, records

@@ -266,3 +266,54 @@ ENUM_LABELS = {
     )
     for value in group
 }  # stored values the audit log shows as words
+
+
+# ---- Governance: EMT and the working groups ----
+STRANDS = Options("prevent", "protect", "prepare", "governance", labels={"governance": "Governance (EMT)"})
+ACTION_STATUSES = Options("open", "done", "dropped")
+ASKS = Options(
+    "decision",
+    "resources",
+    "unblock",
+    "information",
+    labels={
+        "decision": "A decision",
+        "resources": "Resources (money, people or time)",
+        "unblock": "Removing a blockage",
+        "information": "For information",
+    },
+)
+ESCALATION_STATUSES = Options(
+    "raised", "accepted", "declined", "resolved", labels={"raised": "Awaiting EMT's decision"}
+)
+ESCALATION_OUTCOMES = Options(
+    "accepted",
+    "declined",
+    "resolved",
+    labels={"accepted": "Accept it", "declined": "Decline it", "resolved": "Mark it resolved"},
+)
+PRIORITY_STATUSES = Options("active", "achieved", "dropped")
+LINK_TYPES = Options(
+    "prevent_item",
+    "prevent_plan",
+    "site",
+    "contingency_plan",
+    "risk",
+    "exercise",
+    "tension_report",
+    labels={"prevent_item": "Prevent plan item", "prevent_plan": "Prevent delivery plan"},
+)
+LINK_PAGES = {  # where a linked record is shown ({id} is its id)
+    "prevent_item": "/prevent/items/{id}",
+    "prevent_plan": "/prevent/plans/{id}",
+    "site": "/protect/sites/{id}",
+    "contingency_plan": "/prepare/plans/{id}",
+    "risk": "/prepare/risks/{id}",
+    "exercise": "/prepare/exercises/{id}",
+}
+REPORT_PERIODS = Options(
+    "this_quarter",
+    "last_quarter",
+    "financial_year",
+    labels={"this_quarter": "This quarter", "last_quarter": "Last quarter", "financial_year": "This financial year"},
+)

@@ -7,7 +7,6 @@ import io
 from datetime import timedelta
 
 from app.core.clock import financial_quarter, today_london
-from app.core.security import Role
 from tests.builders import (
     make_action,
     make_approved_prevent_plan,
