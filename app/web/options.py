@@ -317,3 +317,40 @@ REPORT_PERIODS = Options(
     "financial_year",
     labels={"this_quarter": "This quarter", "last_quarter": "Last quarter", "financial_year": "This financial year"},
 )
+# The governance records in the audit log: their names, their actions and their pages.
+_GOVERNANCE_RECORDS = {
+    "working_group": "Working group",
+    "meeting": "Meeting",
+    "governance_action": "Action",
+    "escalation": "Escalation to EMT",
+    "emt_priority": "EMT priority",
+}
+_GOVERNANCE_NOUNS = {
+    "working_group": "a working group",
+    "meeting": "a meeting",
+    "governance_action": "an action",
+    "escalation": "an escalation to EMT",
+    "emt_priority": "an EMT priority",
+}
+_GOVERNANCE_ACTIONS = {
+    **{f"{entity}.create": f"Added {noun}" for entity, noun in _GOVERNANCE_NOUNS.items()},
+    **{f"{entity}.update": f"Changed {noun}" for entity, noun in _GOVERNANCE_NOUNS.items()},
+    "escalation.decide": "Recorded EMT's decision on an escalation",
+}
+AUDIT_ENTITIES = Options(*AUDIT_ENTITIES, *_GOVERNANCE_RECORDS, labels={**AUDIT_ENTITIES, **_GOVERNANCE_RECORDS})
+AUDIT_ACTIONS = Options(*AUDIT_ACTIONS, *_GOVERNANCE_ACTIONS, labels={**AUDIT_ACTIONS, **_GOVERNANCE_ACTIONS})
+AUDIT_PAGES.update(
+    working_group="/governance/groups/{id}",
+    meeting="/governance/meetings/{id}",
+    governance_action="/governance/actions",
+    escalation="/governance/escalations/{id}",
+    emt_priority="/governance/priorities",
+)
+ENUM_LABELS.update(
+    {
+        value: group[value]
+        for group in (STRANDS, ACTION_STATUSES, ASKS, ESCALATION_STATUSES, PRIORITY_STATUSES, LINK_TYPES)
+        for value in group
+        if value not in ENUM_LABELS
+    }
+)
