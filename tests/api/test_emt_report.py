@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 from app.core.clock import financial_quarter, today_london
+from app.services import emt_report
 from tests.builders import (
     make_action,
     make_approved_prevent_plan,
@@ -136,3 +137,34 @@ def test_the_report_as_csv_has_every_figure_within_clearance(client, officer, em
     assert figures[("protect", "sites")] == "1" and figures[("governance", "actions_overdue")] == "1"
     assert figures[("prevent", "by_rag.red")] == "1"
     assert "Secret" not in response.text and "Closed group" not in response.text
+
+
+def _tensions_section(session, *, principal, start, end):
+    """What community tensions' `report_section` gives (its shape), as that area will provide it."""
+    return {
+        "reports": 3,
+        "by_level": [{"level": "elevated", "reports": 3}],
+        "by_ward": [{"ward": "St James's", "reports": 3, "highest_level": "elevated", "trend": "rising"}],
+        "classification": OS,
+    }
+
+
+def test_a_provided_section_plugs_in_with_one_registry_entry(client, officer, make_api_key, monkeypatch):
+    entry = emt_report.Section("tensions:read", emt_report.provided(_tensions_section))
+    monkeypatch.setitem(emt_report.SECTIONS, "tensions", entry)
+    report = client.get(URL, headers=officer.headers).json()
+    assert report["tensions"]["by_ward"][0]["ward"] == "St James's" and report["tensions"]["reports"] == 3
+    assert report["classification"] == OS  # the section's marking counts like any other
+    without = client.get(URL, headers=make_api_key(["governance:read"]).headers).json()
+    assert without["tensions"] is None and without["classification"] == "OFFICIAL"
+    assert list(report) == [
+        "from",
+        "to",
+        "classification",
+        "threat",
+        "prevent",
+        "protect",
+        "prepare",
+        "tensions",
+        "governance",
+    ]

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from app.core.clock import financial_quarter, financial_year, today_london
 from app.core.security import Role
+from app.services import emt_report
+from tests.api.test_emt_report import _tensions_section
 from tests.builders import make_action, make_escalation, make_meeting, make_priority, make_site, make_working_group
 from tests.web.pages import csrf_token, form_etag, signed_in
 
@@ -185,3 +187,11 @@ def test_an_official_reader_never_sees_a_sensitive_group(app, client, officer, m
     tab = signed_in(app, reader.username)
     assert "Closed group" not in tab.get("/governance").text
     assert tab.get(f"/governance/groups/{secret['id']}").status_code == 404
+
+
+def test_the_report_page_shows_a_provided_tensions_section(app, officer, monkeypatch):
+    monkeypatch.setitem(
+        emt_report.SECTIONS, "tensions", emt_report.Section("tensions:read", emt_report.provided(_tensions_section))
+    )
+    page = signed_in(app, officer.username).get("/governance/report").text
+    assert "Community tensions" in page and "St James&#39;s" in page and "Rising" in page
