@@ -195,3 +195,52 @@ def test_the_report_page_shows_a_provided_tensions_section(app, officer, monkeyp
     )
     page = signed_in(app, officer.username).get("/governance/report").text
     assert "Community tensions" in page and "St James&#39;s" in page and "Rising" in page
+
+
+def test_adding_an_action_agreed_at_a_meeting(app, client, officer, viewer):
+    group = make_working_group(client, officer)
+    meeting = make_meeting(client, officer, group["id"])
+    tab = signed_in(app, officer.username)
+    assert "Add an action agreed at this meeting" in tab.get(f"/governance/meetings/{meeting['id']}").text
+    path = f"/governance/groups/{group['id']}/actions/new"
+    form = tab.get(path, params={"meeting_id": meeting["id"]})
+    refused = tab.post(path, data={"csrf_token": csrf_token(form.text), "text": "", "owner": "", "meeting_id": ""})
+    assert refused.status_code == 400
+    assert "Enter what is to be done" in refused.text and "Enter who owns the action" in refused.text
+    done = tab.post(
+        path,
+        data={
+            "csrf_token": csrf_token(form.text),
+            "text": "Book the venue assessments",
+            "owner": "Protect lead",
+            "due_on": str(today_london() - timedelta(days=1)),
+            "meeting_id": meeting["id"],
+            "classification": "OFFICIAL",
+        },
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/governance/meetings/{meeting['id']}"
+    shown = tab.get(f"/governance/meetings/{meeting['id']}").text
+    assert "Book the venue assessments" in shown and "Overdue" in shown
+    assert signed_in(app, viewer.username).get(path).status_code == 403
+
+
+def test_emt_sets_a_priority(app, client, officer, emt):
+    board = signed_in(app, emt.username)
+    assert "Set a priority" in board.get("/governance/priorities").text
+    form = board.get("/governance/priorities/new")
+    year = _this_year()
+    assert f'value="{year}"' in form.text
+    refused = board.post(
+        "/governance/priorities/new",
+        data={"csrf_token": csrf_token(form.text), "year": "2026-27", "strand": "", "title": ""},
+    )
+    assert refused.status_code == 400
+    for words in ("Enter a financial year such as", "Select the strand", "Enter the priority"):
+        assert words in refused.text
+    done = board.post(
+        "/governance/priorities/new",
+        data={"csrf_token": csrf_token(form.text), "year": year, "strand": "prepare", "title": "Test the rest centres"},
+    )
+    assert done.status_code == 303
+    assert "Test the rest centres" in board.get(done.headers["location"]).text
+    assert signed_in(app, officer.username).get("/governance/priorities/new").status_code == 403
