@@ -12,6 +12,8 @@ from tests.builders import (
     make_action,
     make_escalation,
     make_meeting,
+    make_prevent_item,
+    make_prevent_plan,
     make_priority,
     make_risk,
     make_site,
@@ -381,3 +383,22 @@ def test_links_are_resolved_with_one_query_per_type_whatever_the_page_size(clien
         return len(seen)
 
     assert statements(2) == statements(12)
+
+
+def test_prevent_links_follow_the_item_and_its_plan_markings(client, officer, viewer):
+    group = make_working_group(client, officer, "Prevent Steering Group", strand="prevent")
+    plan = make_prevent_plan(client, officer, classification="OFFICIAL")
+    secret_plan = make_prevent_plan(client, officer, title="Sensitive plan", classification=OS)
+    open_item = make_prevent_item(client, officer, plan["id"])
+    secret_item = make_prevent_item(client, officer, plan["id"], classification=OS)
+    item_of_secret_plan = make_prevent_item(client, officer, secret_plan["id"])  # OFFICIAL, in a hidden plan
+    links = [
+        {"type": "prevent_plan", "id": plan["id"]},
+        {"type": "prevent_plan", "id": secret_plan["id"]},
+        {"type": "prevent_item", "id": open_item["id"]},
+        {"type": "prevent_item", "id": secret_item["id"]},
+        {"type": "prevent_item", "id": item_of_secret_plan["id"]},
+    ]
+    action = make_action(client, officer, group["id"], links=links)
+    shown = client.get(f"{API}/actions/{action['id']}", headers=viewer.headers).json()["links"]
+    assert shown == [links[0], links[2]]
