@@ -96,31 +96,26 @@ class Requires:
         return f"Requires({self.scope!r})"
 
 
-def requires(scope: str) -> object:
-    """The dependency for one scope, for use in Annotated."""
-    return Depends(Requires(scope))
+class RequiresAnyOf:
+    """A route's permission when any one of several scopes will do (search: each area's read scope lets you search
+    that area, and the service decides which areas): `Annotated[Principal, Depends(RequiresAnyOf("a", "b"))]`."""
 
-
-class RequiresAnyOf(Requires):
-    """A route any one of several scopes opens (the EMT report: any area's read scope); the route then shows
-    each caller only what their own scopes allow. `scope` names them all, for the OpenAPI document."""
-
-    def __init__(self, scopes: tuple[str, ...]) -> None:
-        super().__init__(" or ".join(scopes))
+    def __init__(self, *scopes: str) -> None:
         self.scopes = scopes
 
     async def __call__(self, principal: CurrentPrincipal) -> Principal:
         if not any(principal.has(scope) for scope in self.scopes):
-            raise Forbidden(f"This needs one of the scopes {', '.join(self.scopes)}; your token carries none of them.")
+            wanted = ", ".join(repr(s) for s in self.scopes)
+            raise Forbidden(f"This needs one of the scopes {wanted}; your token carries none of them.")
         return principal
 
     def __repr__(self) -> str:
-        return f"RequiresAnyOf({self.scopes!r})"
+        return f"RequiresAnyOf{self.scopes!r}"
 
-    @classmethod
-    def dependency(cls, scopes: tuple[str, ...]) -> object:
-        """The dependency for any of the scopes, for use in Annotated."""
-        return Depends(cls(scopes))
+
+def requires(scope: str) -> object:
+    """The dependency for one scope, for use in Annotated."""
+    return Depends(Requires(scope))
 
 
 AdminPrincipal = Annotated[Principal, requires("admin")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.deps import RequiresAnyOf, SessionDep, SettingsDep
 from app.api.http import CSV_RESPONSE, csv_response, json_model, wants_csv
@@ -15,7 +15,7 @@ from app.services import emt_report
 
 router = APIRouter(prefix="/reports", tags=["governance"])
 
-AnyReader = Annotated[Principal, RequiresAnyOf.dependency(READ_SCOPES)]
+AnyReader = Annotated[Principal, Depends(RequiresAnyOf(*READ_SCOPES))]
 
 
 @router.get("/emt", response_model=EmtReport, responses=CSV_RESPONSE)

@@ -49,12 +49,14 @@ TAGS: dict[str, str] = {
     "protect": "Protect: the protective security site register (Martyn's Law tiers), security assessments and "
     "awareness training.",
     "prepare": "Prepare: contingency plans, exercises and their lessons, the risk register and its matrix.",
+    "governance": "Governance: working groups, their meetings and actions, escalations to EMT and its decisions "
+    "(`approve`), EMT's priorities, and the EMT report.",
     "dashboard": "The EMT dashboard's counts, within your scopes and clearance.",
     "feeds": "Threat feeds (`admin`): the MI5 RSS feed and signed police pushes, with their health; the push "
     "endpoint itself takes a Standard Webhooks signature, not a bearer token.",
     "audit": "The hash-chained audit log (`audit:read`) and its verification.",
-    "governance": "Governance: working groups, their meetings and actions, escalations to EMT and its decisions "
-    "(`approve`), EMT's priorities, and the EMT report.",
+    "search": "One search across sites, Prevent plans and items, threat assessments, contingency plans, risks and "
+    "exercises, within your read scopes and clearance.",
 }
 """Every tag an operation may carry, described (a new router's tag is added here; a test holds them in step)."""
 
@@ -118,8 +120,8 @@ class Facts:
     """What a route's signature and body say about its HTTP behaviour."""
 
     method: str
-    any_of: tuple[str, ...]  # a route any one of several scopes opens (RequiresAnyOf)
     scope: str | None
+    any_of: tuple[str, ...]  # RequiresAnyOf: any one of these scopes will do
     authenticated: bool
     if_match: str | None  # "required", "optional" or None
     path_ids: bool
@@ -134,16 +136,15 @@ class Facts:
     def of(cls, route: Any, method: str, operation: dict[str, Any], *, rate_limit: int = 0) -> Facts:
         """Read the facts from the route (its dependencies, its response model, its function's source)."""
         calls = [dependant.call for dependant in _walk(route.dependant)]
-        scopes = [call.scope for call in calls if isinstance(call, Requires) and not isinstance(call, RequiresAnyOf)]
-        any_of = next((call.scopes for call in calls if isinstance(call, RequiresAnyOf)), ())
+        scopes = [call.scope for call in calls if isinstance(call, Requires)]
         headers = {param.alias for dependant in _walk(route.dependant) for param in dependant.header_params}
         if_match = "required" if _IF_MATCH_CALL in calls else ("optional" if "If-Match" in headers else None)
         source = _source(route.endpoint)
         model = route.response_model
         return cls(
             method=method,
-            any_of=any_of,
             scope=scopes[0] if scopes else None,
+            any_of=next((call.scopes for call in calls if isinstance(call, RequiresAnyOf)), ()),
             authenticated=get_principal in calls,
             if_match=if_match,
             path_ids=bool(route.dependant.path_params),
@@ -232,9 +233,9 @@ def _security(operation: dict[str, Any], facts: Facts) -> None:
         lines.append(f"**Scope:** `{facts.scope}` (a bearer token that carries it).")
     elif facts.any_of:
         operation["security"] = [{BEARER: []}]
-        operation["x-required-scope-any-of"] = list(facts.any_of)
-        listed = ", ".join(f"`{scope}`" for scope in facts.any_of)
-        lines.append(f"**Scope:** any one of {listed} (a bearer token that carries one).")
+        operation["x-required-scope-any"] = list(facts.any_of)
+        named = ", ".join(f"`{s}`" for s in facts.any_of)
+        lines.append(f"**Scope:** any one of {named} (a bearer token that carries at least one).")
     elif facts.authenticated:
         operation["security"] = [{BEARER: []}]
         lines.append("**Scope:** none; any valid bearer token.")

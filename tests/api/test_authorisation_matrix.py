@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.api.deps import Requires, RequiresAnyOf
-from app.core.security import READ_SCOPES, ROLE_SCOPES, SCOPES, Role
+from app.core.security import ROLE_SCOPES, SCOPES, Role
 
 # Routes anyone may call, without a token. Everything else must answer 401 without one.
 PUBLIC = {
@@ -20,25 +20,20 @@ PUBLIC = {
 }
 
 
-def _scopes_needed(dependant: Any) -> set[tuple[str, ...]]:
-    """Each requirement of a route as the scopes that meet it: one (`Requires`) or any of several (`RequiresAnyOf`)."""
+def _scopes_needed(dependant: Any) -> set[frozenset[str]]:
+    """What a route needs: each requirement is a set of scopes of which any one will do (usually one scope)."""
     found = set()
     for sub in dependant.dependencies:
+        if isinstance(sub.call, Requires):
+            found.add(frozenset({sub.call.scope}))
         if isinstance(sub.call, RequiresAnyOf):
-            found.add(tuple(sub.call.scopes))
-        elif isinstance(sub.call, Requires):
-            found.add((sub.call.scope,))
+            found.add(frozenset(sub.call.scopes))
         found |= _scopes_needed(sub)
     return found
 
 
-def allows(needed: set[tuple[str, ...]], held: frozenset[str]) -> bool:
-    """Whether scopes held meet every requirement of a route."""
-    return all(any(scope in held for scope in options) for options in needed)
-
-
-def api_routes(app) -> list[tuple[str, str, set[tuple[str, ...]]]]:
-    """Every (method, path, requirements) of the mounted API."""
+def api_routes(app) -> list[tuple[str, str, set[frozenset[str]]]]:
+    """Every (method, path, scopes) of the mounted API."""
     api = next(r.app for r in app.routes if getattr(r, "path", None) == "/api/v1")
     routes = []
     for context in iter_route_contexts(api.routes):
@@ -68,22 +63,22 @@ def test_every_non_public_route_needs_a_token(client, app):
 
 
 def test_a_token_without_the_scope_is_403(client, app, make_api_key):
-    for method, path, needed in api_routes(app):
-        for options in needed:
-            others = [s for s in SCOPES if s not in options]
+    for method, path, scopes in api_routes(app):
+        for scope in scopes:
+            others = [s for s in SCOPES if s not in scope]
             key = make_api_key(others, clearance="OFFICIAL-SENSITIVE")
             response = client.request(method, _url(path), json={}, headers=key.headers)
-            assert response.status_code == 403, f"{method} {path} without {options}: {response.status_code}"
+            assert response.status_code == 403, f"{method} {path} without {sorted(scope)}: {response.status_code}"
 
 
 def test_every_route_against_every_role(client, app, make_user):
     actors = {role: make_user(role) for role in Role}
-    for method, path, needed in api_routes(app):
+    for method, path, scopes in api_routes(app):
         if (method, path) == ("DELETE", "/auth/token"):
             continue  # signing out would end the actor's token for the rest of this walk
         for role, actor in actors.items():
             response = client.request(method, _url(path), json={}, headers=actor.headers)
-            allowed = allows(needed, ROLE_SCOPES[role])
+            allowed = all(scope & ROLE_SCOPES[role] for scope in scopes)
             if allowed:
                 assert response.status_code not in (401, 403), f"{role} refused {method} {path}: {response.text}"
             else:
@@ -94,6 +89,11 @@ def test_every_route_declares_a_scope_or_is_public_or_self_service(app):
     self_service = {("GET", "/me"), ("DELETE", "/auth/token"), ("GET", "/summary")}
     for method, path, scopes in api_routes(app):
         assert scopes or (method, path) in PUBLIC | self_service, f"{method} {path} declares no scope"
+
+
+def allows(needed: set[frozenset[str]], held: frozenset[str]) -> bool:
+    """Whether scopes held meet every requirement of a route (each met by any one of its scopes)."""
+    return all(options & held for options in needed)
 
 
 EVERY_ROLE = set(Role)
@@ -138,7 +138,8 @@ def test_governance_routes_are_open_to_exactly_these_roles(client, app, make_use
 
 
 def test_the_emt_report_is_open_to_any_read_scope_and_only_to_them(client, make_api_key):
-    for scope in READ_SCOPES:
+    reads = [s for s in SCOPES if s.endswith(":read")]
+    for scope in reads:
         assert client.get("/api/v1/reports/emt", headers=make_api_key([scope]).headers).status_code == 200, scope
-    others = [s for s in SCOPES if s not in READ_SCOPES]
+    others = [s for s in SCOPES if s not in reads]
     assert client.get("/api/v1/reports/emt", headers=make_api_key(others).headers).status_code == 403
