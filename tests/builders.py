@@ -238,3 +238,50 @@ def community_event_body(**fields: Any) -> dict[str, Any]:
 def make_community_event(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
     """A community event (OFFICIAL unless marked otherwise)."""
     return post(client, actor, "/community-events", community_event_body(**fields))
+
+
+# ---- governance ----
+
+
+def make_working_group(client: Any, actor: Any, name: str = "Protect Working Group", **fields: Any) -> dict[str, Any]:
+    """A working group with two members (officers in their work roles)."""
+    body = {
+        "name": name,
+        "strand": "protect",
+        "chair": "Head of Community Safety",
+        "meets": "every 6 weeks",
+        "members": [
+            {"name": "Sam Patel", "organisation": "Council", "department": "Community Safety", "role": "Protect lead"},
+            {"name": "Jo Reid", "organisation": "Metropolitan Police", "department": "CT Policing", "role": "CTSA"},
+        ],
+    }
+    return post(client, actor, "/working-groups", body | fields)
+
+
+def make_meeting(client: Any, actor: Any, group_id: str, **fields: Any) -> dict[str, Any]:
+    """A meeting of a group held today."""
+    body = {"group_id": group_id, "held_on": today_london().isoformat(), "agenda": ["Actions from last time"]}
+    return post(client, actor, "/meetings", body | fields)
+
+
+def make_action(client: Any, actor: Any, group_id: str, **fields: Any) -> dict[str, Any]:
+    """An open action of a group, due in the future unless told otherwise."""
+    body = {"group_id": group_id, "text": "Brief venue managers on ACT", "owner": "Protect lead"}
+    return post(client, actor, "/actions", body | fields)
+
+
+def make_escalation(client: Any, actor: Any, group_id: str, **fields: Any) -> dict[str, Any]:
+    """An escalation to EMT asking for resources."""
+    body = {
+        "group_id": group_id,
+        "title": "Hostile vehicle mitigation for the winter market",
+        "ask": "resources",
+        "resources_needed": "Funding for temporary barriers",
+    }
+    return post(client, actor, "/escalations", body | fields)
+
+
+def make_priority(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """One of EMT's priorities for 2026/27 (the actor needs approve)."""
+    body = {"year": "2026/27", "strand": "protect", "title": "Get every enhanced tier site assessed"}
+    return post(client, actor, "/priorities", body | fields)

@@ -49,6 +49,8 @@ TAGS: dict[str, str] = {
     "protect": "Protect: the protective security site register (Martyn's Law tiers), security assessments and "
     "awareness training.",
     "prepare": "Prepare: contingency plans, exercises and their lessons, the risk register and its matrix.",
+    "governance": "Governance: working groups, their meetings and actions, escalations to EMT and its decisions "
+    "(`approve`), EMT's priorities, and the EMT report.",
     "dashboard": "The EMT dashboard's counts, within your scopes and clearance.",
     "feeds": "Threat feeds (`admin`): the MI5 RSS feed and signed police pushes, with their health; the push "
     "endpoint itself takes a Standard Webhooks signature, not a bearer token.",

@@ -19,10 +19,15 @@ NAVIGATION = [NavItem(0, "Dashboard", "/")]
 @router.get("/")
 async def dashboard(web: SignedInWeb) -> Response:
     """What the signed-in user needs to see first (its API calls made at once, not one after another)."""
-    me, summary, panel, warnings, tensions = await asyncio.gather(
-        web.fetch("/me"), web.fetch("/summary"), active_now_panel(web), alerts_panel(web), tensions_panel(web)
+    me, summary, *panels = await asyncio.gather(
+        web.fetch("/me"),
+        web.fetch("/summary"),
+        active_now_panel(web),
+        alerts_panel(web),
+        tensions_panel(web),
+        governance_panel(web),
     )
-    return web.render("home/dashboard.html", me=me, summary=summary, **panel, **warnings, **tensions)
+    return web.render("home/dashboard.html", me=me, summary=summary, **{k: v for p in panels for k, v in p.items()})
 
 
 async def active_now_panel(web: Web) -> dict[str, Any]:
@@ -65,3 +70,9 @@ async def tensions_panel(web: Web) -> dict[str, Any]:
             "highest_name": names.get(highest, "") if highest else "",
         }
     }
+async def governance_panel(web: Web) -> dict[str, Any]:
+    """The context of governance/_dashboard_panel.html: for EMT, how many escalations await their decision."""
+    if not (web.can("approve") and web.can("governance:read")):
+        return {"awaiting_decision": None}
+    result = await web.call("GET", "/escalations", params={"status": "raised", "limit": 200})
+    return {"awaiting_decision": len(result.body["items"]) if result.ok else None}

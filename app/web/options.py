@@ -443,3 +443,90 @@ SEARCH_TYPES = Options(
     "exercise",
     labels={"prevent_item": "Prevent plan item", "prevent_plan": "Prevent plan"},
 )
+
+# ---- Governance: EMT and the working groups ----
+STRANDS = Options("prevent", "protect", "prepare", "governance", labels={"governance": "Governance (EMT)"})
+ACTION_STATUSES = Options("open", "done", "dropped")
+ASKS = Options(
+    "decision",
+    "resources",
+    "unblock",
+    "information",
+    labels={
+        "decision": "A decision",
+        "resources": "Resources (money, people or time)",
+        "unblock": "Removing a blockage",
+        "information": "For information",
+    },
+)
+ESCALATION_STATUSES = Options(
+    "raised", "accepted", "declined", "resolved", labels={"raised": "Awaiting EMT's decision"}
+)
+ESCALATION_OUTCOMES = Options(
+    "accepted",
+    "declined",
+    "resolved",
+    labels={"accepted": "Accept it", "declined": "Decline it", "resolved": "Mark it resolved"},
+)
+PRIORITY_STATUSES = Options("active", "achieved", "dropped")
+LINK_TYPES = Options(
+    "prevent_item",
+    "prevent_plan",
+    "site",
+    "contingency_plan",
+    "risk",
+    "exercise",
+    "tension_report",
+    labels={"prevent_item": "Prevent plan item", "prevent_plan": "Prevent delivery plan"},
+)
+LINK_PAGES = {  # where a linked record is shown ({id} is its id)
+    "prevent_item": "/prevent/items/{id}",
+    "prevent_plan": "/prevent/plans/{id}",
+    "site": "/protect/sites/{id}",
+    "contingency_plan": "/prepare/plans/{id}",
+    "risk": "/prepare/risks/{id}",
+    "exercise": "/prepare/exercises/{id}",
+}
+REPORT_PERIODS = Options(
+    "this_quarter",
+    "last_quarter",
+    "financial_year",
+    labels={"this_quarter": "This quarter", "last_quarter": "Last quarter", "financial_year": "This financial year"},
+)
+# The governance records in the audit log: their names, their actions and their pages.
+_GOVERNANCE_RECORDS = {
+    "working_group": "Working group",
+    "meeting": "Meeting",
+    "governance_action": "Action",
+    "escalation": "Escalation to EMT",
+    "emt_priority": "EMT priority",
+}
+_GOVERNANCE_NOUNS = {
+    "working_group": "a working group",
+    "meeting": "a meeting",
+    "governance_action": "an action",
+    "escalation": "an escalation to EMT",
+    "emt_priority": "an EMT priority",
+}
+_GOVERNANCE_ACTIONS = {
+    **{f"{entity}.create": f"Added {noun}" for entity, noun in _GOVERNANCE_NOUNS.items()},
+    **{f"{entity}.update": f"Changed {noun}" for entity, noun in _GOVERNANCE_NOUNS.items()},
+    "escalation.decide": "Recorded EMT's decision on an escalation",
+}
+AUDIT_ENTITIES = Options(*AUDIT_ENTITIES, *_GOVERNANCE_RECORDS, labels={**AUDIT_ENTITIES, **_GOVERNANCE_RECORDS})
+AUDIT_ACTIONS = Options(*AUDIT_ACTIONS, *_GOVERNANCE_ACTIONS, labels={**AUDIT_ACTIONS, **_GOVERNANCE_ACTIONS})
+AUDIT_PAGES.update(
+    working_group="/governance/groups/{id}",
+    meeting="/governance/meetings/{id}",
+    governance_action="/governance/actions",
+    escalation="/governance/escalations/{id}",
+    emt_priority="/governance/priorities",
+)
+ENUM_LABELS.update(
+    {
+        value: group[value]
+        for group in (STRANDS, ACTION_STATUSES, ASKS, ESCALATION_STATUSES, PRIORITY_STATUSES, LINK_TYPES)
+        for value in group
+        if value not in ENUM_LABELS
+    }
+)

@@ -91,3 +91,57 @@ def test_every_route_declares_a_scope_or_is_public_or_self_service(app):
     self_service = {("GET", "/me"), ("DELETE", "/auth/token"), ("GET", "/summary")}
     for method, path, scopes in api_routes(app):
         assert scopes or (method, path) in PUBLIC | self_service, f"{method} {path} declares no scope"
+
+
+def allows(needed: set[frozenset[str]], held: frozenset[str]) -> bool:
+    """Whether scopes held meet every requirement of a route (each met by any one of its scopes)."""
+    return all(options & held for options in needed)
+
+
+EVERY_ROLE = set(Role)
+READERS = {Role.ADMIN, Role.OFFICER, Role.EMT, Role.VIEWER}  # governance:read (not members)
+WRITERS = {Role.ADMIN, Role.OFFICER}  # governance:write
+APPROVERS = {Role.ADMIN, Role.EMT}  # approve: EMT's decisions and priorities
+GOVERNANCE = {
+    ("GET", "/working-groups"): READERS,
+    ("POST", "/working-groups"): WRITERS,
+    ("GET", "/working-groups/{group_id}"): READERS,
+    ("PATCH", "/working-groups/{group_id}"): WRITERS,
+    ("GET", "/meetings"): READERS,
+    ("POST", "/meetings"): WRITERS,
+    ("GET", "/meetings/{meeting_id}"): READERS,
+    ("PATCH", "/meetings/{meeting_id}"): WRITERS,
+    ("GET", "/actions"): READERS,
+    ("POST", "/actions"): WRITERS,
+    ("GET", "/actions/{action_id}"): READERS,
+    ("PATCH", "/actions/{action_id}"): WRITERS,
+    ("GET", "/escalations"): READERS,
+    ("POST", "/escalations"): WRITERS,
+    ("GET", "/escalations/{escalation_id}"): READERS,
+    ("PATCH", "/escalations/{escalation_id}"): WRITERS,
+    ("POST", "/escalations/{escalation_id}/decide"): APPROVERS,
+    ("GET", "/priorities"): READERS,
+    ("POST", "/priorities"): APPROVERS,
+    ("GET", "/priorities/{priority_id}"): READERS,
+    ("PATCH", "/priorities/{priority_id}"): APPROVERS,
+    ("GET", "/reports/emt"): EVERY_ROLE,  # any *:read scope; each section only for the areas the reader may read
+}
+
+
+def test_governance_routes_are_open_to_exactly_these_roles(client, app, make_user):
+    routes = {(method, path): needed for method, path, needed in api_routes(app)}
+    assert set(GOVERNANCE) <= set(routes)
+    actors = {role: make_user(role) for role in Role}
+    for (method, path), roles in GOVERNANCE.items():
+        assert {role for role in Role if allows(routes[(method, path)], ROLE_SCOPES[role])} == roles, (method, path)
+        for role, actor in actors.items():
+            status = client.request(method, _url(path), json={}, headers=actor.headers).status_code
+            assert (status != 403) == (role in roles), f"{role} {method} {path}: {status}"
+
+
+def test_the_emt_report_is_open_to_any_read_scope_and_only_to_them(client, make_api_key):
+    reads = [s for s in SCOPES if s.endswith(":read")]
+    for scope in reads:
+        assert client.get("/api/v1/reports/emt", headers=make_api_key([scope]).headers).status_code == 200, scope
+    others = [s for s in SCOPES if s not in reads]
+    assert client.get("/api/v1/reports/emt", headers=make_api_key(others).headers).status_code == 403
