@@ -31,7 +31,14 @@ def read_emt_report(
     (default: this UK financial quarter). Counts include only records you may see; `classification` is the highest
     marking of anything included. `Accept: text/csv` gives every figure as rows of section, measure, value."""
     first, last = emt_report.period(start, end)
-    report = emt_report.build(session, principal, start=first, end=last, risk_matrix=settings.risk_matrix)
+    report = emt_report.build(
+        session,
+        principal,
+        start=first,
+        end=last,
+        risk_matrix=settings.risk_matrix,
+        tension_levels=settings.tension_levels,
+    )
     if wants_csv(request):
         return csv_response(emt_report.rows(report), filename=f"emt-report-{first}-to-{last}")
     return json_model(report)

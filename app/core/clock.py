@@ -50,6 +50,8 @@ def rfc3339(value: datetime | None) -> str | None:
 def cap_datetime(value: datetime) -> str:
     """A time as CAP 1.2 writes it: whole seconds with a numeric offset, never Z (`2026-11-30T12:00:00+00:00`)."""
     return as_utc(value).replace(microsecond=0).isoformat()
+
+
 def financial_quarter(day: date) -> tuple[date, date]:
     """The first and last day of the UK financial quarter holding `day` (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar)."""
     first_month = (day.month - 1) // 3 * 3 + 1

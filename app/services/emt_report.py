@@ -5,12 +5,13 @@ within the reader's clearance, and only for readers holding its area's read scop
 markings of what it counted, so the report's `classification` is the highest marking of anything it includes.
 
 Sections are a registry (`SECTIONS`): adding an area's section is one entry. Another area may provide its own as
-`report_section(session, *, principal, start, end) -> dict` and plug it in with `provided(...)`; community tensions
-does so (`"tensions": Section("tensions:read", provided(tension_reports.report_section))`) once it is merged.
+`report_section(session, *, principal, start, end) -> dict` and plug it in with `provided(...)`, as community
+tensions does (on the council's own tension scale).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -49,6 +50,8 @@ from app.services import (
     prevent_items,
     risks,
     sites,
+    tension_levels,
+    tension_reports,
     threat_level,
     training,
     working_groups,
@@ -93,6 +96,7 @@ class Context:
     start: date
     end: date
     risk_matrix: str
+    tension_levels: str = ""
     marks: Marks = field(default_factory=Marks)
 
     def count(self, stmt: Select[Any]) -> int:
@@ -305,20 +309,34 @@ def _governance(context: Context) -> GovernanceSection:
     )
 
 
+def _tensions(context: Context) -> BaseModel | dict[str, Any]:
+    """Community tensions' own section, on the configured tension scale."""
+    scale = tension_levels.parse_levels(context.tension_levels)
+    return provided(functools.partial(tension_reports.report_section, scale=scale))(context)
+
+
 SECTIONS: dict[str, Section] = {
     "threat": Section(None, _threat),
     "prevent": Section("prevent:read", _prevent),
     "protect": Section("protect:read", _protect),
     "prepare": Section("prepare:read", _prepare),
-    # Community tensions plugs in here when merged:
-    #   "tensions": Section("tensions:read", provided(tension_reports.report_section)),
+    "tensions": Section("tensions:read", _tensions),
     "governance": Section("governance:read", _governance),
 }
 
 
-def build(session: Session, principal: Principal, *, start: date, end: date, risk_matrix: str) -> EmtReport:
+def build(
+    session: Session, principal: Principal, *, start: date, end: date, risk_matrix: str, tension_levels: str = ""
+) -> EmtReport:
     """The report for the period: every section the reader may read, and the highest marking it includes."""
-    context = Context(session=session, principal=principal, start=start, end=end, risk_matrix=risk_matrix)
+    context = Context(
+        session=session,
+        principal=principal,
+        start=start,
+        end=end,
+        risk_matrix=risk_matrix,
+        tension_levels=tension_levels,
+    )
     sections = {
         name: section.build(context)
         for name, section in SECTIONS.items()

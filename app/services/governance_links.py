@@ -8,8 +8,8 @@ of that type a principal may see. So:
   the whole response (never one per record);
 - replacing the links keeps those the writer cannot see (they were never theirs to remove).
 
-A new area plugs its records in with one entry here (community tensions: `LinkType.TENSION_REPORT`, added when
-that area is merged; until then such a link is refused as not found).
+A new area plugs its records in with one entry here. A link to a tension report needs `tensions:read` (a member
+who only reports sees their own reports, but never through a governance link).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from app.models.governance import Link, LinkType
 from app.models.prepare import ContingencyPlan, Exercise, Risk
 from app.models.prevent import PreventItem, PreventPlan
 from app.models.protect import Site
+from app.models.tensions import TensionReport
 from app.services import links, prevent_items
 
 StoredLinks = list[dict[str, str]]
@@ -60,8 +61,7 @@ RESOLVERS: dict[LinkType, Resolver] = {
     LinkType.CONTINGENCY_PLAN: Resolver("prepare:read", ContingencyPlan, _marked(ContingencyPlan)),
     LinkType.RISK: Resolver("prepare:read", Risk, _marked(Risk)),
     LinkType.EXERCISE: Resolver("prepare:read", Exercise, _marked(Exercise)),
-    # LinkType.TENSION_REPORT: added with community tensions, e.g.
-    #   Resolver("tensions:read", TensionReport, _marked(TensionReport))
+    LinkType.TENSION_REPORT: Resolver("tensions:read", TensionReport, _marked(TensionReport)),
 }
 
 NOUNS = {

@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from app.core.clock import LONDON, as_utc, utcnow
 from app.core.errors import NotFound, Unprocessable
-from app.core.security import Principal
+from app.core.security import Classification, Principal
 from app.models.common import RecordRead
 from app.models.protect import Location
 from app.models.tensions import (
@@ -294,14 +294,15 @@ def report_section(
     """
     scale = scale or tension_levels.parse_levels("")
     length = (end - start).days + 1
-    now = _counts(session, principal, start, end)
-    before = _counts(session, principal, start - timedelta(days=length), start - timedelta(days=1))
+    now, marking = _counts(session, principal, start, end)
+    before, _ = _counts(session, principal, start - timedelta(days=length), start - timedelta(days=1))
     by_level: dict[int, int] = {}
     for ward_levels in now.values():
         for level in ward_levels:
             if level is not None:
                 by_level[level] = by_level.get(level, 0) + 1
     return {
+        "classification": marking,
         "reports": sum(len(v) for v in now.values()),
         "unassessed": sum(1 for v in now.values() for level in v if level is None),
         "by_level": [{"level": t.level, "name": t.name, "reports": by_level.get(t.level, 0)} for t in scale],
@@ -317,15 +318,21 @@ def report_section(
     }
 
 
-def _counts(session: Session, principal: Principal, start: date, end: date) -> dict[str, list[int | None]]:
-    """Each ward's reports (their levels) made start..end within clearance; wards compared in any case."""
-    stmt = _between(select(col(TensionReport.ward), col(TensionReport.level)).where(_cleared(principal)), start, end)
+def _counts(
+    session: Session, principal: Principal, start: date, end: date
+) -> tuple[dict[str, list[int | None]], Classification]:
+    """Each ward's reports (their levels) made start..end within clearance, wards compared in any case; and the
+    highest marking among them (OFFICIAL when there are none)."""
+    columns = select(col(TensionReport.ward), col(TensionReport.level), col(TensionReport.classification))
+    stmt = _between(columns.where(_cleared(principal)), start, end)
     wards: dict[str, list[int | None]] = {}
     names: dict[str, str] = {}
-    for ward, level in session.execute(stmt).all():
+    marking = Classification.OFFICIAL
+    for ward, level, classification in session.execute(stmt).all():
         name = names.setdefault(ward.lower(), ward)
         wards.setdefault(name, []).append(level)
-    return wards
+        marking = max(marking, Classification(classification), key=lambda c: c.rank)
+    return wards, marking
 
 
 def _trend(now: int, before: int) -> str:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.web import options
+from app.web.confirm import Confirmation, confirm_page
 from app.web.deps import SignedInWeb, marking_of, require
 from app.web.forms import CsrfChecked, Words, api_errors, form_payload, text
 from app.web.governance import links_shown
@@ -158,20 +159,23 @@ async def check_decision(web: SignedInWeb, escalation_id: str, request: Request)
     errors = _decision_errors(values, _outcomes(found["status"]))
     if errors:
         return _decision_page(web, found, values, errors)
-    return web.render(
-        "governance/decision_confirm.html",
-        escalation=found,
-        heading=QUESTIONS[values["outcome"]],
-        rows=[
+    confirmation = Confirmation(
+        question=QUESTIONS[values["outcome"]],
+        button="Record the decision",
+        action=f"/governance/escalations/{escalation_id}/decide/confirm",
+        cancel=f"/governance/escalations/{escalation_id}",
+        warning="The decision is recorded with your name and today's date, and the group sees it on the escalation. "
+        "Only a further decision by EMT can change it.",
+        details=[
             ("Escalation", found["title"]),
             ("Decision", options.ESCALATION_OUTCOMES[values["outcome"]]),
             ("What EMT decided", values["decision"]),
         ],
         hidden=values,
-        warning="The decision is recorded with your name and today's date, and the group is told. "
-        "Only a further decision by EMT can change it.",
-        marking=found["classification"],
+        destructive=False,
+        caption=found["title"],
     )
+    return confirm_page(web, confirmation, marking=found["classification"])
 
 
 @router.post("/{escalation_id}/decide/confirm", dependencies=[DECIDE, CsrfChecked])

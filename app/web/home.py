@@ -70,6 +70,8 @@ async def tensions_panel(web: Web) -> dict[str, Any]:
             "highest_name": names.get(highest, "") if highest else "",
         }
     }
+
+
 async def governance_panel(web: Web) -> dict[str, Any]:
     """The context of governance/_dashboard_panel.html: for EMT, how many escalations await their decision."""
     if not (web.can("approve") and web.can("governance:read")):

@@ -486,6 +486,7 @@ LINK_PAGES = {  # where a linked record is shown ({id} is its id)
     "contingency_plan": "/prepare/plans/{id}",
     "risk": "/prepare/risks/{id}",
     "exercise": "/prepare/exercises/{id}",
+    "tension_report": "/tensions/reports/{id}",
 }
 REPORT_PERIODS = Options(
     "this_quarter",

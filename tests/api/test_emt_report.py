@@ -9,6 +9,7 @@ from datetime import timedelta
 from app.core.clock import financial_quarter, today_london
 from app.services import emt_report
 from tests.builders import (
+    assess_tension_report,
     make_action,
     make_approved_prevent_plan,
     make_escalation,
@@ -16,6 +17,7 @@ from tests.builders import (
     make_prevent_item,
     make_risk,
     make_site,
+    make_tension_report,
     make_training_session,
     make_working_group,
     record_threat_level,
@@ -168,3 +170,21 @@ def test_a_provided_section_plugs_in_with_one_registry_entry(client, officer, ma
         "tensions",
         "governance",
     ]
+
+
+def test_the_tensions_section_counts_reports_within_clearance_on_the_councils_scale(client, officer, member, viewer):
+    make_tension_report(client, member, ward="Pimlico North")
+    raised = make_tension_report(client, member, ward="Pimlico North")
+    assess_tension_report(client, officer, raised, level=4, classification=OS)
+    full = client.get(URL, headers=officer.headers).json()
+    assert full["classification"] == OS and full["tensions"]["classification"] == OS
+    assert full["tensions"]["reports"] == 2
+    assert full["tensions"]["by_ward"] == [
+        {"ward": "Pimlico North", "reports": 2, "highest_level": 4, "trend": "rising"}
+    ]
+    assert {"level": 4, "name": "High", "reports": 1} in full["tensions"]["by_level"]
+    official = client.get(URL, headers=viewer.headers).json()
+    assert official["classification"] == "OFFICIAL" and official["tensions"]["reports"] == 1
+    assert official["tensions"]["by_ward"][0]["highest_level"] is None
+    assert client.get(URL, headers=member.headers).status_code == 200
+    assert client.get(URL, headers=member.headers).json()["tensions"] is None  # reporting is not reading

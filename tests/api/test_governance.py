@@ -9,6 +9,7 @@ from sqlalchemy import event
 from app.core.clock import today_london
 from app.core.security import Role
 from tests.builders import (
+    assess_tension_report,
     make_action,
     make_escalation,
     make_meeting,
@@ -17,6 +18,7 @@ from tests.builders import (
     make_priority,
     make_risk,
     make_site,
+    make_tension_report,
     make_working_group,
 )
 from tests.conftest import assert_problem
@@ -333,15 +335,24 @@ def test_linking_to_a_hidden_or_missing_record_is_the_same_422(client, officer, 
     assert_problem(client.post(f"{API}/actions", headers=officer.headers, json=body), 422)
 
 
-def test_a_tension_report_link_is_not_found_until_that_area_is_plugged_in(client, officer):
+def test_a_tension_report_link_shows_only_to_readers_of_tensions_who_may_see_it(
+    client, officer, viewer, member, make_api_key
+):
     group = make_working_group(client, officer)
-    body = {
-        "group_id": group["id"],
-        "title": "T",
-        "ask": "information",
-        "links": [{"type": "tension_report", "id": "1"}],
-    }
-    problem = assert_problem(client.post(f"{API}/escalations", headers=officer.headers, json=body), 422)
+    open_report = make_tension_report(client, member, ward="Pimlico North")
+    raised = make_tension_report(client, member, ward="Pimlico South")
+    assess_tension_report(client, officer, raised, classification=OS)
+    links = [{"type": "tension_report", "id": open_report["id"]}, {"type": "tension_report", "id": raised["id"]}]
+    body = {"group_id": group["id"], "title": "Tensions after the march", "ask": "information", "links": links}
+    response = client.post(f"{API}/escalations", headers=officer.headers, json=body)
+    assert response.status_code == 201, response.text
+    url = f"{API}/escalations/{response.json()['id']}"
+    assert client.get(url, headers=officer.headers).json()["links"] == links
+    assert client.get(url, headers=viewer.headers).json()["links"] == links[:1]  # OFFICIAL: the raised one is left out
+    no_tensions = make_api_key(["governance:read"], clearance=OS)
+    assert client.get(url, headers=no_tensions.headers).json()["links"] == []
+    missing = {**body, "links": [{"type": "tension_report", "id": "00000000-0000-7000-8000-000000000000"}]}
+    problem = assert_problem(client.post(f"{API}/escalations", headers=officer.headers, json=missing), 422)
     assert problem["errors"][0]["message"] == "there is no tension report you can see with this id"
 
 

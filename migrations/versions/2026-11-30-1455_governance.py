@@ -3,8 +3,8 @@
 Actions, escalations and priorities hold their links to other areas' records as a JSON list of `{type, id}`
 (resolved and filtered by the reader's clearance when read, never joined).
 
-Revision ID: 0015_governance
-Revises: 0014_plan_approval
+Revision ID: 0018_governance
+Revises: 0017_alerts
 Create Date: 2026-11-30 14:10:00
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0015_governance"
-down_revision: str | Sequence[str] | None = "0014_plan_approval"
+revision: str = "0018_governance"
+down_revision: str | Sequence[str] | None = "0017_alerts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
