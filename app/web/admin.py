@@ -18,9 +18,9 @@ from app.web.templating import LONDON, london_time, long_date
 
 router = APIRouter(prefix="/admin")
 NAVIGATION = [
-    NavItem(90, "API keys", "/admin/api-keys", "admin"),
-    NavItem(91, "Users", "/admin/users", "admin"),
-    NavItem(92, "Audit log", "/admin/audit", "audit:read"),
+    NavItem(91, "API keys", "/admin/api-keys", "admin", parent="/admin/users"),
+    NavItem(90, "Admin", "/admin/users", "admin", own="Users"),
+    NavItem(92, "Audit log", "/admin/audit", "audit:read", parent="/admin/users"),
 ]
 
 SCOPES, CLEARANCES, ROLES = options.SCOPES, options.CLEARANCES, options.ROLES

@@ -31,7 +31,7 @@ from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save
 router = APIRouter(prefix="/prepare/alerts")
 # No item in the service navigation: it is full at desktop width (one row, tests/web/test_layout.py). The dashboard
 # links here (alerts/_dashboard_panel.html), with the drafts awaiting approval.
-NAVIGATION: list[NavItem] = []
+NAVIGATION = [NavItem(43, "Public warnings", "/prepare/alerts", "prepare:read", parent="/prepare/plans")]
 OFFICIAL = "OFFICIAL"  # every warning is: it is written for the public
 
 

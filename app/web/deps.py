@@ -30,22 +30,64 @@ class WebError(Exception):
 
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the service navigation: shown to users holding `scope` (None: everyone signed in)."""
+    """A link in the service navigation: shown to users holding `scope` (None: everyone signed in).
+
+    `parent` is the href of the area's own item: such a link is in that area's sub-navigation (shown on the area's
+    pages), not in the menu, so the menu stays one row of areas. When the user may not see the parent, the first
+    link of the area they may see heads it instead (a member's "Report a tension", an officer's "Audit log").
+    `own` is what the sub-navigation calls the area's own page ("Sites" under "Protect"; default: `text`).
+    """
 
     order: int
     text: str
     href: str
     scope: str | None = None
+    parent: str | None = None
+    own: str | None = None
 
     def active(self, path: str) -> bool:
-        """Whether the current page belongs under this link."""
-        return path == "/" if self.href == "/" else path.startswith(self.href)
+        """Whether the current page is this link's page or one under it."""
+        return path == self.href or path.startswith(self.href.rstrip("/") + "/")
+
+    @property
+    def area(self) -> str:
+        """The first segment of the link's path ("/prepare" for "/prepare/plans"): its area's pages start with it."""
+        return "/" + self.href.strip("/").split("/")[0]
 
 
 def navigation(pages: Iterable[Any]) -> list[NavItem]:
     """The page modules' NAVIGATION items, in order."""
     items = [item for page in pages for item in getattr(page, "NAVIGATION", [])]
     return sorted(items, key=lambda i: i.order)
+
+
+@dataclass(frozen=True)
+class Menus:
+    """The menu of areas and, on an area's pages, its sub-navigation (empty when the area has one page)."""
+
+    menu: list[dict[str, Any]]
+    area: str
+    sub: list[dict[str, Any]]
+
+
+def menus(items: Iterable[NavItem], path: str) -> Menus:
+    """The menu and sub-navigation for a page at `path`, from the items (in order) the user may see."""
+    areas: dict[str, list[NavItem]] = {}
+    for item in items:
+        areas.setdefault(item.parent or item.href, []).append(item)
+    families = [sorted(family, key=lambda item: item.parent is not None) for family in areas.values()]
+    section = "/" + path.strip("/").split("/")[0]
+    current = next((family for family in families if family[0].area == section), None)
+    here = max((item for item in current or [] if item.active(path)), key=lambda item: len(item.href), default=None)
+    sub = [
+        {"text": (item.own or item.text) if index == 0 else item.text, "href": item.href, "active": item is here}
+        for index, item in enumerate(current or [])
+    ]
+    return Menus(
+        menu=[{"text": f[0].text, "href": f[0].href, "active": f is current} for f in families],
+        area=current[0].text if current else "",
+        sub=sub if len(sub) > 1 else [],
+    )
 
 
 def marking_of(*records: dict[str, Any]) -> str:
@@ -119,17 +161,18 @@ class Web:
     def context(self, **extra: Any) -> dict[str, Any]:
         """What every template gets."""
         path = self.request.url.path
-        nav = [
-            {"text": item.text, "href": item.href, "active": item.active(path)}
-            for item in self.renderer.navigation
-            if self.user and (item.scope is None or self.can(item.scope))
-        ]
+        nav = menus(
+            (item for item in self.renderer.navigation if self.user and (item.scope is None or self.can(item.scope))),
+            path,
+        )
         clearance = (self.user or {}).get("clearance", "OFFICIAL")
         return {
             "request": self.request,
             "user": self.user,
             "csrf_token": self.session.csrf,
-            "navigation": nav,
+            "navigation": nav.menu,
+            "subnavigation": nav.sub,
+            "subnavigation_label": nav.area,
             "flash": self.session.pop_flash(),
             "marking": extra.pop("marking", clearance),
             "can": self.can,

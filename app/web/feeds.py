@@ -13,7 +13,7 @@ from app.web.deps import NavItem, SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/admin/feeds")
-NAVIGATION = [NavItem(95, "Feeds", "/admin/feeds", "admin")]
+NAVIGATION = [NavItem(95, "Feeds", "/admin/feeds", "admin", parent="/admin/users")]
 
 SCOPE_NAMES = {"UK": "UK", "NORTHERN_IRELAND": "Northern Ireland"}  # short, for the poll's flash message
 FIELDS = {

@@ -14,7 +14,13 @@ from app.web import options
 from app.web.deps import NavItem, SignedInWeb, marking_of
 
 router = APIRouter(prefix="/governance")
-NAVIGATION = [NavItem(50, "Governance", "/governance", "governance:read")]
+NAVIGATION = [
+    NavItem(60, "Governance", "/governance", "governance:read", own="Working groups"),
+    NavItem(61, "Actions", "/governance/actions", "governance:read", parent="/governance"),
+    NavItem(62, "Escalations", "/governance/escalations", "governance:read", parent="/governance"),
+    NavItem(63, "Priorities", "/governance/priorities", "governance:read", parent="/governance"),
+    NavItem(64, "EMT report", "/governance/report", "governance:read", parent="/governance"),
+]
 
 ACTION_FILTERS = ("group_id", "owner", "status", "overdue")
 

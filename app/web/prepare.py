@@ -14,9 +14,9 @@ from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, form
 
 router = APIRouter(prefix="/prepare")
 NAVIGATION = [
-    NavItem(40, "Prepare", "/prepare/plans", "prepare:read"),
-    NavItem(41, "Risk register", "/prepare/risks", "prepare:read"),
-    NavItem(42, "Exercises", "/prepare/exercises", "prepare:read"),
+    NavItem(40, "Prepare", "/prepare/plans", "prepare:read", own="Contingency plans"),
+    NavItem(41, "Risk register", "/prepare/risks", "prepare:read", parent="/prepare/plans"),
+    NavItem(42, "Exercises", "/prepare/exercises", "prepare:read", parent="/prepare/plans"),
 ]
 
 PLAN_TEXT = [

@@ -14,8 +14,8 @@ from app.web.deps import NavItem, SignedInWeb, Web
 
 router = APIRouter(prefix="/protect")
 NAVIGATION = [
-    NavItem(30, "Protect", "/protect/sites", "protect:read"),
-    NavItem(31, "Training", "/protect/training", "protect:read"),
+    NavItem(30, "Protect", "/protect/sites", "protect:read", own="Sites"),
+    NavItem(31, "Training", "/protect/training", "protect:read", parent="/protect/sites"),
 ]
 
 SORTS = {

@@ -17,8 +17,12 @@ from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_row
 
 router = APIRouter(prefix="/tensions")
 NAVIGATION = [
-    NavItem(50, "Community tensions", "/tensions/queue", "tensions:read"),
-    NavItem(51, "Report a tension", "/tensions/report", "tensions:report"),
+    NavItem(50, "Community tensions", "/tensions/queue", "tensions:read", own="Reports to triage"),
+    NavItem(51, "Report a tension", "/tensions/report", "tensions:report", parent="/tensions/queue"),
+    NavItem(52, "Your reports", "/tensions/mine", "tensions:report", parent="/tensions/queue"),
+    NavItem(53, "Messages for members", "/tensions/messages", "tensions:report", parent="/tensions/queue"),
+    NavItem(54, "Trends", "/tensions/trends", "tensions:read", parent="/tensions/queue"),
+    NavItem(55, "Events", "/tensions/events", "tensions:read", parent="/tensions/queue"),
 ]
 
 REPORT_WORDS: Words = {

@@ -105,7 +105,8 @@ def test_officer_sees_the_log_without_the_user_list(app, client, officer):
 def test_audit_log_in_the_browser_is_accessible_and_filters(page, live_server, client, officer, admin, sign_in):
     changed_site(client, officer)
     sign_in(page, admin.username, TEST_PASSWORD)
-    page.click("a.govuk-service-navigation__link:has-text('Audit log')")
+    page.click("a.govuk-service-navigation__link:has-text('Admin')")
+    page.click(".app-subnav a:has-text('Audit log')")
     assert "Changed a site" in page.locator("#audit-table").inner_text()
     assert_accessible(page)
     page.select_option("#action", "site.update")

@@ -34,7 +34,8 @@ def _add(page, name, kind, url=""):
 def test_admin_adds_polls_and_edits_an_mi5_feed(page, live_server, make_user, sign_in, server, database):
     admin = make_user("admin")
     sign_in(page, admin.username, TEST_PASSWORD)
-    page.click("a.govuk-service-navigation__link:has-text('Feeds')")
+    page.click("a.govuk-service-navigation__link:has-text('Admin')")
+    page.click(".app-subnav a:has-text('Feeds')")
     assert "No feeds yet." in page.content()
     assert_accessible(page)
     _add(page, "MI5", "mi5_rss", "not a url")
@@ -101,6 +102,6 @@ def test_a_push_feed_secret_is_shown_once_and_rotates(page, live_server, make_us
 def test_feeds_are_for_admins_only(page, live_server, make_user, sign_in):
     officer = make_user("officer")
     sign_in(page, officer.username, TEST_PASSWORD)
-    assert page.locator("a.govuk-service-navigation__link:has-text('Feeds')").count() == 0
+    assert page.locator("a.govuk-service-navigation__link, .app-subnav a").filter(has_text="Feeds").count() == 0
     response = page.goto(f"{live_server}/admin/feeds")
     assert response.status == 403

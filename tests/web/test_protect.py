@@ -93,7 +93,7 @@ def test_cordon_search_from_a_listed_site_and_from_a_map_click(page, live_server
     assert_accessible(page)
     page.select_option("#site", register["Trafalgar Square"])
     page.fill("#radius_m", "400")
-    page.click("button:has-text('Search')")
+    page.click("#main-content button:has-text('Search')")
     rows = page.locator("#cordon-table tbody tr")
     assert rows.count() == 2
     assert "Trafalgar Square" in rows.nth(0).inner_text() and "0 m" in rows.nth(0).inner_text()
@@ -105,7 +105,7 @@ def test_cordon_search_from_a_listed_site_and_from_a_map_click(page, live_server
     page.fill("#lat", "51.51381")
     page.fill("#lon", "-0.09836")
     page.fill("#radius_m", "100")
-    page.click("button:has-text('Search')")
+    page.click("#main-content button:has-text('Search')")
     assert page.locator("#cordon-table tbody tr").count() == 1
     assert "St Paul's Cathedral" in page.locator("#cordon-table").inner_text()
 
@@ -176,7 +176,8 @@ def test_add_a_site_and_an_assessment(page, live_server, officer, sign_in):
 
 def test_training_log_form_chart_and_table(page, live_server, officer, sign_in):
     sign_in(page, officer.username, TEST_PASSWORD)
-    page.click("a.govuk-service-navigation__link:has-text('Training')")
+    page.click("a.govuk-service-navigation__link:has-text('Protect')")
+    page.click(".app-subnav a:has-text('Training')")
     assert_accessible(page)
     page.select_option("#course", "act_awareness")
     page.fill("#delivered_on", "2026-05-14")

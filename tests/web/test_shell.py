@@ -43,7 +43,8 @@ def test_wrong_password_shows_an_error_summary(page, live_server, make_user):
 def test_admin_creates_a_key_sees_it_once_and_revokes_it(page, live_server, make_user, sign_in):
     actor = make_user("admin")
     sign_in(page, actor.username, TEST_PASSWORD)
-    page.click("a.govuk-service-navigation__link:has-text('API keys')")
+    page.click("a.govuk-service-navigation__link:has-text('Admin')")
+    page.click(".app-subnav a:has-text('API keys')")
     assert_accessible(page)
     page.fill("#name", "Met CT feed")
     page.fill("#organisation", "Metropolitan Police Service")
