@@ -147,3 +147,12 @@ def summary_scene(client: Any, officer: Any, approver: Any) -> None:
     risk = {"title": "Risk", "category": "terrorism"}
     make_risk(client, officer, **risk, likelihood=5, impact=5)
     make_risk(client, officer, **risk, likelihood=1, impact=1)
+
+
+# ---- lessons (exercises and lessons: due dates, editing, the tracker) ----
+
+
+def make_lesson(client: Any, actor: Any, exercise_id: str, **fields: Any) -> dict[str, Any]:
+    """An open lesson of an exercise, with no due date unless given."""
+    body = {"text": "Rest centre keys held by one person", "action": "Second key holder", "owner": "Facilities"}
+    return post(client, actor, f"/exercises/{exercise_id}/lessons", body | fields)
