@@ -56,7 +56,7 @@ def present(lesson: Lesson, *, exercise: Exercise, today: date) -> LessonRead:
 def present_many(session: Session, lessons: Sequence[Lesson], *, today: date) -> list[LessonRead]:
     """A page of lessons, their exercises looked up together."""
     ids = {lesson.exercise_id for lesson in lessons}
-    found = session.execute(select(Exercise).where(col(Exercise.id).in_(ids))).scalars() if ids else []
+    found = session.execute(select(Exercise).where(col(Exercise.id).in_(ids))).scalars()
     exercises = {exercise.id: exercise for exercise in found}
     return [present(lesson, exercise=exercises[lesson.exercise_id], today=today) for lesson in lessons]
 
