@@ -119,7 +119,16 @@ def _render_site_form(
         levels=options.RESPONSE_LEVELS,
         classifications=options.CLASSIFICATIONS,
         sensitive=(web.user or {}).get("clearance") != "OFFICIAL",
+        point=_map_point(values),
     )
+
+
+def _map_point(values: dict[str, Any]) -> tuple[float, float] | None:
+    """The point the form's map starts at: the latitude and longitude typed so far, if they are numbers."""
+    try:
+        return float(values.get("lat", "")), float(values.get("lon", ""))
+    except (TypeError, ValueError):
+        return None
 
 
 @router.get("/new", dependencies=[require("protect:write", "add sites")])
