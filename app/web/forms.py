@@ -105,7 +105,8 @@ def _blank(value: Any) -> bool:
 
 # Field -> kind of error -> what to do, GOV.UK style ("Enter the site's name").
 # Kinds: missing, too_long, not_a_number, out_of_range, not_an_option, not_a_date, and other (the field's catch-all).
-# "{n}" in a message is the number the API's message names (a length or a bound).
+# "{n}" in a message is the number the API's message names (a length or a bound). A field of every row of a list is
+# named with a star: "priorities.*.area".
 Words = Mapping[str, Mapping[str, str]]
 
 _KINDS = (
@@ -114,8 +115,11 @@ _KINDS = (
     ("not_a_number", ("valid number", "valid integer", "valid float", "parse")),
     ("out_of_range", ("greater than", "less than", "between")),
     ("not_an_option", ("input should be '", "literal", "enum", "not one of")),
-    ("not_a_date", ("valid date", "iso 8601")),
+    ("not_a_date", ("valid date", "iso 8601", "yyyy-mm-dd")),
 )
+
+
+_ROW = re.compile(r"(?<=[._])\d+")  # a row of a list: `Words` names "priorities.*.area" for every row
 
 
 def error_kind(message: str) -> str:
@@ -135,13 +139,18 @@ def error_words(name: str, message: str, words: Words, label: str | None = None,
     A field the table does not name gets `check_words` of its label (or of its name in words): the API's own
     message is never shown, since it is written for programmers ("Input should be …").
     """
-    table = words.get(name) or {}
+    table = words.get(name) or words.get(_ROW.sub(".*", name)) or {}
     kind = "missing" if blank else error_kind(message)
     chosen = table.get(kind) or table.get("other")
     if not chosen:
         return check_words(label or name.replace("_", " ").replace(".", " "))
     number_in = re.search(r"\d+(?:\.\d+)?", message)
     return chosen.replace("{n}", number_in.group(0) if number_in else "")
+
+
+def list_field(name: str) -> str:
+    """An API error's field named as the form field it came from: `risk_ids.2` → `risk_ids` (for `api_errors`)."""
+    return name.split(".")[0]
 
 
 def api_errors(
