@@ -31,6 +31,18 @@ def form_etag(html: str) -> str:
     return found.group(1).replace("&#34;", '"').replace("&quot;", '"')
 
 
+def date_fields(name: str, iso: str) -> dict[str, str]:
+    """A date as a GOV.UK date input posts it: `name-day`, `name-month`, `name-year` (2026-04-01 → 1, 4, 2026)."""
+    year, month, day = iso.split("-")
+    return {f"{name}-day": str(int(day)), f"{name}-month": str(int(month)), f"{name}-year": year}
+
+
+def fill_date(page: Any, name: str, iso: str) -> None:
+    """Type a date into a GOV.UK date input in the browser."""
+    for field, typed in date_fields(name, iso).items():
+        page.fill(f"#{field}", typed)
+
+
 def browser(app: FastAPI) -> TestClient:
     """A client that keeps cookies and does not follow redirects, like a browser tab we can inspect."""
     return TestClient(app, base_url="http://testserver", follow_redirects=False)
@@ -90,7 +102,7 @@ class _Forms(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
             self.forms.append(Form(a.get("method", "get").lower(), a.get("action", "")))
-        elif not self.forms or not a.get("name") and tag != "option":
+        elif not self.forms or (not a.get("name") and tag != "option"):
             return
         elif tag == "input":
             kind = a.get("type", "text").lower()
