@@ -28,6 +28,7 @@ from app.web import (
     home,
     prepare,
     prepare_exercises,
+    prepare_lessons,
     prepare_risks,
     prevent,
     prevent_items,
@@ -60,6 +61,7 @@ PAGES = (
     prepare,
     prepare_risks,
     prepare_exercises,
+    prepare_lessons,
     admin,
     feeds,
 )
