@@ -272,6 +272,53 @@ def _feed(client, admin) -> Conflict:
     )
 
 
+def _exercise(client, officer) -> Conflict:
+    exercise = _created(
+        client.post(
+            f"{API}/exercises",
+            headers=officer.headers,
+            json={"title": "Exercise Safe Haven", "held_on": "2026-03-04", "exercise_type": "tabletop"},
+        )
+    )
+    mine = {
+        "title": "Exercise Safe Haven",
+        **date_fields("held_on", "2026-03-04"),
+        "exercise_type": "command_post",
+        "participants": "",
+        "summary": "",
+        "classification": "OFFICIAL",
+    }
+    return Conflict(
+        f"/prepare/exercises/{exercise['id']}/edit",
+        f"{API}/exercises/{exercise['id']}",
+        {"exercise_type": "live"},
+        mine,
+        ["Type", "Command post", "Live"],
+        ["command_post", "live"],
+    )
+
+
+def _lesson(client, officer) -> Conflict:
+    exercise = _created(
+        client.post(
+            f"{API}/exercises",
+            headers=officer.headers,
+            json={"title": "Exercise Safe Haven", "held_on": "2026-03-04", "exercise_type": "tabletop"},
+        )
+    )
+    url = f"{API}/exercises/{exercise['id']}/lessons"
+    lesson = _created(client.post(url, headers=officer.headers, json={"text": "Keys held by one person"}))
+    mine = {"text": "Keys held by one person", "action": "", "owner": "", "status": "done"}
+    return Conflict(
+        f"/prepare/exercises/{exercise['id']}/lessons/{lesson['id']}/edit",
+        f"{url}/{lesson['id']}",
+        {"owner": "Facilities", "due_on": "2027-01-31"},
+        mine | date_fields("due_on", "2027-02-28"),
+        ["Status", "Done", "Open", "Action owner", "Facilities", "Due", "28 February 2027", "31 January 2027"],
+        ["done", "open", "2027-01-31"],
+    )
+
+
 AREAS = {
     "protect site": (_site, "officer"),
     "protect assessment": (_site_assessment, "officer"),
@@ -280,6 +327,8 @@ AREAS = {
     "threat assessment": (_threat_assessment, "officer"),
     "prepare plan": (_contingency_plan, "officer"),
     "prepare risk": (_risk, "officer"),
+    "prepare exercise": (_exercise, "officer"),
+    "prepare lesson": (_lesson, "officer"),
     "admin feed": (_feed, "admin"),
 }
 

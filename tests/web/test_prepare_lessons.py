@@ -185,3 +185,15 @@ def test_lessons_and_the_tracker_work_without_javascript(browser, live_server, o
     page.click("button:has-text('Save exercise')")
     assert page.locator("h1").inner_text() == "Exercise Safe Harbour"
     context.close()
+
+
+def test_on_a_phone_the_exercise_and_the_tracker_fit_the_screen(browser, live_server, officer, client, sign_in):
+    e = make_exercise(client, officer, title="Exercise Safe Haven")
+    make_lesson(client, officer, e["id"], text="Keys held by one person", due_on=_late(), owner="Facilities")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, officer.username, TEST_PASSWORD)
+    for path in (f"/prepare/exercises/{e['id']}", "/prepare/lessons", f"/prepare/exercises/{e['id']}/edit"):
+        page.goto(f"{live_server}{path}")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+    context.close()
