@@ -225,6 +225,7 @@ AUDIT_PAGES = {
     "training_session": "/protect/training",
     "contingency_plan": "/prepare/plans/{id}",
     "exercise": "/prepare/exercises/{id}",
+    "lesson": "/prepare/lessons?status=all",
     "risk": "/prepare/risks/{id}",
     "threat_level": "/threat-level",
     "feed": "/admin/feeds",
