@@ -139,7 +139,7 @@ def error_words(name: str, message: str, words: Words, label: str | None = None,
     A field the table does not name gets `check_words` of its label (or of its name in words): the API's own
     message is never shown, since it is written for programmers ("Input should be …").
     """
-    table = words.get(name) or words.get(_ROW.sub(".*", name)) or {}
+    table = words.get(name) or words.get(_ROW.sub("*", name)) or {}
     kind = "missing" if blank else error_kind(message)
     chosen = table.get(kind) or table.get("other")
     if not chosen:

@@ -280,21 +280,35 @@ async def submit_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
 OUTCOMES = {"approve": "Approve the plan", "return": "Return it with comments"}
 
 
+DECISION_WORDS: Words = {
+    "meeting": {"too_long": "Enter a meeting of {n} characters or fewer"},
+    "comments": {
+        "missing": "Enter comments to return the plan: what should change",
+        "too_long": "Enter comments of {n} characters or fewer",
+    },
+}
+DECISION_LIMITS = {"meeting": 200, "comments": 10_000}  # the API's, checked here before the confirmation step
+
+
 def _decision_values(form: FormData) -> dict[str, str]:
     return {
         "outcome": text(form, "outcome", 20),
-        "meeting": text(form, "meeting", 300),
-        "comments": text(form, "comments", 10_100),
+        "meeting": text(form, "meeting", 1000),
+        "comments": text(form, "comments", 20_000),
         "etag": text(form, "etag", 100),
     }
 
 
 def _decision_errors(values: dict[str, str]) -> dict[str, str]:
+    errors = {}
     if values["outcome"] not in OUTCOMES:
-        return {"outcome": "Select whether EMT approved the plan or returned it"}
+        errors["outcome"] = "Select whether EMT approved the plan or returned it"
+    for name, limit in DECISION_LIMITS.items():
+        if len(values[name]) > limit:
+            errors[name] = DECISION_WORDS[name]["too_long"].replace("{n}", f"{limit:,}")
     if values["outcome"] == "return" and not values["comments"]:
-        return {"comments": "Enter comments to return the plan: what should change"}
-    return {}
+        errors["comments"] = DECISION_WORDS["comments"]["missing"]
+    return errors
 
 
 @router.get("/plans/{plan_id}/decision", dependencies=[require("approve", "record EMT's decisions")])
@@ -362,7 +376,7 @@ async def record_decision(web: SignedInWeb, request: Request, plan_id: str) -> R
             400,
             plan=plan,
             values=values,
-            errors=api_errors(result, "comments"),
+            errors=api_errors(result, "comments", words=DECISION_WORDS, values=values),
             marking=plan["classification"],
         )
     if result.status == 412:

@@ -95,7 +95,8 @@ SITE_WORDS: Words = {
 
 
 def _errors(result: Any, values: dict[str, Any]) -> dict[str, str]:
-    errors = api_errors(
+    """A refused site's errors in the form's words (a latitude left blank is missing, not "not a number")."""
+    return api_errors(
         result,
         "name",
         lambda name: name.removeprefix("location.").split(".")[0],
@@ -104,10 +105,6 @@ def _errors(result: Any, values: dict[str, Any]) -> dict[str, str]:
         values=values,
         dates={"next_review_due": "Date of the next review"},
     )
-    for name in ("lat", "lon"):  # left blank: the API can only say "not a number"
-        if name in errors and not values.get(name):
-            errors[name] = SITE_WORDS[name]["missing"]
-    return errors
 
 
 def _render_site_form(

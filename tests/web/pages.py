@@ -76,6 +76,7 @@ class Field:
     value: str = ""
     inputmode: str = ""
     options: list[str] = dataclass_field(default_factory=list)
+    chosen: list[str] = dataclass_field(default_factory=list)  # a select's selected options; a checked box's value
 
 
 @dataclass
@@ -85,6 +86,13 @@ class Form:
     method: str
     action: str
     fields: list[Field] = dataclass_field(default_factory=list)
+
+    def chosen(self) -> dict[str, list[str]]:
+        """The options selected and boxes checked, by field name."""
+        found: dict[str, list[str]] = {}
+        for f in self.fields:
+            found.setdefault(f.name, []).extend(f.chosen)
+        return found
 
     @property
     def visible(self) -> list[Field]:
@@ -106,12 +114,16 @@ class _Forms(HTMLParser):
             return
         elif tag == "input":
             kind = a.get("type", "text").lower()
-            self.forms[-1].fields.append(Field(tag, a["name"], kind, a.get("value", ""), a.get("inputmode", "")))
+            field = Field(tag, a["name"], kind, a.get("value", ""), a.get("inputmode", ""))
+            field.chosen = [field.value] if "checked" in a else []
+            self.forms[-1].fields.append(field)
         elif tag in ("select", "textarea"):
             self.forms[-1].fields.append(Field(tag, a["name"], tag))
             self._select = self.forms[-1].fields[-1] if tag == "select" else None
         elif tag == "option" and self._select is not None:
             self._select.options.append(a.get("value", ""))
+            if "selected" in a:
+                self._select.chosen.append(a.get("value", ""))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":
