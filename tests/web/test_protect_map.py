@@ -37,9 +37,13 @@ MAP_STATE = """() => {
   const bounds = map.getBounds();
   const markers = [];
   map.eachLayer((layer) => { if (layer instanceof L.Marker) markers.push(layer.getLatLng()); });
+  const box = el.getBoundingClientRect();
+  const drawn = [...el.querySelectorAll('.leaflet-marker-icon')].map((icon) => icon.getBoundingClientRect());
   return {
     markers: markers.length,
     inside: markers.filter((at) => bounds.contains(at)).length,
+    seen: drawn.filter((r) => r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom)
+      .length,
     zoom: map.getZoom(),
     height: el.getBoundingClientRect().height,
   };
@@ -59,7 +63,7 @@ def test_the_map_opens_fitted_to_every_filtered_site_with_a_legend(page, live_se
     sign_in(page, officer.username, TEST_PASSWORD)
     page.goto(f"{live_server}/protect/sites")
     state = _map(page)
-    assert state["markers"] == 40 and state["inside"] == 40, state
+    assert state["markers"] == 40 and state["inside"] == 40 and state["seen"] == 40, state  # whole, on screen
     assert state["height"] > 300 and state["zoom"] < 16
     legend = page.locator("#map-legend")
     assert legend.is_visible()
@@ -80,7 +84,7 @@ def test_on_a_phone_the_map_shows_every_site_and_nothing_is_wider_than_the_scree
     sign_in(page, officer.username, TEST_PASSWORD)
     page.goto(f"{live_server}/protect/sites")
     state = _map(page)
-    assert state["markers"] == 40 and state["inside"] == 40, state
+    assert state["markers"] == 40 and state["inside"] == 40 and state["seen"] == 40, state
     _no_wider_than_the_screen(page)
     page.goto(f"{live_server}/protect/sites/{forty_sites[0]['id']}")
     assert _map(page)["markers"] == 1

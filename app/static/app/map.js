@@ -98,7 +98,7 @@
 
   function fit(map, group) {
     map.invalidateSize();
-    if (group.getLayers().length) map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: ONE_SITE_ZOOM });
+    if (group.getLayers().length) map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: ONE_SITE_ZOOM, animate: false });
   }
 
   function draw(el) {
