@@ -8,8 +8,11 @@
 Downgrade: the lessons go back into `exercise.lessons` (oldest first) without their due dates, and `lesson` is
 dropped.
 
-Revision ID: 0015_lessons
-Revises: 0014_plan_approval
+On SQLite dropping (or, going down, adding) the column rebuilds `exercise`, which loses its search triggers: they are
+made again (`search.sqlite_triggers`).
+
+Revision ID: 0018_lessons
+Revises: 0017_alerts
 Create Date: 2026-11-30 14:30:00
 """
 
@@ -22,9 +25,10 @@ import sqlalchemy as sa
 from alembic import op
 
 from app.core.ids import new_id
+from app.services import search
 
-revision: str = "0015_lessons"
-down_revision: str | Sequence[str] | None = "0014_plan_approval"
+revision: str = "0018_lessons"
+down_revision: str | Sequence[str] | None = "0017_alerts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -95,6 +99,7 @@ def upgrade() -> None:
     # dropping it would cascade to lessons already stored.
     with op.batch_alter_table("exercise") as batch:
         batch.drop_column("lessons")
+    _remake_search_triggers()
     if rows:
         connection.execute(lesson.insert(), rows)
 
@@ -112,11 +117,19 @@ def downgrade() -> None:
         batch.add_column(sa.Column("lessons", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
     with op.batch_alter_table("exercise") as batch:
         batch.alter_column("lessons", server_default=None)
+    _remake_search_triggers()
     for exercise_id, items in grouped.items():
         connection.execute(exercise.update().where(exercise.c.id == exercise_id).values(lessons=items))
     op.drop_index("ix_lesson_status_due_on", table_name="lesson")
     op.drop_index(op.f("ix_lesson_exercise_id"), table_name="lesson")
     op.drop_table("lesson")
+
+
+def _remake_search_triggers() -> None:
+    """SQLite's batch rebuild of `exercise` dropped its search triggers (PostgreSQL's indexes are untouched)."""
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in search.sqlite_triggers():
+            op.execute(sa.text(statement))
 
 
 def _aware(value: datetime) -> datetime:

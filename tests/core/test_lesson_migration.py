@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from app.migrate import downgrade, upgrade
 from tests.core.test_migrations import _fresh_url
 
-BEFORE = "0014_plan_approval"
+BEFORE = "0017_alerts"
 LESSONS = [
     {"text": "Keys held by one person", "action": "Second key holder", "owner": "Facilities", "status": "open"},
     {"text": "Radios worked", "action": "", "owner": "", "status": "done"},

@@ -18,6 +18,7 @@ _DETAIL = {  # the list a card opens → the link each of its rows has to one re
     "/prepare/plans": re.compile(r'href="/prepare/plans/[0-9a-f-]{36}"'),
     "/prepare/risks": re.compile(r'href="/prepare/risks/[0-9a-f-]{36}"'),
     "/prepare/lessons": re.compile(r'href="/prepare/exercises/[0-9a-f-]{36}"'),
+    "/tensions/queue": re.compile(r'href="/tensions/reports/[0-9a-f-]{36}"'),
 }
 
 
@@ -55,7 +56,7 @@ def test_each_card_opens_the_list_of_exactly_what_it_counts(app, client, officer
         "open=true",
         "status=submitted",
     }
-    assert len(hrefs) == 5 + 4 + 6
+    assert len(hrefs) == 5 + 4 + 6 + 1  # Prepare counts overdue lessons; + community tensions' new reports
     assert "/prepare/lessons?overdue=true" in hrefs
 
 
