@@ -285,3 +285,12 @@ def make_priority(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
     """One of EMT's priorities for 2026/27 (the actor needs approve)."""
     body = {"year": "2026/27", "strand": "protect", "title": "Get every enhanced tier site assessed"}
     return post(client, actor, "/priorities", body | fields)
+
+
+# ---- lessons (exercises and lessons: due dates, editing, the tracker) ----
+
+
+def make_lesson(client: Any, actor: Any, exercise_id: str, **fields: Any) -> dict[str, Any]:
+    """An open lesson of an exercise, with no due date unless given."""
+    body = {"text": "Rest centre keys held by one person", "action": "Second key holder", "owner": "Facilities"}
+    return post(client, actor, f"/exercises/{exercise_id}/lessons", body | fields)

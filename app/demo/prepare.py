@@ -494,7 +494,10 @@ def load(session: Session, report: Any) -> None:
                     "exercise_type": kind,
                     "participants": participants,
                     "plan_ids": [plan_ids[p] for p in plans],
-                    "lessons": [{"text": t, "action": a, "owner": o, "status": s} for t, a, o, s in lessons],
+                    "lessons": [  # each action due three months after the exercise, so older ones show overdue
+                        {"text": t, "action": a, "owner": o, "status": s, "due_on": held_on + timedelta(days=90)}
+                        for t, a, o, s in lessons
+                    ],
                 }
             ),
             actor=DEMO_ACTOR,

@@ -12,7 +12,8 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.core.security import Classification
-from app.models.common import ClassifiedRead, IsoDate, LongText, OptionalShortText, Record, ShortText, enum_field
+from app.models.common import ClassifiedRead, IsoDate, LongText, Record, ShortText, enum_field
+from app.models.lessons import LessonCreate, LessonRead
 from app.models.threat_level import ResponseLevel
 
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://\S+)?$")]
@@ -53,13 +54,6 @@ class ExerciseType(StrEnum):
     TABLETOP = "tabletop"
     COMMAND_POST = "command_post"
     LIVE = "live"
-
-
-class LessonStatus(StrEnum):
-    """Whether a lesson's action is done."""
-
-    OPEN = "open"
-    DONE = "done"
 
 
 class RiskRating(StrEnum):
@@ -133,7 +127,6 @@ class Exercise(Record, table=True):
     held_on: date = SQLField(index=True)
     exercise_type: str = enum_field(20)  # type: ignore[assignment]
     participants: list[str] = SQLField(default_factory=list, sa_column=Column(JSON, nullable=False))
-    lessons: list[dict[str, str]] = SQLField(default_factory=list, sa_column=Column(JSON, nullable=False))
     summary: str = SQLField(default="", sa_column=Column(Text, nullable=False))
     classification: str = enum_field(20, index=True)  # type: ignore[assignment]
 
@@ -223,19 +216,8 @@ class ContingencyPlanRead(ClassifiedRead):
 # ---- API schemas: exercises ----
 
 
-class Lesson(BaseModel):
-    """A lesson learned, and the action it calls for."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    action: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
-    owner: OptionalShortText = ""
-    status: LessonStatus = LessonStatus.OPEN
-
-
 Participants = Annotated[list[ShortText], Field(max_length=100, description="Organisations that took part.")]
-Lessons = Annotated[list[Lesson], Field(max_length=200)]
+Lessons = Annotated[list[LessonCreate], Field(max_length=200)]
 
 
 class ExerciseCreate(BaseModel):
@@ -276,7 +258,7 @@ class ExerciseRead(ClassifiedRead):
     exercise_type: ExerciseType
     plan_ids: list[str]
     participants: list[str]
-    lessons: list[Lesson]
+    lessons: list[LessonRead] = Field(description="Oldest first; change one through its own endpoint and ETag.")
     open_actions: int = Field(description="Lessons whose status is open.")
     summary: str
 

@@ -39,6 +39,7 @@ class PrepareSummary(BaseModel):
     risks: int
     risks_very_high: int
     risks_high: int
+    lessons_overdue: int = Field(description="Lessons of exercises whose action is open and past its due date.")
 
 
 class Summary(BaseModel):

@@ -1,6 +1,7 @@
 """Exercises of contingency plans: who took part, and the lessons and actions that came out of them.
 
-Lessons live inside their exercise (a list replaced as a whole), so they share its version, marking and audit.
+Lessons are records of their own (`app.services.lessons`) with their own versions; an exercise shows them, and its
+own PATCH may still replace them all at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlmodel import Session, col
 
 from app.core.errors import NotFound
 from app.core.security import Principal
+from app.models.lessons import LessonStatus
 from app.models.prepare import (
     ContingencyPlan,
     Exercise,
@@ -23,10 +25,8 @@ from app.models.prepare import (
     ExerciseRead,
     ExerciseType,
     ExerciseUpdate,
-    Lesson,
-    LessonStatus,
 )
-from app.services import audit, links, records
+from app.services import audit, lessons, links, records
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,11 @@ def _plan_ids(session: Session, exercise_id: str) -> list[str]:
     )
 
 
-def present(exercise: Exercise, *, session: Session, principal: Principal) -> ExerciseRead:
-    """An exercise with the plans the caller may see and its count of open actions."""
-    lessons = [Lesson.model_validate(item) for item in exercise.lessons or []]
+def present(exercise: Exercise, *, session: Session, principal: Principal, today: date) -> ExerciseRead:
+    """An exercise with the plans the caller may see, its lessons and its count of open actions."""
+    shown = [
+        lessons.present(item, exercise=exercise, today=today) for item in lessons.of_exercise(session, exercise.id)
+    ]
     return ExerciseRead(
         id=exercise.id,
         created_at=exercise.created_at,
@@ -96,10 +98,16 @@ def present(exercise: Exercise, *, session: Session, principal: Principal) -> Ex
         exercise_type=exercise.exercise_type,
         plan_ids=links.visible(session, ContingencyPlan, _plan_ids(session, exercise.id), principal),
         participants=list(exercise.participants or []),
-        lessons=lessons,
-        open_actions=sum(1 for lesson in lessons if lesson.status == LessonStatus.OPEN),
+        lessons=shown,
+        open_actions=sum(1 for lesson in shown if lesson.status == LessonStatus.OPEN),
         summary=exercise.summary,
     )
+
+
+def _lesson_texts(session: Session, exercise_id: str) -> list[dict[str, Any]]:
+    """The lessons as an exercise's audit events show them."""
+    keep = {"text", "action", "owner", "status", "due_on"}
+    return [lesson.model_dump(include=keep) for lesson in lessons.of_exercise(session, exercise_id)]
 
 
 def _snapshot(session: Session, principal: Principal) -> records.Snapshot:
@@ -108,7 +116,7 @@ def _snapshot(session: Session, principal: Principal) -> records.Snapshot:
     def snapshot(exercise: Exercise) -> dict[str, Any] | None:
         fields = exercise.model_dump(exclude={"created_at", "updated_at", "version"})
         plan_ids = links.visible(session, ContingencyPlan, _plan_ids(session, exercise.id), principal)
-        return audit.snapshot({**fields, "plan_ids": plan_ids})
+        return audit.snapshot({**fields, "plan_ids": plan_ids, "lessons": _lesson_texts(session, exercise.id)})
 
     return snapshot
 
@@ -117,16 +125,18 @@ def create(session: Session, data: ExerciseCreate, *, actor: Principal) -> Exerc
     """Record an exercise; the plans exercised must be ones the actor sees."""
     records.require_marking(actor, data.classification)
     plan_ids = links.require(session, ContingencyPlan, data.plan_ids, actor, field="plan_ids", noun="contingency plan")
-    fields = data.model_dump(mode="json", exclude={"plan_ids", "held_on", "classification"})
+    fields = data.model_dump(mode="json", exclude={"plan_ids", "held_on", "classification", "lessons"})
     exercise = Exercise(**fields, held_on=data.held_on, classification=data.classification)
 
     def snapshot(record: Exercise) -> dict[str, Any] | None:
         stored = record.model_dump(exclude={"created_at", "updated_at", "version"})
-        return audit.snapshot({**stored, "plan_ids": sorted(plan_ids)})
+        return audit.snapshot(
+            {**stored, "plan_ids": sorted(plan_ids), "lessons": data.model_dump(mode="json")["lessons"]}
+        )
 
     records.create(session, exercise, actor=actor, snapshot=snapshot)
     session.add_all(ExercisePlan(exercise_id=exercise.id, plan_id=i) for i in plan_ids)
-    session.flush()
+    lessons.replace_all(session, exercise, data.lessons)
     return exercise
 
 
@@ -146,12 +156,14 @@ def update(session: Session, exercise: Exercise, data: ExerciseUpdate, *, actor:
     waits for the first, then gets 412 (or 404 after a delete) before it touches any link.
     """
     records.hold(session, exercise)
-    changes = data.model_dump(exclude_unset=True, exclude={"plan_ids"})
-    json_fields = data.model_dump(mode="json", include={"participants", "lessons"}, exclude_unset=True)
+    changes = data.model_dump(exclude_unset=True, exclude={"plan_ids", "lessons"})
+    json_fields = data.model_dump(mode="json", include={"participants"}, exclude_unset=True)
     with records.changing(session, exercise, actor=actor, snapshot=_snapshot(session, actor)):
         for name, value in (changes | json_fields).items():
             if value is not None:
                 setattr(exercise, name, value)
         if data.plan_ids is not None:
             _set_plans(session, exercise, data.plan_ids, actor)
+        if data.lessons is not None:
+            lessons.replace_all(session, exercise, data.lessons)
     return exercise

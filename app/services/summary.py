@@ -16,8 +16,9 @@ from app.models.prepare import RiskRating
 from app.models.prevent import PreventPlanStatus
 from app.models.protect import Tier
 from app.models.summary import PrepareSummary, PreventSummary, ProtectSummary, Summary
-from app.services import contingency_plans, prevent, prevent_items, risks, sites, threat_level
+from app.services import contingency_plans, lessons, prevent, prevent_items, risks, sites, threat_level
 from app.services.contingency_plans import ContingencyPlanFilters
+from app.services.lessons import LessonFilters
 from app.services.prevent import PlanFilters
 from app.services.prevent_items import ItemFilters
 from app.services.risks import RiskFilters
@@ -81,6 +82,9 @@ def _prepare(session: Session, principal: Principal, risk_matrix: str) -> Prepar
         risks=rated(),
         risks_very_high=rated(RiskRating.VERY_HIGH),
         risks_high=rated(RiskRating.HIGH),
+        lessons_overdue=_count(
+            session, lessons.list_statement(principal, LessonFilters(overdue=True), today=today_london())
+        ),
     )
 
 

@@ -9,11 +9,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
+from starlette.datastructures import QueryParams
 
 from app.web import options
 from app.web.confirm import Confirmation, confirm_page, show_once, take_once
+from app.web.dates import date_body, date_parts, date_problem, posted_date
 from app.web.deps import NavItem, SignedInWeb, WebError, require
-from app.web.forms import CsrfChecked
+from app.web.forms import CsrfChecked, Words, api_errors, text
 from app.web.templating import LONDON, london_time, long_date
 
 router = APIRouter(prefix="/admin")
@@ -24,6 +26,41 @@ NAVIGATION = [
 ]
 
 SCOPES, CLEARANCES, ROLES = options.SCOPES, options.CLEARANCES, options.ROLES
+KEY_FIELDS = {"name": "Name", "organisation": "Organisation", "scopes": "Scopes", "clearance": "Clearance"}
+KEY_WORDS: Words = {
+    "name": {"missing": "Enter a name for the key", "too_long": "Enter a name of {n} characters or fewer"},
+    "organisation": {
+        "missing": "Enter the partner's organisation",
+        "too_long": "Enter an organisation of {n} characters or fewer",
+    },
+    "scopes": {"missing": "Select at least one scope", "other": "Select scopes from the list"},
+    "clearance": {"other": "Select a clearance"},
+}
+USER_FIELDS = {
+    "username": "Username",
+    "name": "Full name",
+    "role": "Role",
+    "clearance": "Clearance",
+    "organisation": "Organisation",
+    "password": "Initial password",
+}
+USER_WORDS: Words = {
+    "username": {
+        "missing": "Enter a username",
+        "too_long": "Enter a username of {n} characters or fewer",
+        "other": "Enter a username of 2 to 64 letters, numbers, dots, dashes or underscores, "
+        "starting with a letter or number",
+    },
+    "name": {"missing": "Enter the person's full name", "too_long": "Enter a name of {n} characters or fewer"},
+    "role": {"other": "Select a role"},
+    "clearance": {"other": "Select a clearance, or the role's default"},
+    "organisation": {"too_long": "Enter an organisation of {n} characters or fewer"},
+    "password": {
+        "missing": "Enter an initial password",
+        "too_long": "Enter a password of {n} characters or fewer",
+        "other": "Enter a password of at least 12 characters",
+    },
+}
 
 
 @router.get("/api-keys", dependencies=[require("admin", "manage API keys")])
@@ -44,22 +81,30 @@ async def api_keys(web: SignedInWeb, cursor: Annotated[str | None, Query(max_len
 async def create_api_key(web: SignedInWeb, request: Request) -> Response:
     """Create a key and show its secret, once."""
     form = await request.form()
-    values = {
-        "name": str(form.get("name", "")).strip(),
-        "organisation": str(form.get("organisation", "")).strip(),
-        "clearance": str(form.get("clearance", "OFFICIAL")),
+    values: dict[str, Any] = {
+        "name": text(form, "name"),
+        "organisation": text(form, "organisation"),
+        "clearance": text(form, "clearance", 100) or "OFFICIAL",
         "scopes": [str(s) for s in form.getlist("scopes")],
-        "expires_on": str(form.get("expires_on", "")).strip(),
+        "expires_on": posted_date(form, "expires_on"),
     }
     payload = {k: v for k, v in values.items() if k != "expires_on"}
     if values["expires_on"]:
-        payload["expires_at"] = f"{values['expires_on']}T23:59:59Z"
+        payload["expires_at"] = f"{date_body(values['expires_on'])}T23:59:59Z"
     result = await web.call("POST", "/api-keys", json=payload)
     if result.ok:  # post/redirect/get: the new key is kept for one view, so a refresh never makes another
         show_once(web, "api_key", result.body)
         return web.redirect("/admin/api-keys/created")
-    errors = result.field_errors() or {"name": result.detail}
-    errors = {("expires_on" if k == "expires_at" else k): v for k, v in errors.items()}
+    rename = {"expires_at": "expires_on"}
+    errors = api_errors(
+        result,
+        "name",
+        lambda name: rename.get(name, name.split(".")[0]),
+        words=KEY_WORDS,
+        labels=KEY_FIELDS,
+        values=values,
+        dates={"expires_on": "Date the key expires"},
+    )
     page = await web.fetch("/api-keys", params={"limit": 100})
     return web.render(
         "admin/api_keys.html",
@@ -116,30 +161,23 @@ async def users(web: SignedInWeb, cursor: Annotated[str | None, Query(max_length
 
 
 @router.post("/users", dependencies=[require("admin", "manage users"), CsrfChecked])
-async def create_user(
-    web: SignedInWeb,
-    username: Annotated[str, Form(max_length=200)] = "",
-    name: Annotated[str, Form(max_length=300)] = "",
-    role: Annotated[str, Form(max_length=40)] = "",
-    clearance: Annotated[str, Form(max_length=40)] = "",
-    organisation: Annotated[str, Form(max_length=300)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
-) -> Response:
+async def create_user(web: SignedInWeb, request: Request) -> Response:
     """Add a user."""
+    form = await request.form()
     payload = {
-        "username": username.strip(),
-        "name": name.strip(),
-        "role": role,
-        "password": password,
-        "organisation": organisation.strip() or "Council",
+        "username": text(form, "username"),
+        "name": text(form, "name"),
+        "role": text(form, "role", 100),
+        "password": str(form.get("password") or "")[:10_000],
+        "organisation": text(form, "organisation") or "Council",
     }
-    if clearance:
-        payload["clearance"] = clearance
+    if text(form, "clearance", 100):
+        payload["clearance"] = text(form, "clearance", 100)
     result = await web.call("POST", "/users", json=payload)
     if result.ok:
         web.session.add_flash(f"User {result.body['username']} was added.")
         return web.redirect("/admin/users")
-    errors = result.field_errors() or {"username": result.detail}
+    errors = api_errors(result, "username", words=USER_WORDS, labels=USER_FIELDS, values=payload)
     page = await web.fetch("/users", params={"limit": 200})
     return web.render(
         "admin/users.html",
@@ -276,36 +314,43 @@ def audit_rows(events: list[dict[str, Any]], people: dict[str, str]) -> list[dic
     return rows
 
 
-def _london_midnight(day: str, *, next_day: bool = False) -> str | None:
-    """A typed date (YYYY-MM-DD) as the UTC instant its London day starts (or the next day starts)."""
-    try:
-        start = date.fromisoformat(day)
-    except ValueError:
-        return None
-    if next_day:
-        start += timedelta(days=1)
+AUDIT_DATES = {"from": "From date", "to": "To date"}
+
+
+def _london_midnight(day: str, *, next_day: bool = False) -> str:
+    """A date (YYYY-MM-DD) as the UTC instant its London day starts (or the next day starts)."""
+    start = date.fromisoformat(day) + timedelta(days=1 if next_day else 0)
     return datetime.combine(start, time(), LONDON).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _audit_params(filters: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+def _audit_filters(query: QueryParams) -> tuple[dict[str, str], dict[str, Any]]:
+    """The page's filters as its query string keeps them (dates as their day, month and year boxes), and the
+    From and To dates as typed."""
+    filters = {k: v.strip()[:250] for k in AUDIT_FILTERS if (v := query.get(k)) and v.strip()}
+    typed = {name: posted_date(query, name) for name in AUDIT_DATES}
+    for name, value in typed.items():
+        if value:
+            filters |= {f"{name}-{part}": v for part, v in date_parts(value).items() if v}
+    return filters, typed
+
+
+def _audit_params(filters: dict[str, str], typed: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
     """The API's query for the page's filters, and the errors of dates that are not dates."""
     params = {k: filters[k] for k in AUDIT_FILTERS if filters.get(k)}
-    errors = {}
+    errors: dict[str, str] = {}
     for field, key, next_day in (("since", "from", False), ("until", "to", True)):
-        if filters.get(key):
-            instant = _london_midnight(filters[key], next_day=next_day)
-            if instant:
-                params[field] = instant
-            else:
-                errors[key] = "Enter a real date, for example 2026-11-27"
+        problem = date_problem(typed[key], AUDIT_DATES[key])
+        if problem:
+            errors[key] = problem
+        elif typed[key]:
+            params[field] = _london_midnight(typed[key], next_day=next_day)
     return params, errors
 
 
 @router.get("/audit.csv")
 async def audit_csv(web: SignedInWeb, request: Request) -> Response:
     """The filtered audit log as the API's CSV."""
-    filters = {k: v for k, v in request.query_params.items() if k in (*AUDIT_FILTERS, "from", "to") and v}
-    params, _ = _audit_params(filters)
+    params, _ = _audit_params(*_audit_filters(request.query_params))
     return await web.csv_download("/audit-events", params, "audit-log.csv")
 
 
@@ -314,16 +359,10 @@ async def audit_log(
     web: SignedInWeb,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     back: Annotated[str | None, Query(max_length=8000)] = None,
-    entity_type: Annotated[str | None, Query(max_length=60)] = None,
-    action: Annotated[str | None, Query(max_length=100)] = None,
-    actor: Annotated[str | None, Query(max_length=250)] = None,
-    date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None,
 ) -> Response:
     """The audit log, newest first, a page at a time, and whether its chain is intact."""
-    given = {"entity_type": entity_type, "action": action, "actor": actor, "from": date_from, "to": date_to}
-    filters = {k: v.strip() for k, v in given.items() if v and v.strip()}
-    params, errors = _audit_params(filters)
+    filters, typed = _audit_filters(web.request.query_params)
+    params, errors = _audit_params(filters, typed)
     page = await web.fetch("/audit-events", params={"limit": 50, **params, **({"cursor": cursor} if cursor else {})})
     verification = await web.fetch("/audit-events/verify")
     people: dict[str, str] = {}
@@ -350,6 +389,7 @@ async def audit_log(
         rows=audit_rows(page["items"], people),
         verification=verification,
         filters=filters,
+        dates=typed,
         errors=errors,
         entities=options.AUDIT_ENTITIES,
         actions=options.AUDIT_ACTIONS,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.web.deps import AnonymousWeb, SignedInWeb
-from app.web.forms import CsrfChecked
+from app.web.forms import CsrfChecked, text
 
 router = APIRouter()
 
@@ -29,13 +29,12 @@ async def login_page(web: AnonymousWeb, next: Annotated[str | None, Query(max_le
 
 
 @router.post("/login", dependencies=[CsrfChecked])
-async def login(
-    web: AnonymousWeb,
-    username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/",
-) -> Response:
-    """Check the credentials with the API and keep its token in the session."""
+async def login(web: AnonymousWeb, request: Request) -> Response:
+    """Check the credentials with the API and keep its token in the session (a username or password longer than
+    any account's is just not right: no length rule is shown, so nothing about accounts is given away)."""
+    form = await request.form()
+    username, next = text(form, "username"), text(form, "next", 500) or "/"
+    password = str(form.get("password") or "")[:1000]
     errors = {}
     if not username.strip():
         errors["username"] = "Enter your username"
@@ -43,8 +42,10 @@ async def login(
         errors["password"] = "Enter your password"
     if not errors:
         client = web.request.client.host if web.request.client else ""  # for the API's per-address throttle
-        form = {"username": username, "password": password}
-        result = await web.api.post("/auth/token", data=form, headers={"X-Forwarded-For": client} if client else None)
+        credentials = {"username": username, "password": password}
+        result = await web.api.post(
+            "/auth/token", data=credentials, headers={"X-Forwarded-For": client} if client else None
+        )
         if result.ok:
             token = result.body["access_token"]
             me = await web.api.get("/me", token=token)

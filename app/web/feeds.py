@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
+from app.web.client import ApiResult
 from app.web.confirm import show_once, take_once
 from app.web.deps import NavItem, SignedInWeb, Web, require
-from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
+from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/admin/feeds")
 NAVIGATION = [NavItem(95, "Feeds", "/admin/feeds", "admin", parent="/admin/users")]
@@ -22,6 +23,24 @@ FIELDS = {
     "poll_interval_seconds": "Poll every (seconds)",
     "max_age_seconds": "Stale after (seconds without success)",
     "enabled": "Enabled",
+}
+WORDS: Words = {
+    "name": {"missing": "Enter a name for the feed", "too_long": "Enter a name of {n} characters or fewer"},
+    "kind": {"other": "Select the kind of feed"},
+    "url": {
+        "missing": "Enter the feed's web address: an MI5 RSS feed needs one",
+        "too_long": "Enter a web address of {n} characters or fewer",
+        "other": "Enter a public web address starting with https://, or leave it empty for a push feed",
+    },
+    "poll_interval_seconds": {
+        "missing": "Enter how often to poll, in seconds",
+        "other": "Poll every must be a whole number of seconds from 60 to 604,800 (a week)",
+    },
+    "max_age_seconds": {
+        "missing": "Enter after how many seconds without success the feed is stale",
+        "other": "Stale after must be a whole number of seconds from 60 to 604,800 (a week)",
+    },
+    "enabled": {"other": "Select whether the feed is enabled"},
 }
 DEFAULTS = {"kind": "mi5_rss", "poll_interval_seconds": "1200", "max_age_seconds": "3600", "enabled": True}
 
@@ -76,7 +95,11 @@ async def create_feed(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"Feed {result.body['name']} was added. The worker polls it within a minute.")
         return web.redirect("/admin/feeds")
-    return await _index(web, status=400, errors=api_errors(result, "name"), **values)
+    return await _index(web, status=400, errors=_errors(result, values), **values)
+
+
+def _errors(result: ApiResult, values: dict[str, Any]) -> dict[str, str]:
+    return api_errors(result, "name", words=WORDS, labels=FIELDS | {"kind": "Kind"}, values=values)
 
 
 def _feed_values(feed: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +142,7 @@ async def update_feed(web: SignedInWeb, request: Request, feed_id: str) -> Respo
             conflict=rows,
         )
     return web.render(
-        "feeds/edit.html", status=400, feed=feed, etag=etag, errors=api_errors(edit.result, "name"), values=values
+        "feeds/edit.html", status=400, feed=feed, etag=etag, errors=_errors(edit.result, values), values=values
     )
 
 

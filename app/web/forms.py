@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Depends, Request
 
 from app.web.client import ApiResult
+from app.web.dates import DATE_PARTS, ISO_DATE, DateError, date_body, date_problem, long_date, lower_first, posted_date
 from app.web.deps import Web, WebError
 from app.web.session import SessionCodec
 
@@ -65,35 +66,60 @@ def number(value: str, kind: type) -> Any:
 
 
 def form_payload(
-    form: Any, text_fields: Iterable[str], nullable: Iterable[str], lists: Iterable[str], *, creating: bool
+    form: Any,
+    text_fields: Iterable[str],
+    nullable: Iterable[str],
+    lists: Iterable[str],
+    *,
+    creating: bool,
+    dates: Iterable[str] = (),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The API body of a posted form, and the values to show again if it is refused.
 
-    Empty nullable fields are left out when creating and sent as null when changing.
+    Empty nullable fields (and dates left blank) are left out when creating and sent as null when changing.
+    `dates` are GOV.UK date inputs (see `posted_date`).
     """
-    text_fields, nullable, lists = list(text_fields), list(nullable), list(lists)
+    text_fields, nullable, lists, dates = list(text_fields), list(nullable), list(lists), list(dates)
     values: dict[str, Any] = {name: text(form, name) for name in [*text_fields, *nullable]}
     values |= {name: [str(v) for v in form.getlist(name)] for name in lists}
+    values |= {name: posted_date(form, name) for name in dates}
     body = {k: v for k, v in values.items() if k in text_fields or k in lists}
     for name in nullable:
         if values[name] or not creating:
             body[name] = values[name] or None
+    for name in dates:
+        if values[name] or not creating:
+            body[name] = date_body(values[name])
     return body, values
 
 
-# The words of a form's errors: field -> kind of error -> what to do, GOV.UK style ("Enter the site's name").
+def _blank(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return not any(str(v).strip() for v in value.values())
+    if isinstance(value, list | tuple):
+        return not value
+    return value is None or not str(value).strip()
+
+
+# The words of a form's errors --------------------------------------------------------------------------------------
+
+# Field -> kind of error -> what to do, GOV.UK style ("Enter the site's name").
 # Kinds: missing, too_long, not_a_number, out_of_range, not_an_option, not_a_date, and other (the field's catch-all).
-# "{n}" in a message is the number the API's message names (a length or a bound).
+# "{n}" in a message is the number the API's message names (a length or a bound). A field of every row of a list is
+# named with a star: "priorities.*.area".
 Words = Mapping[str, Mapping[str, str]]
 
 _KINDS = (
-    ("missing", ("field required", "at least 1 character", "should be a valid string", "none is not")),
+    ("missing", ("field required", "at least 1 character", "valid string", "none is not", "cannot be empty")),
     ("too_long", ("at most", "too long")),
     ("not_a_number", ("valid number", "valid integer", "valid float", "parse")),
     ("out_of_range", ("greater than", "less than", "between")),
     ("not_an_option", ("input should be '", "literal", "enum", "not one of")),
-    ("not_a_date", ("date", "iso 8601")),
+    ("not_a_date", ("valid date", "iso 8601", "yyyy-mm-dd")),
 )
+
+
+_ROW = re.compile(r"(?<=[._])\d+")  # a row of a list: `Words` names "priorities.*.area" for every row
 
 
 def error_kind(message: str) -> str:
@@ -102,24 +128,66 @@ def error_kind(message: str) -> str:
     return next((kind for kind, marks in _KINDS if any(mark in lowered for mark in marks)), "other")
 
 
-def error_words(name: str, message: str, words: Words) -> str:
-    """The form's words for one API field error, or the API's message for a field the table does not name."""
-    table = words.get(name)
-    if not table:
-        return message
-    chosen = table.get(error_kind(message)) or table.get("other") or message
+def check_words(label: str) -> str:
+    """The message for a field error no `Words` entry covers: plain words from the field's label, never the API's."""
+    return f"Check the {lower_first(label)}"
+
+
+def error_words(name: str, message: str, words: Words, label: str | None = None, *, blank: bool = False) -> str:
+    """The form's words for one API field error; a field left blank is "missing" whatever the API said about it.
+
+    A field the table does not name gets `check_words` of its label (or of its name in words): the API's own
+    message is never shown, since it is written for programmers ("Input should be …").
+    """
+    table = words.get(name) or words.get(_ROW.sub("*", name)) or {}
+    kind = "missing" if blank else error_kind(message)
+    chosen = table.get(kind) or table.get("other")
+    if not chosen:
+        return check_words(label or name.replace("_", " ").replace(".", " "))
     number_in = re.search(r"\d+(?:\.\d+)?", message)
     return chosen.replace("{n}", number_in.group(0) if number_in else "")
 
 
+def list_field(name: str) -> str:
+    """An API error's field named as the form field it came from: `risk_ids.2` → `risk_ids` (for `api_errors`)."""
+    return name.split(".")[0]
+
+
 def api_errors(
-    result: ApiResult, fallback: str, rename: Callable[[str], str] | None = None, words: Words | None = None
+    result: ApiResult,
+    fallback: str,
+    rename: Callable[[str], str] | None = None,
+    words: Words | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    values: Mapping[str, Any] | None = None,
+    dates: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """A refused save's errors by form field: the API's field errors (in the form's words when given), or its
-    detail on the fallback field."""
-    errors = result.field_errors() or {fallback: result.detail or "The record could not be saved."}
-    errors = {rename(k): v for k, v in errors.items()} if rename else errors
-    return {k: error_words(k, v, words) for k, v in errors.items()} if words else errors
+    """A refused save's errors by form field, in the form's words: each API field error through `error_words`
+    (`labels`: the form's field labels, for fields `words` does not name; `values`: what was posted, so a blank
+    field reads as missing), or the API's detail (written for people) on the fallback field.
+
+    `dates` (field -> label, e.g. "Date the plan starts") are GOV.UK date inputs: a date typed wrongly gets the
+    date pattern's message ("… must include a month", "… must be a real date") and every error on a date field
+    a `DateError`, so the right boxes are highlighted.
+    """
+    words, labels, values, dates = words or {}, labels or {}, values or {}, dates or {}
+    found = result.field_errors()
+    renamed = {(rename(k) if rename else k): v for k, v in found.items()}
+    errors = {
+        name: error_words(name, message, words, labels.get(name) or dates.get(name), blank=_blank(values.get(name, 1)))
+        for name, message in renamed.items()
+    }
+    if not found:
+        errors[fallback] = result.detail or "The record could not be saved."
+    for name, label in dates.items():
+        problem = date_problem(values.get(name), label)
+        if problem:
+            errors[name] = problem
+        elif name in errors:
+            missing = _blank(values.get(name, 1)) and not (words.get(name) or {}).get("missing")
+            errors[name] = DateError(f"Enter the {lower_first(label)}" if missing else errors[name])
+    return errors
 
 
 # Edit conflicts --------------------------------------------------------------------------------------------------
@@ -162,6 +230,10 @@ async def save_edit(web: Web, path: str, body: dict[str, Any], etag: str, *, met
 
 
 def _shown(value: Any, choices: Mapping[str, str] | None) -> str:
+    if isinstance(value, Mapping):  # a date typed wrongly, as its parts
+        return " ".join(str(value.get(part) or "") for part in DATE_PARTS).strip() or "(empty)"
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return long_date(value)
     if isinstance(value, list | tuple):
         return ", ".join(_shown(v, choices) for v in value) or "(empty)"
     if value is None or value == "":

@@ -107,6 +107,7 @@ PLAN_STATUSES = Options("draft", "approved", "under_review", "retired")
 PREVENT_PLAN_STATUSES = Options("draft", "submitted", "returned", "approved", "superseded")
 RISK_RATINGS = Options("low", "medium", "high", "very_high")
 EXERCISE_TYPES = Options("discussion", "tabletop", "command_post", "live")
+LESSON_STATUSES = Options("open", "done", labels={"open": "Open", "done": "Done"})  # exercises and lessons
 LIKELIHOOD = {1: "Less than 0.2%", 2: "0.2% to 1%", 3: "1% to 5%", 4: "5% to 25%", 5: "More than 25%"}
 IMPACT = {1: "Minor", 2: "Limited", 3: "Moderate", 4: "Significant", 5: "Catastrophic"}
 
@@ -309,6 +310,7 @@ AUDIT_ENTITIES = Options(
     "training_session",
     "contingency_plan",
     "exercise",
+    "lesson",
     "risk",
     "threat_level",
     "feed",
@@ -387,6 +389,7 @@ AUDIT_PAGES = {
     "training_session": "/protect/training",
     "contingency_plan": "/prepare/plans/{id}",
     "exercise": "/prepare/exercises/{id}",
+    "lesson": "/prepare/lessons?status=all",
     "risk": "/prepare/risks/{id}",
     "threat_level": "/threat-level",
     "feed": "/admin/feeds",

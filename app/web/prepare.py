@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.web import options
+from app.web.client import ApiResult
 from app.web.deps import NavItem, SignedInWeb, Web, require
-from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, form_payload, save_edit
+from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, form_payload, list_field, save_edit
 
 router = APIRouter(prefix="/prepare")
 NAVIGATION = [
@@ -29,7 +30,23 @@ PLAN_TEXT = [
     "document_url",
     "classification",
 ]
-PLAN_NULLABLE = ["approved_on", "review_due", "activation_level"]
+PLAN_NULLABLE = ["activation_level"]
+PLAN_DATES = {"approved_on": "Date the plan was approved", "review_due": "Date the plan's review is due"}
+PLAN_WORDS: Words = {
+    "title": {"missing": "Enter the plan's title", "too_long": "Enter a title of {n} characters or fewer"},
+    "plan_type": {"other": "Select a type of plan"},
+    "owner": {"missing": "Enter the owner: a team or role", "too_long": "Enter an owner of {n} characters or fewer"},
+    "status": {"other": "Select a status"},
+    "version_label": {"too_long": "Enter a version of {n} characters or fewer"},
+    "activation_level": {"other": "Select a response level, or Not activated by the response level"},
+    "summary": {"too_long": "Enter a summary of {n} characters or fewer"},
+    "document_url": {
+        "too_long": "Enter a link of {n} characters or fewer",
+        "other": "Enter a link that starts with https:// or http://",
+    },
+    "risk_ids": {"other": "Select risks from the list"},
+    "classification": {"other": "Select a classification"},
+}
 PLAN_FIELDS = {
     "title": "Title",
     "plan_type": "Type",
@@ -133,12 +150,19 @@ async def _risks(web: Web) -> list[dict[str, Any]]:
 @router.post("/plans/new", dependencies=[require("prepare:write", "add contingency plans"), CsrfChecked])
 async def create_plan(web: SignedInWeb, request: Request) -> Response:
     """Add a plan."""
-    payload, values = form_payload(await request.form(), PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=True)
+    form = await request.form()
+    payload, values = form_payload(form, PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=True, dates=PLAN_DATES)
     result = await web.call("POST", "/contingency-plans", json=payload)
     if result.ok:
-        web.session.add_flash(f"The plan {result.body['title']!r} was added.")
+        web.session.add_flash(f"The plan {result.body['title']} was added.")
         return web.redirect(f"/prepare/plans/{result.body['id']}")
-    return await _plan_form(web, values=values, errors=api_errors(result, "title"), status=400)
+    return await _plan_form(web, values=values, errors=_plan_errors(result, values), status=400)
+
+
+def _plan_errors(result: ApiResult, values: dict[str, Any]) -> dict[str, str]:
+    return api_errors(
+        result, "title", list_field, words=PLAN_WORDS, labels=PLAN_FIELDS, values=values, dates=PLAN_DATES
+    )
 
 
 @router.get("/plans/{plan_id}")
@@ -172,7 +196,7 @@ async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
 async def update_plan(web: SignedInWeb, plan_id: str, request: Request) -> Response:
     """Save a plan, only if nobody changed it meanwhile (If-Match); otherwise show the current values."""
     form = await request.form()
-    payload, values = form_payload(form, PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=False)
+    payload, values = form_payload(form, PLAN_TEXT, PLAN_NULLABLE, ["risk_ids"], creating=False, dates=PLAN_DATES)
     edit = await save_edit(web, f"/contingency-plans/{plan_id}", payload, str(form.get("etag", "")))
     if edit.saved:
         web.session.add_flash("The plan was saved.")
@@ -200,6 +224,6 @@ async def update_plan(web: SignedInWeb, plan_id: str, request: Request) -> Respo
         values=values,
         plan=edit.record,
         etag=str(form.get("etag", "")),
-        errors=api_errors(edit.result, "title"),
+        errors=_plan_errors(edit.result, values),
         status=400,
     )

@@ -9,8 +9,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.web import options
+from app.web.client import ApiResult
 from app.web.deps import SignedInWeb, Web, require
-from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, form_payload, save_edit
+from app.web.forms import (
+    CONFLICT,
+    CsrfChecked,
+    Words,
+    api_errors,
+    conflict_rows,
+    form_payload,
+    list_field,
+    number,
+    save_edit,
+)
 from app.web.options import IMPACT, LIKELIHOOD
 
 router = APIRouter(prefix="/prepare")
@@ -119,12 +130,35 @@ async def _plans(web: Web) -> list[dict[str, Any]]:
     return result.body["items"] if result.ok else []
 
 
+RISK_DATES = {"review_due": "Date the risk's review is due"}
+RISK_WORDS: Words = {
+    "title": {"missing": "Enter the risk's title", "too_long": "Enter a title of {n} characters or fewer"},
+    "category": {
+        "missing": "Enter a category, for example flooding",
+        "too_long": "Enter a category of {n} characters or fewer",
+    },
+    "description": {"too_long": "Enter a description of {n} characters or fewer"},
+    "likelihood": {"missing": "Select the likelihood", "other": "Likelihood must be a number from 1 to 5"},
+    "impact": {"missing": "Select the impact", "other": "Impact must be a number from 1 to 5"},
+    "owner": {"missing": "Enter the owner: a team or role", "too_long": "Enter an owner of {n} characters or fewer"},
+    "mitigations": {"too_long": "Enter mitigations of {n} characters or fewer"},
+    "plan_ids": {"other": "Select plans from the list"},
+    "classification": {"other": "Select a classification"},
+}
+
+
 def _risk_payload(form: Any, *, creating: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    payload, values = form_payload(form, RISK_TEXT, ["review_due"], ["plan_ids"], creating=creating)
+    payload, values = form_payload(form, RISK_TEXT, [], ["plan_ids"], creating=creating, dates=RISK_DATES)
     for name in ("likelihood", "impact"):
         raw = payload.get(name, "")
-        payload[name] = int(raw) if raw.isdigit() else None
+        payload[name] = number(raw, int) if raw else None
     return payload, values
+
+
+def _risk_errors(result: ApiResult, values: dict[str, Any]) -> dict[str, str]:
+    return api_errors(
+        result, "title", list_field, words=RISK_WORDS, labels=RISK_FIELDS, values=values, dates=RISK_DATES
+    )
 
 
 @router.post("/risks/new", dependencies=[require("prepare:write", "add risks"), CsrfChecked])
@@ -133,9 +167,9 @@ async def create_risk(web: SignedInWeb, request: Request) -> Response:
     payload, values = _risk_payload(await request.form(), creating=True)
     result = await web.call("POST", "/risks", json=payload)
     if result.ok:
-        web.session.add_flash(f"The risk {result.body['title']!r} was added.")
+        web.session.add_flash(f"The risk {result.body['title']} was added.")
         return web.redirect(f"/prepare/risks/{result.body['id']}")
-    return await _risk_form(web, values=values, errors=api_errors(result, "title"), status=400)
+    return await _risk_form(web, values=values, errors=_risk_errors(result, values), status=400)
 
 
 @router.get("/risks/{risk_id}")
@@ -193,5 +227,5 @@ async def update_risk(web: SignedInWeb, risk_id: str, request: Request) -> Respo
             plans=plans,
         )
     return await _risk_form(
-        web, values=values, risk=edit.record, etag=etag, status=400, errors=api_errors(edit.result, "title")
+        web, values=values, risk=edit.record, etag=etag, status=400, errors=_risk_errors(edit.result, values)
     )

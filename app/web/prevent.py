@@ -11,9 +11,11 @@ from starlette.datastructures import FormData, QueryParams
 
 from app.core.clock import today_london
 from app.web import options
+from app.web.client import ApiResult
 from app.web.confirm import Confirmation, confirm_page
+from app.web.dates import date_body, posted_date
 from app.web.deps import NavItem, SignedInWeb, Web, marking_of, require
-from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
+from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, save_edit, text
 from app.web.templating import long_date
 
 router = APIRouter(prefix="/prevent")
@@ -90,14 +92,39 @@ async def _assessments(web: Web) -> list[dict[str, Any]]:
     return result.body["items"] if result.ok else []
 
 
-def _plan_body(form: FormData) -> dict[str, Any]:
-    return {
-        "title": text(form, "title", 300),
-        "period_start": text(form, "period_start", 20) or None,
-        "period_end": text(form, "period_end", 20) or None,
-        "threat_assessment_id": text(form, "threat_assessment_id", 40) or None,
-        "classification": text(form, "classification", 30) or "OFFICIAL",
+PLAN_DATES = {"period_start": "Date the plan starts", "period_end": "Date the plan ends"}
+PLAN_WORDS: Words = {
+    "title": {"missing": "Enter the plan's title", "too_long": "Enter a title of {n} characters or fewer"},
+    "period_start": {"missing": "Enter the date the plan starts"},
+    "period_end": {
+        "missing": "Enter the date the plan ends",
+        "other": "The plan must end on or after the day it starts",
+    },
+    "threat_assessment_id": {"other": "Select a police threat assessment from the list"},
+    "classification": {"other": "Select a classification"},
+}
+
+
+def _plan_body(form: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The API body of the plan form, and the values to show again (dates as typed)."""
+    values = {
+        "title": text(form, "title"),
+        "period_start": posted_date(form, "period_start"),
+        "period_end": posted_date(form, "period_end"),
+        "threat_assessment_id": text(form, "threat_assessment_id", 100),
+        "classification": text(form, "classification", 100),
     }
+    body = values | {
+        "period_start": date_body(values["period_start"]),
+        "period_end": date_body(values["period_end"]),
+        "threat_assessment_id": values["threat_assessment_id"] or None,
+        "classification": values["classification"] or "OFFICIAL",
+    }
+    return body, values
+
+
+def _plan_errors(result: ApiResult, values: dict[str, Any]) -> dict[str, str]:
+    return api_errors(result, "title", words=PLAN_WORDS, labels=PLAN_FIELDS, values=values, dates=PLAN_DATES)
 
 
 def _plan_values(plan: dict[str, Any]) -> dict[str, Any]:
@@ -119,12 +146,12 @@ async def new_plan(web: SignedInWeb) -> Response:
 @router.post("/plans", dependencies=[require("prevent:write", "create Prevent plans"), CsrfChecked])
 async def create_plan(web: SignedInWeb, request: Request) -> Response:
     """Draft a plan."""
-    body = _plan_body(await request.form())
+    body, values = _plan_body(await request.form())
     result = await web.call("POST", "/prevent/plans", json=body)
     if result.ok:
         web.session.add_flash(f"The draft plan {result.body['title']} was created.")
         return web.redirect(f"/prevent/plans/{result.body['id']}")
-    return await _plan_form(web, status=400, plan=None, values=body, errors=api_errors(result, "title"))
+    return await _plan_form(web, status=400, plan=None, values=values, errors=_plan_errors(result, values))
 
 
 @router.get("/plans/{plan_id}")
@@ -181,7 +208,7 @@ async def edit_plan(web: SignedInWeb, plan_id: str) -> Response:
 async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Save a plan; if someone else changed it meanwhile, show theirs and keep nothing silently."""
     form = await request.form()
-    body = _plan_body(form)
+    body, values = _plan_body(form)
     edit = await save_edit(web, f"/prevent/plans/{plan_id}", body, text(form, "etag", 100))
     if edit.saved:
         web.session.add_flash("The plan was saved.")
@@ -198,11 +225,16 @@ async def update_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
             values=current,
             etag=edit.etag,
             errors={"conflict": CONFLICT},
-            conflict=conflict_rows(body, current, PLAN_FIELDS, choices),
+            conflict=conflict_rows(values, current, PLAN_FIELDS, choices),
             assessments=assessments,
         )
     return await _plan_form(
-        web, status=400, plan=plan, values=body, etag=text(form, "etag", 100), errors=api_errors(edit.result, "title")
+        web,
+        status=400,
+        plan=plan,
+        values=values,
+        etag=text(form, "etag", 100),
+        errors=_plan_errors(edit.result, values),
     )
 
 
@@ -249,21 +281,35 @@ async def submit_plan(web: SignedInWeb, request: Request, plan_id: str) -> Respo
 OUTCOMES = {"approve": "Approve the plan", "return": "Return it with comments"}
 
 
+DECISION_WORDS: Words = {
+    "meeting": {"too_long": "Enter a meeting of {n} characters or fewer"},
+    "comments": {
+        "missing": "Enter comments to return the plan: what should change",
+        "too_long": "Enter comments of {n} characters or fewer",
+    },
+}
+DECISION_LIMITS = {"meeting": 200, "comments": 10_000}  # the API's, checked here before the confirmation step
+
+
 def _decision_values(form: FormData) -> dict[str, str]:
     return {
         "outcome": text(form, "outcome", 20),
-        "meeting": text(form, "meeting", 300),
-        "comments": text(form, "comments", 10_100),
+        "meeting": text(form, "meeting", 1000),
+        "comments": text(form, "comments", 20_000),
         "etag": text(form, "etag", 100),
     }
 
 
 def _decision_errors(values: dict[str, str]) -> dict[str, str]:
+    errors = {}
     if values["outcome"] not in OUTCOMES:
-        return {"outcome": "Select whether EMT approved the plan or returned it"}
+        errors["outcome"] = "Select whether EMT approved the plan or returned it"
+    for name, limit in DECISION_LIMITS.items():
+        if len(values[name]) > limit:
+            errors[name] = DECISION_WORDS[name]["too_long"].replace("{n}", f"{limit:,}")
     if values["outcome"] == "return" and not values["comments"]:
-        return {"comments": "Enter comments to return the plan: what should change"}
-    return {}
+        errors["comments"] = DECISION_WORDS["comments"]["missing"]
+    return errors
 
 
 @router.get("/plans/{plan_id}/decision", dependencies=[require("approve", "record EMT's decisions")])
@@ -332,7 +378,7 @@ async def record_decision(web: SignedInWeb, request: Request, plan_id: str) -> R
             400,
             plan=plan,
             values=values,
-            errors=api_errors(result, "comments"),
+            errors=api_errors(result, "comments", words=DECISION_WORDS, values=values),
             marking=plan["classification"],
         )
     if result.status == 412:

@@ -9,9 +9,11 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.web import options
+from app.web.client import ApiResult
 from app.web.confirm import Confirmation, confirm_page
+from app.web.dates import date_body, posted_date
 from app.web.deps import SignedInWeb, Web, marking_of, require
-from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, lines, save_edit, text
+from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, lines, save_edit, text
 
 router = APIRouter(prefix="/prevent")
 
@@ -37,6 +39,51 @@ UPDATE_CONFLICT = (
 )
 
 
+ITEM_DATES = {"start_date": "Date the item starts", "due_date": "Date the item is due"}
+ITEM_WORDS: Words = {
+    "ref": {
+        "too_long": "Enter a reference of {n} characters or fewer",
+        "other": "Enter a reference of letters, numbers, dots, dashes or slashes, for example SAF-04",
+    },
+    "title": {"missing": "Enter the action", "too_long": "Enter an action of {n} characters or fewer"},
+    "description": {"too_long": "Enter a description of {n} characters or fewer"},
+    "key_area": {"other": "Select a key area"},
+    "owner": {
+        "missing": "Enter the owner: a team or job title",
+        "too_long": "Enter an owner of {n} characters or fewer",
+    },
+    "partners": {
+        "too_long": "Enter each partner in {n} characters or fewer, one per line",
+        "other": "Enter each partner on its own line, 50 at most",
+    },
+    "status": {"other": "Select a status"},
+    "rag": {"other": "Select a RAG status, or No RAG for a complete item"},
+    "start_date": {"other": "Date the item starts must be a real date"},
+    "due_date": {"other": "The item must be due on or after the date it starts"},
+    "measure": {"too_long": "Enter a success measure of {n} characters or fewer"},
+    "priority_refs": {"other": "Select the priorities from the list, or enter references like P1, P3"},
+    "classification": {"other": "Select a classification"},
+}
+UPDATE_WORDS: Words = {
+    "note": {"missing": "Enter what has happened", "too_long": "Enter an update of {n} characters or fewer"},
+    "status": {"other": "Select a status"},
+    "rag": {"other": "Select a RAG status"},
+}
+
+
+def item_errors(result: ApiResult, values: dict[str, Any]) -> dict[str, str]:
+    """A refused item's errors in the form's words."""
+    return api_errors(
+        result,
+        "title",
+        lambda name: name.split(".")[0],
+        words=ITEM_WORDS,
+        labels=ITEM_FIELDS,
+        values=values,
+        dates=ITEM_DATES,
+    )
+
+
 def item_body(form: FormData) -> dict[str, Any]:
     """An item form as the API's fields (empty dates and RAG as null)."""
     body: dict[str, Any] = {
@@ -48,9 +95,15 @@ def item_body(form: FormData) -> dict[str, Any]:
     body["partners"] = lines(text(form, "partners"))
     body["priority_refs"] = [str(v) for v in form.getlist("priority_refs") if str(v).strip()]
     body["priority_refs"] += lines(text(form, "priority_refs_text"))
-    for name in ("rag", "start_date", "due_date"):
-        body[name] = text(form, name) or None
+    body["rag"] = text(form, "rag") or None
+    for name in ITEM_DATES:
+        body[name] = date_body(posted_date(form, name))
     return body
+
+
+def posted_item_values(form: FormData, body: dict[str, Any], item: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the form shows again after a refusal: what was sent, dates as typed."""
+    return item_values((item or {}) | body) | {name: posted_date(form, name) for name in ITEM_DATES}
 
 
 def item_values(item: dict[str, Any]) -> dict[str, Any]:
@@ -119,13 +172,15 @@ async def new_item(web: SignedInWeb, plan_id: str) -> Response:
 @router.post("/plans/{plan_id}/items", dependencies=[require("prevent:write", "add plan items"), CsrfChecked])
 async def create_item(web: SignedInWeb, request: Request, plan_id: str) -> Response:
     """Add an item."""
-    body = item_body(await request.form()) | {"plan_id": plan_id}
+    form = await request.form()
+    body = item_body(form) | {"plan_id": plan_id}
     result = await web.call("POST", "/prevent/items", json={k: v for k, v in body.items() if v is not None})
     if result.ok:
         web.session.add_flash(f"Item {result.body['ref']} was added.")
         return web.redirect(f"/prevent/items/{result.body['id']}")
     plan = await web.fetch(f"/prevent/plans/{plan_id}")
-    return await _form(web, plan, status=400, item=None, values=item_values(body), errors=api_errors(result, "title"))
+    values = posted_item_values(form, body)
+    return await _form(web, plan, status=400, item=None, values=values, errors=item_errors(result, values))
 
 
 @router.get("/items/{item_id}")
@@ -153,7 +208,8 @@ async def add_update(web: SignedInWeb, request: Request, item_id: str) -> Respon
         return await _item_page(
             web, item_id, status=409, values=body, errors={"conflict": UPDATE_CONFLICT}, conflict=rows
         )
-    return await _item_page(web, item_id, status=400, values=body, errors=api_errors(result, "note"))
+    errors = api_errors(result, "note", words=UPDATE_WORDS, values=body)
+    return await _item_page(web, item_id, status=400, values=body, errors=errors)
 
 
 @router.get("/items/{item_id}/edit", dependencies=[require("prevent:write", "change plan items")])
@@ -191,14 +247,15 @@ async def update_item(web: SignedInWeb, request: Request, item_id: str) -> Respo
             conflict=conflict_rows(item_values(body), item_values(item), ITEM_FIELDS, ITEM_CHOICES),
             marking=marking_of(plan, item),
         )
+    values = posted_item_values(form, body, item)
     return await _form(
         web,
         plan,
         status=400,
         item=item,
-        values=item_values(item | body),
+        values=values,
         etag=etag,  # keep the version they saw
-        errors=api_errors(edit.result, "title"),
+        errors=item_errors(edit.result, values),
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from app.web import options
 from app.web.deps import NavItem, SignedInWeb, Web
+from app.web.forms import Words, api_errors
 
 router = APIRouter(prefix="/protect")
 NAVIGATION = [
@@ -100,6 +101,12 @@ async def register_geojson(web: SignedInWeb) -> Response:
     return Response(json.dumps(body), media_type="application/geo+json", status_code=200 if result.ok else 400)
 
 
+CORDON_WORDS: Words = {
+    "lat": {"other": "Enter a latitude between -90 and 90 and a longitude between -180 and 180"},
+    "radius_m": {"other": "Radius must be a number of metres, more than 0 and at most 50,000"},
+}
+
+
 @router.get("/cordon")
 async def cordon(
     web: SignedInWeb,
@@ -140,8 +147,7 @@ async def cordon(
                 "lon": centre[1],
             }
         else:
-            field_errors = result.field_errors() or {"site": result.detail}
-            errors = {("lat" if k == "near" else k): v for k, v in field_errors.items()}
+            errors = api_errors(result, "site", lambda name: "lat" if name == "near" else name, words=CORDON_WORDS)
     by_postcode = sorted((s for s in listed["items"] if s.get("postcode")), key=lambda s: s["postcode"])
     return web.render(
         "protect/cordon.html",

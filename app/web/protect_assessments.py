@@ -9,12 +9,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
+from app.web.client import ApiResult
+from app.web.dates import date_body, posted_date
 from app.web.deps import SignedInWeb, Web, require
-from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit
+from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, save_edit
 
 router = APIRouter(prefix="/protect/sites/{site_id}/assessments")
 
 BLANK_RECOMMENDATIONS = 3
+DATES = {"assessed_on": "Date of the assessment"}
+WORDS: Words = {
+    "assessor": {
+        "missing": "Enter the assessor's name or role",
+        "too_long": "Enter an assessor of {n} characters or fewer",
+    },
+    "summary": {"too_long": "Enter a summary of {n} characters or fewer"},
+    "recommendations": {"too_long": "Enter {n} recommendations or fewer", "other": "Check the recommendations"},
+    "rec_text_*": {"too_long": "Enter a recommendation of {n} characters or fewer"},
+    "rec_status_*": {"other": "Select the recommendation's status"},
+}
 FIELDS = {
     "assessed_on": "Date of the assessment",
     "assessor": "Assessor",
@@ -45,18 +58,27 @@ def assessment_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         }
         for i in range(min(count, 100))
     ]
-    values = {k: str(form.get(k, "")).strip() for k in ("assessed_on", "assessor", "summary")}
+    values: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in ("assessor", "summary")}
+    values["assessed_on"] = posted_date(form, "assessed_on")
     body = {
         **values,
-        "assessed_on": values["assessed_on"] or None,
+        "assessed_on": date_body(values["assessed_on"]),
         "recommendations": [r for r in recs if r["text"]],
     }
     return values | {"recommendations": recs}, body
 
 
-def _rec_field(name: str) -> str:
-    """`recommendations.0.text` (the API's name) → `rec_text_0` (the form's field id)."""
-    return re.sub(r"^recommendations\.(\d+)\.(text|status)$", r"rec_\2_\1", name)
+def _errors(result: ApiResult, values: dict[str, Any]) -> dict[str, str]:
+    """A refused assessment's errors in the form's words, each recommendation's on its own row of the form."""
+    kept = [i for i, r in enumerate(values["recommendations"]) if r["text"]]  # the API numbers only these
+
+    def rec_field(name: str) -> str:  # `recommendations.0.text` → `rec_text_<its row>`
+        found = re.fullmatch(r"recommendations\.(\d+)\.(text|status)", name)
+        if not found or int(found[1]) >= len(kept):
+            return name
+        return f"rec_{found[2]}_{kept[int(found[1])]}"
+
+    return api_errors(result, "assessor", rec_field, words=WORDS, labels=FIELDS, values=values, dates=DATES)
 
 
 def _render_assessment_form(
@@ -76,7 +98,7 @@ def _render_assessment_form(
         site=site,
         assessment=assessment,
         values=values,
-        errors={_rec_field(k): v for k, v in errors.items()},
+        errors=errors,
         etag=etag,
         conflict=conflict,
         statuses=options.RECOMMENDATION_STATUSES,
@@ -105,7 +127,7 @@ async def create_assessment(web: SignedInWeb, site_id: str, request: Request) ->
         site=site,
         assessment=None,
         values=values,
-        errors=api_errors(result, "assessor"),
+        errors=_errors(result, values),
         status=400,
     )
 
@@ -148,7 +170,7 @@ async def update_assessment(web: SignedInWeb, site_id: str, assessment_id: str, 
         site=site,
         assessment=assessment,
         values=values,
-        errors=api_errors(edit.result, "assessor"),
+        errors=_errors(edit.result, values),
         etag=etag,
         status=400,
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.web import options
+from app.web.dates import date_body, posted_date
 from app.web.deps import SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, number, save_edit
 
@@ -59,8 +60,12 @@ def site_values(site: dict[str, Any]) -> dict[str, Any]:
 
 def site_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The form's values (to show again) and the API body they make."""
-    values = {k: str(form.get(k, "")).strip() for k in (*SITE_TEXT, "lat", "lon", "capacity", "protective_measures")}
+    values: dict[str, Any] = {
+        k: str(form.get(k, "")).strip() for k in (*SITE_TEXT, "lat", "lon", "capacity", "protective_measures")
+    }
+    values["next_review_due"] = posted_date(form, "next_review_due")
     body: dict[str, Any] = {k: values[k] or None for k in SITE_TEXT}
+    body["next_review_due"] = date_body(values["next_review_due"])
     body["name"], body["address"] = values["name"], values["address"]
     body["location"] = {"lat": number(values["lat"], float), "lon": number(values["lon"], float)}
     body["capacity"] = number(values["capacity"], int) if values["capacity"] else None
@@ -83,18 +88,23 @@ SITE_WORDS: Words = {
     "lon": {"missing": "Enter the longitude", "other": "Longitude must be a number between -180 and 180"},
     "capacity": {"other": "Capacity must be a whole number, 0 or more"},
     "response_level": {"other": "Select the site response level"},
-    "next_review_due": {"other": "Next review due must be a real date"},
+    "next_review_due": {"other": "Date of the next review must be a real date"},
     "classification": {"other": "Select a classification"},
     "protective_measures": {"too_long": "Each protective measure must be {n} characters or fewer"},
 }
 
 
 def _errors(result: Any, values: dict[str, Any]) -> dict[str, str]:
-    errors = api_errors(result, "name", lambda name: name.removeprefix("location."), words=SITE_WORDS)
-    for name in ("lat", "lon"):  # left blank: the API can only say "not a number"
-        if name in errors and not values.get(name):
-            errors[name] = SITE_WORDS[name]["missing"]
-    return errors
+    """A refused site's errors in the form's words (a latitude left blank is missing, not "not a number")."""
+    return api_errors(
+        result,
+        "name",
+        lambda name: name.removeprefix("location.").split(".")[0],
+        words=SITE_WORDS,
+        labels=SITE_FIELDS,
+        values=values,
+        dates={"next_review_due": "Date of the next review"},
+    )
 
 
 def _render_site_form(
@@ -119,7 +129,16 @@ def _render_site_form(
         levels=options.RESPONSE_LEVELS,
         classifications=options.CLASSIFICATIONS,
         sensitive=(web.user or {}).get("clearance") != "OFFICIAL",
+        point=_map_point(values),
     )
+
+
+def _map_point(values: dict[str, Any]) -> tuple[float, float] | None:
+    """The point the form's map starts at: the latitude and longitude typed so far, if they are numbers."""
+    try:
+        return float(values.get("lat", "")), float(values.get("lon", ""))
+    except (TypeError, ValueError):
+        return None
 
 
 @router.get("/new", dependencies=[require("protect:write", "add sites")])

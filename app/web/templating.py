@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from jinja2_fragments import render_block
 
 from app.core.clock import LONDON
+from app.web.dates import DATE_HINT, DateError, date_parts, long_date
 from app.web.options import label, select_items
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -23,17 +24,15 @@ def london_time(value: str | datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> 
     return moment.astimezone(LONDON).strftime(fmt)
 
 
-def long_date(value: str | date | None) -> str:
-    """2026-11-29 → 29 November 2026."""
-    if not value:
-        return ""
-    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return day.strftime("%-d %B %Y")
-
-
 def error_list(errors: dict[str, str]) -> list[dict[str, str]]:
-    """A GOV.UK error summary's list: each message links to its field (ids match field names)."""
-    return [{"text": message, "href": f"#{field.replace('.', '-')}"} for field, message in errors.items()]
+    """A GOV.UK error summary's list: each message links to its field (ids match field names); a date's to the first
+    box to correct (`name-day`, `name-month` or `name-year`)."""
+    return [{"text": message, "href": f"#{_field_id(field, message)}"} for field, message in errors.items()]
+
+
+def _field_id(field: str, message: str) -> str:
+    anchor = field.replace(".", "-")
+    return f"{anchor}-{message.parts[0]}" if isinstance(message, DateError) else anchor
 
 
 def err(errors: dict[str, str], field: str) -> dict[str, str] | None:
@@ -58,7 +57,9 @@ def make_environment() -> Environment:
         cache_size=1000,
     )
     env.filters.update(london_time=london_time, long_date=long_date, label=label)
-    env.globals.update(error_list=error_list, err=err, select_items=select_items)
+    env.globals.update(
+        error_list=error_list, err=err, select_items=select_items, date_parts=date_parts, date_hint=DATE_HINT
+    )
     return env
 
 

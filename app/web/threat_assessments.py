@@ -9,8 +9,10 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.web import options
+from app.web.client import ApiResult
+from app.web.dates import date_body, posted_date
 from app.web.deps import SignedInWeb, marking_of, require
-from app.web.forms import CONFLICT, CsrfChecked, api_errors, conflict_rows, save_edit, text
+from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, save_edit, text
 
 router = APIRouter(prefix="/prevent/threat-assessments")
 SPARE_ROWS = 3
@@ -25,21 +27,60 @@ FIELDS = {
 }
 
 
-def _body(form: FormData) -> dict[str, Any]:
+DATES = {"period_start": "Date the assessment's period starts", "period_end": "Date the assessment's period ends"}
+WORDS: Words = {
+    "title": {"missing": "Enter the assessment's title", "too_long": "Enter a title of {n} characters or fewer"},
+    "issued_by": {
+        "missing": "Enter who issued it: the police force or unit",
+        "too_long": "Enter who issued it in {n} characters or fewer",
+    },
+    "period_start": {"missing": "Enter the date the assessment's period starts"},
+    "period_end": {
+        "missing": "Enter the date the assessment's period ends",
+        "other": "The period must end on or after the day it starts",
+    },
+    "summary": {"too_long": "Enter a summary of {n} characters or fewer"},
+    "priorities": {"too_long": "Enter {n} priorities or fewer", "other": "Check the priorities"},
+    "priorities.*.ref": {
+        "too_long": "Enter a priority reference of {n} characters or fewer",
+        "other": "Enter a priority reference of letters and numbers used once, for example P1",
+    },
+    "priorities.*.area": {
+        "missing": "Enter the priority's area, sector or institution",
+        "too_long": "Enter a priority area of {n} characters or fewer",
+    },
+    "priorities.*.theme": {
+        "missing": "Enter the priority's theme or ideology",
+        "too_long": "Enter a priority theme of {n} characters or fewer",
+    },
+    "priorities.*.rating": {"other": "Select the priority's rating"},
+    "priorities.*.notes": {"too_long": "Enter priority notes of {n} characters or fewer"},
+    "classification": {"other": "Select a classification"},
+}
+
+
+def _body(form: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The API body of the form, and the values to show again (dates as typed)."""
     priorities = []
     for n in range(int(text(form, "rows", 3) or 0) if text(form, "rows", 3).isdigit() else 0):
-        row = {k: text(form, f"priorities-{n}-{k}", 2000) for k in ("ref", "area", "theme", "rating", "notes")}
+        row = {k: text(form, f"priorities-{n}-{k}") for k in ("ref", "area", "theme", "rating", "notes")}
         if row["area"] or row["theme"]:
             priorities.append({k: v for k, v in row.items() if v or k not in {"ref", "rating"}})
-    return {
-        "title": text(form, "title", 300),
-        "issued_by": text(form, "issued_by", 300),
-        "period_start": text(form, "period_start", 20) or None,
-        "period_end": text(form, "period_end", 20) or None,
+    values: dict[str, Any] = {
+        "title": text(form, "title"),
+        "issued_by": text(form, "issued_by"),
+        "period_start": posted_date(form, "period_start"),
+        "period_end": posted_date(form, "period_end"),
         "summary": text(form, "summary"),
         "priorities": priorities,
-        "classification": text(form, "classification", 30) or "OFFICIAL-SENSITIVE",
+        "classification": text(form, "classification", 100) or "OFFICIAL-SENSITIVE",
     }
+    dates = {name: date_body(values[name]) for name in DATES}
+    return values | dates, values
+
+
+def _errors(result: ApiResult, values: dict[str, Any]) -> dict[str, str]:
+    return api_errors(result, "title", words=WORDS, labels=FIELDS, values=values, dates=DATES)
 
 
 def _form(web: SignedInWeb, status: int = 200, **context: Any) -> Response:
@@ -72,7 +113,7 @@ async def new_assessment(web: SignedInWeb) -> Response:
 @router.post("", dependencies=[require("prevent:write", "record threat assessments"), CsrfChecked])
 async def create_assessment(web: SignedInWeb, request: Request) -> Response:
     """Record an assessment."""
-    body = _body(await request.form())
+    body, values = _body(await request.form())
     result = await web.call("POST", "/threat-assessments", json=body)
     if result.ok:
         web.session.add_flash(f"The threat assessment {result.body['title']} was recorded.")
@@ -81,8 +122,8 @@ async def create_assessment(web: SignedInWeb, request: Request) -> Response:
         web,
         status=400,
         assessment=None,
-        values=body,
-        errors=api_errors(result, "title"),
+        values=values,
+        errors=_errors(result, values),
     )
 
 
@@ -114,7 +155,7 @@ async def edit_assessment(web: SignedInWeb, assessment_id: str) -> Response:
 async def update_assessment(web: SignedInWeb, request: Request, assessment_id: str) -> Response:
     """Save an assessment; a conflicting change by someone else is shown, never overwritten."""
     form = await request.form()
-    body = _body(form)
+    body, values = _body(form)
     etag = text(form, "etag", 100)
     edit = await save_edit(web, f"/threat-assessments/{assessment_id}", body, etag)
     if edit.saved:
@@ -132,4 +173,5 @@ async def update_assessment(web: SignedInWeb, request: Request, assessment_id: s
             conflict=conflict_rows(_comparable(body), _comparable(found), FIELDS),
             marking=found["classification"],
         )
-    return _form(web, status=400, assessment=found, values=body, etag=etag, errors=api_errors(edit.result, "title"))
+    errors = _errors(edit.result, values)
+    return _form(web, status=400, assessment=found, values=values, etag=etag, errors=errors)

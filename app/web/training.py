@@ -8,12 +8,32 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.web import options
+from app.web.dates import date_body, long_date, posted_date
 from app.web.deps import SignedInWeb, Web, require
-from app.web.forms import CsrfChecked
+from app.web.forms import CsrfChecked, Words, api_errors, number, text
 
 router = APIRouter(prefix="/protect/training")
 
 FIELDS = ("course", "delivered_on", "audience", "organisation", "attendees", "delivered_by")
+LABELS = {
+    "course": "Course",
+    "audience": "Audience",
+    "organisation": "Organisation",
+    "attendees": "Attendees",
+    "delivered_by": "Delivered by",
+}
+DATES = {"delivered_on": "Date the session was delivered"}
+WORDS: Words = {
+    "course": {"other": "Select a course"},
+    "audience": {"other": "Select an audience"},
+    "organisation": {"too_long": "Enter an organisation of {n} characters or fewer"},
+    "attendees": {
+        "missing": "Enter the number of attendees",
+        "other": "Attendees must be a whole number from 0 to 100,000",
+    },
+    "delivered_by": {"too_long": "Enter who delivered it in {n} characters or fewer"},
+    "delivered_on": {"missing": "Enter the date the session was delivered"},
+}
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 640, 260, 24, 40
 
 
@@ -73,18 +93,15 @@ async def training_log(web: SignedInWeb, cursor: Annotated[str | None, Query(max
 async def log_session(web: SignedInWeb, request: Request) -> Response:
     """Log a delivered session."""
     form = await request.form()
-    values = {k: str(form.get(k, "")).strip() for k in FIELDS}
+    values: dict[str, Any] = {k: text(form, k) for k in FIELDS}
+    values["delivered_on"] = posted_date(form, "delivered_on")
     body: dict[str, Any] = {k: v for k, v in values.items() if v or k in ("organisation", "delivered_by")}
-    if values["attendees"].isdigit():
-        body["attendees"] = int(values["attendees"])
+    body["delivered_on"] = date_body(values["delivered_on"])
+    if values["attendees"]:
+        body["attendees"] = number(values["attendees"], int)
     result = await web.call("POST", "/training-sessions", json=body)
     if result.ok:
-        web.session.add_flash(f"The session on {result.body['delivered_on']} was logged.")
+        web.session.add_flash(f"The session on {long_date(result.body['delivered_on'])} was logged.")
         return web.redirect("/protect/training")
-    errors = result.field_errors() or {"course": result.detail}
-    missing = {
-        k: f"Enter {k.replace('_', ' ')}"
-        for k in ("course", "delivered_on", "audience", "attendees")
-        if k in errors and not values[k]
-    }
-    return await _page(web, values=values, errors=errors | missing, status=400)
+    errors = api_errors(result, "course", words=WORDS, labels=LABELS, values=values, dates=DATES)
+    return await _page(web, values=values, errors=errors, status=400)

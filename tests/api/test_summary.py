@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.builders import make_exercise, make_lesson
 from tests.builders import summary_scene as _arrange
 from tests.conftest import assert_problem
 
@@ -24,6 +25,18 @@ def test_an_officer_sees_every_count(client, officer, emt):
     prepare = body["prepare"]
     assert prepare["plans"] == 2 and prepare["active_now"] == 1 and prepare["review_overdue"] == 1
     assert prepare["exercise_overdue"] == 2 and prepare["risks"] == 2 and prepare["risks_very_high"] == 1
+
+
+def test_overdue_lessons_are_counted_within_clearance(client, officer, viewer):
+    late = "2020-01-31"
+    seen = make_exercise(client, officer)
+    hidden = make_exercise(client, officer, classification="OFFICIAL-SENSITIVE")
+    make_lesson(client, officer, seen["id"], due_on=late)
+    make_lesson(client, officer, seen["id"], due_on=late, status="done")
+    make_lesson(client, officer, seen["id"])
+    make_lesson(client, officer, hidden["id"], due_on=late)
+    assert client.get("/api/v1/summary", headers=officer.headers).json()["prepare"]["lessons_overdue"] == 2
+    assert client.get("/api/v1/summary", headers=viewer.headers).json()["prepare"]["lessons_overdue"] == 1
 
 
 def test_an_official_viewer_counts_only_what_they_may_see(client, officer, viewer, emt):

@@ -10,7 +10,7 @@ from app.core.clock import today_london
 from tests import builders
 from tests.browser import assert_accessible
 from tests.conftest import TEST_PASSWORD
-from tests.web.pages import signed_in
+from tests.web.pages import date_fields, signed_in
 
 _REPR = re.compile(r"\bNone\b|\[\'|\{\'|auth\.login|site\.update|'\]")
 
@@ -52,11 +52,13 @@ def test_filters_by_record_type_action_and_dates(app, client, officer, admin):
     table = audit_table(tab.get("/admin/audit", params={"entity_type": "site", "action": "site.update"}).text)
     assert "Changed a site" in table and "Added a site" not in table and "Added a risk" not in table
     today = today_london().isoformat()
-    assert "Added a risk" in audit_table(tab.get("/admin/audit", params={"from": today, "to": today}).text)
+    days = date_fields("from", today) | date_fields("to", today)
+    assert "Added a risk" in audit_table(tab.get("/admin/audit", params=days).text)
     tomorrow = today_london().replace(year=today_london().year + 1).isoformat()
-    assert "No events match these filters." in tab.get("/admin/audit", params={"from": tomorrow}).text
-    wrong = tab.get("/admin/audit", params={"from": "31-02-2026"})
-    assert wrong.status_code == 200 and "Enter a real date" in wrong.text
+    assert "No events match these filters." in tab.get("/admin/audit", params=date_fields("from", tomorrow)).text
+    wrong = tab.get("/admin/audit", params={"from-day": "31", "from-month": "2", "from-year": "2026"})
+    assert wrong.status_code == 200 and "From date must be a real date" in wrong.text
+    assert 'href="#from-day"' in wrong.text and 'value="31"' in wrong.text
     page = tab.get("/admin/audit").text
     assert '<select class="govuk-select" id="entity_type" name="entity_type"' in page
     assert '<select class="govuk-select" id="action" name="action"' in page

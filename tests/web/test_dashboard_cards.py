@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.builders import summary_scene
+from tests.builders import make_exercise, make_lesson, summary_scene
 from tests.web.pages import signed_in
 
 _FIGURE = re.compile(
@@ -17,6 +17,7 @@ _DETAIL = {  # the list a card opens → the link each of its rows has to one re
     "/protect/sites": re.compile(r'href="/protect/sites/[0-9a-f-]{36}"'),
     "/prepare/plans": re.compile(r'href="/prepare/plans/[0-9a-f-]{36}"'),
     "/prepare/risks": re.compile(r'href="/prepare/risks/[0-9a-f-]{36}"'),
+    "/prepare/lessons": re.compile(r'href="/prepare/exercises/[0-9a-f-]{36}"'),
     "/tensions/queue": re.compile(r'href="/tensions/reports/[0-9a-f-]{36}"'),
 }
 
@@ -41,6 +42,9 @@ def _check_every_card(tab) -> list[str]:
 
 def test_each_card_opens_the_list_of_exactly_what_it_counts(app, client, officer, emt):
     summary_scene(client, officer, emt)
+    exercise = make_exercise(client, officer)
+    make_lesson(client, officer, exercise["id"], text="Late", due_on="2020-01-31")
+    make_lesson(client, officer, exercise["id"], text="Also late", due_on="2020-02-28")
     hrefs = _check_every_card(signed_in(app, officer.username))
     prevent = [h for h in hrefs if h.startswith("/prevent")]
     in_force = client.get("/api/v1/summary", headers=officer.headers).json()["prevent"]["plan_in_force_id"]
@@ -52,7 +56,8 @@ def test_each_card_opens_the_list_of_exactly_what_it_counts(app, client, officer
         "open=true",
         "status=submitted",
     }
-    assert len(hrefs) == 5 + 4 + 5 + 1  # + community tensions' new reports
+    assert len(hrefs) == 5 + 4 + 6 + 1  # Prepare counts overdue lessons; + community tensions' new reports
+    assert "/prepare/lessons?overdue=true" in hrefs
 
 
 def test_an_official_member_gets_the_same_numbers_in_the_lists(app, client, officer, emt, member):

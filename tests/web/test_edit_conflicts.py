@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.pages import csrf_token, form_etag, signed_in
+from tests.web.pages import csrf_token, date_fields, form_etag, signed_in
 
 API = "/api/v1"
 PLAN = {"title": "Plan 2026", "period_start": "2026-04-01", "period_end": "2027-03-31"}
@@ -57,7 +57,6 @@ def _site(client, officer) -> Conflict:
         "capacity": "250",
         "response_level": "",
         "operator": "",
-        "next_review_due": "",
         "classification": "OFFICIAL-SENSITIVE",
         "protective_measures": "",
     }
@@ -88,7 +87,7 @@ def _site_assessment(client, officer) -> Conflict:
     )
     path = f"/sites/{site['id']}/assessments/{assessment['id']}"
     mine = {
-        "assessed_on": "2026-10-01",
+        **date_fields("assessed_on", "2026-10-01"),
         "assessor": "CTSA Jones",
         "summary": "",
         "rows": "1",
@@ -123,8 +122,6 @@ def _prevent_item(client, officer) -> Conflict:
         "partners": "",
         "status": "in_progress",
         "rag": "",
-        "start_date": "",
-        "due_date": "",
         "measure": "",
         "classification": "OFFICIAL",
     }
@@ -144,7 +141,12 @@ def _prevent_plan(client, officer) -> Conflict:
         f"/prevent/plans/{plan['id']}/edit",
         f"{API}/prevent/plans/{plan['id']}",
         {"title": "Their plan"},
-        {"title": "My plan", "period_start": "2026-04-01", "period_end": "2027-03-31", "classification": "OFFICIAL"},
+        {
+            "title": "My plan",
+            **date_fields("period_start", "2026-04-01"),
+            **date_fields("period_end", "2027-03-31"),
+            "classification": "OFFICIAL",
+        },
         ["Title", "My plan", "Their plan"],
         [],
     )
@@ -167,8 +169,8 @@ def _threat_assessment(client, officer) -> Conflict:
     mine = {
         "title": "CTLP 2026",
         "issued_by": "Met CT Policing",
-        "period_start": "2026-01-01",
-        "period_end": "2026-12-31",
+        **date_fields("period_start", "2026-01-01"),
+        **date_fields("period_end", "2026-12-31"),
         "summary": "",
         "rows": "1",
         "priorities-0-ref": "P1",
@@ -204,8 +206,6 @@ def _contingency_plan(client, officer) -> Conflict:
         "summary": "",
         "document_url": "",
         "classification": "OFFICIAL",
-        "approved_on": "",
-        "review_due": "",
         "activation_level": "",
     }
     return Conflict(
@@ -235,7 +235,6 @@ def _risk(client, officer) -> Conflict:
         "owner": "EP",
         "mitigations": "",
         "classification": "OFFICIAL",
-        "review_due": "",
     }
     return Conflict(
         f"/prepare/risks/{risk['id']}/edit",
@@ -273,6 +272,53 @@ def _feed(client, admin) -> Conflict:
     )
 
 
+def _exercise(client, officer) -> Conflict:
+    exercise = _created(
+        client.post(
+            f"{API}/exercises",
+            headers=officer.headers,
+            json={"title": "Exercise Safe Haven", "held_on": "2026-03-04", "exercise_type": "tabletop"},
+        )
+    )
+    mine = {
+        "title": "Exercise Safe Haven",
+        **date_fields("held_on", "2026-03-04"),
+        "exercise_type": "command_post",
+        "participants": "",
+        "summary": "",
+        "classification": "OFFICIAL",
+    }
+    return Conflict(
+        f"/prepare/exercises/{exercise['id']}/edit",
+        f"{API}/exercises/{exercise['id']}",
+        {"exercise_type": "live"},
+        mine,
+        ["Type", "Command post", "Live"],
+        ["command_post", "live"],
+    )
+
+
+def _lesson(client, officer) -> Conflict:
+    exercise = _created(
+        client.post(
+            f"{API}/exercises",
+            headers=officer.headers,
+            json={"title": "Exercise Safe Haven", "held_on": "2026-03-04", "exercise_type": "tabletop"},
+        )
+    )
+    url = f"{API}/exercises/{exercise['id']}/lessons"
+    lesson = _created(client.post(url, headers=officer.headers, json={"text": "Keys held by one person"}))
+    mine = {"text": "Keys held by one person", "action": "", "owner": "", "status": "done"}
+    return Conflict(
+        f"/prepare/exercises/{exercise['id']}/lessons/{lesson['id']}/edit",
+        f"{url}/{lesson['id']}",
+        {"owner": "Facilities", "due_on": "2027-01-31"},
+        mine | date_fields("due_on", "2027-02-28"),
+        ["Status", "Done", "Open", "Action owner", "Facilities", "Due", "28 February 2027", "31 January 2027"],
+        ["done", "open", "2027-01-31"],
+    )
+
+
 AREAS = {
     "protect site": (_site, "officer"),
     "protect assessment": (_site_assessment, "officer"),
@@ -281,6 +327,8 @@ AREAS = {
     "threat assessment": (_threat_assessment, "officer"),
     "prepare plan": (_contingency_plan, "officer"),
     "prepare risk": (_risk, "officer"),
+    "prepare exercise": (_exercise, "officer"),
+    "prepare lesson": (_lesson, "officer"),
     "admin feed": (_feed, "admin"),
 }
 

@@ -1,5 +1,6 @@
 """Error messages say what to do, in the form's words (the `words` table given to `api_errors` in
-app/web/forms.py), never the API's code words; what was typed stays in the field. Forms covered so far: sites."""
+app/web/forms.py), never the API's code words; what was typed stays in the field. The site form in detail here;
+tests/web/test_every_form.py sends every form blank and with bad values."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 import pytest
 
-from tests.web.pages import signed_in, submit
+from tests.web.pages import date_fields, signed_in, submit
 
 CODE_WORDS = re.compile(r"should be|Input|ISO|literal|Value error|String|field required|\b[a-z]+_[a-z_]+\b")
 
@@ -30,7 +31,8 @@ def _errors_of(page: str) -> str:
         (SITE | {"category": "no_such_category"}, ["Select a category"]),
         (SITE | {"name": "x" * 400}, ["Site name must be"]),
         (SITE | {"capacity": "lots"}, ["Capacity must be a whole number"]),
-        (SITE | {"next_review_due": "2026-02-30"}, ["Next review due must be a real date"]),
+        (SITE | date_fields("next_review_due", "2026-02-28") | {"next_review_due-day": "30"}, ["must be a real date"]),
+        (SITE | {"next_review_due-day": "30", "next_review_due-year": "2026"}, ["must include a month"]),
     ],
 )
 def test_the_site_form_says_what_to_do_and_keeps_what_was_typed(app, officer, data, expected):
@@ -41,6 +43,6 @@ def test_the_site_form_says_what_to_do_and_keeps_what_was_typed(app, officer, da
     for words in expected:
         assert words in errors, errors
     assert not CODE_WORDS.search(errors), errors
-    for name in ("lat", "lon", "capacity"):
+    for name in ("lat", "lon", "capacity", "next_review_due-day", "next_review_due-year"):
         if data.get(name):
             assert f'value="{data[name]}"' in response.text

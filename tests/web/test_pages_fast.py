@@ -15,7 +15,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.web.client import ApiClient
 from tests.conftest import TEST_SECRET
-from tests.web.pages import browser, csrf_token, signed_in, submit
+from tests.web.pages import browser, csrf_token, date_fields, signed_in, submit
 
 API = "/api/v1"
 PLAN = {"title": "Plan 2026", "period_start": "2026-04-01", "period_end": "2027-03-31"}
@@ -186,7 +186,8 @@ def test_pages_show_the_service_unavailable_page_when_the_api_is_down(app, offic
 
 def test_submit_helper_posts_with_the_pages_token(app, client, officer):
     tab = signed_in(app, officer.username)
-    data = PLAN | {"title": "Plan 2027", "classification": "OFFICIAL"}
+    data = {"title": "Plan 2027", "classification": "OFFICIAL"}
+    data |= date_fields("period_start", "2026-04-01") | date_fields("period_end", "2027-03-31")
     response = submit(tab, "/prevent/plans", data, form_page="/prevent/plans/new")
     assert response.status_code == 303
     assert client.get(f"{API}/prevent/plans", headers=officer.headers).json()["items"][0]["title"] == "Plan 2027"

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from app.core.clock import today_london
 from tests.browser import assert_accessible
 from tests.conftest import TEST_PASSWORD
+from tests.web.pages import fill_date
 
 pytestmark = pytest.mark.browser
 API = "/api/v1"
@@ -261,8 +262,8 @@ def test_threat_assessment_plan_and_item_forms(page, live_server, make_user, sig
     assert_accessible(page)
     page.fill("#title", "CTLP 2027")
     page.fill("#issued_by", "Met CT Policing")
-    page.fill("#period_start", "2027-01-01")
-    page.fill("#period_end", "2027-12-31")
+    fill_date(page, "period_start", "2027-01-01")
+    fill_date(page, "period_end", "2027-12-31")
     page.fill("#priorities-0-area", "Riverside ward")
     page.fill("#priorities-0-theme", "Extreme right-wing")
     page.select_option("#priorities-0-rating", "high")
@@ -284,12 +285,13 @@ def test_threat_assessment_plan_and_item_forms(page, live_server, make_user, sig
     page.click("a:has-text('Create a plan')")
     assert_accessible(page)
     page.fill("#title", "Prevent delivery plan 2027-28")
-    page.fill("#period_start", "2027-04-01")
-    page.fill("#period_end", "2027-03-01")
+    fill_date(page, "period_start", "2027-04-01")
+    fill_date(page, "period_end", "2027-03-01")
     page.click("button:has-text('Create plan')")
-    assert page.locator(".govuk-error-summary a[href='#period_end']").is_visible()
+    assert page.locator(".govuk-error-summary a[href='#period_end-day']").is_visible()
+    assert "The plan must end on or after the day it starts" in page.locator(".govuk-error-summary").inner_text()
     assert_accessible(page)
-    page.fill("#period_end", "2028-03-31")
+    fill_date(page, "period_end", "2028-03-31")
     page.select_option("#threat_assessment_id", label="CTLP 2027 (Met CT Policing)")
     page.click("button:has-text('Create plan')")
     assert "was created" in page.content()
@@ -298,13 +300,13 @@ def test_threat_assessment_plan_and_item_forms(page, live_server, make_user, sig
     page.fill("#title", "Faith leaders' forum on online harms")
     page.check("input[name='key_area'][value='ideology']")
     page.fill("#owner", "Community Cohesion Team")
-    page.fill("#start_date", "2027-06-01")
-    page.fill("#due_date", "2027-05-01")
+    fill_date(page, "start_date", "2027-06-01")
+    fill_date(page, "due_date", "2027-05-01")
     page.check("input[name='priority_refs'][value='P1']")
     page.click("button:has-text('Add item')")
-    assert "cannot be before the start date" in page.locator(".govuk-error-summary").inner_text()
+    assert "The item must be due on or after the date it starts" in page.locator(".govuk-error-summary").inner_text()
     assert_accessible(page)
-    page.fill("#due_date", "2027-09-30")
+    fill_date(page, "due_date", "2027-09-30")
     page.click("button:has-text('Add item')")
     assert "Item IDE-01 was added." in page.content()
     assert "P1" in page.content()

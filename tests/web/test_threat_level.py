@@ -6,6 +6,7 @@ import pytest
 
 from tests.browser import assert_accessible
 from tests.conftest import TEST_PASSWORD
+from tests.web.pages import fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +86,7 @@ def test_recording_works_without_javascript(browser, live_server, make_user):
     page.fill("#password", TEST_PASSWORD)
     page.click("button:has-text('Sign in')")
     page.check("input[name='level'][value='MODERATE']")
-    page.fill("#effective_date", "2026-01-15")
+    fill_date(page, "effective_date", "2026-01-15")
     page.fill("#effective_time", "09:30")
     page.fill("#note", "no js")
     page.click("button:has-text('Record threat level')")
