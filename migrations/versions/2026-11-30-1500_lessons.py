@@ -11,8 +11,8 @@ dropped.
 On SQLite dropping (or, going down, adding) the column rebuilds `exercise`, which loses its search triggers: they are
 made again (`search.sqlite_triggers`).
 
-Revision ID: 0018_lessons
-Revises: 0017_alerts
+Revision ID: 0019_lessons
+Revises: 0018_governance
 Create Date: 2026-11-30 14:30:00
 """
 
@@ -27,8 +27,8 @@ from alembic import op
 from app.core.ids import new_id
 from app.services import search
 
-revision: str = "0018_lessons"
-down_revision: str | Sequence[str] | None = "0017_alerts"
+revision: str = "0019_lessons"
+down_revision: str | Sequence[str] | None = "0018_governance"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
