@@ -13,7 +13,7 @@ from app.api.problems import install as install_problem_handlers
 from app.api.rate_limit import RateLimitHeaders
 from app.core.database import Database
 from app.core.settings import Settings
-from app.discovery import modules
+from app.discovery import guarded, modules
 
 
 def routers() -> list[APIRouter]:
@@ -40,6 +40,6 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     api.add_middleware(DisclosureMiddleware)
     api.add_middleware(RateLimitHeaders)
     for router in routers():
-        api.include_router(router)
+        api.include_router(guarded(router))
     openapi.install(api)  # the document's conventions, declared from each route's metadata (app/api/openapi.py)
     return api
