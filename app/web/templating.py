@@ -17,8 +17,8 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.runtime import Macro
-from markupsafe import Markup
 from jinja2_fragments import render_block
+from markupsafe import Markup
 
 from app.core.clock import LONDON
 from app.web.options import label, select_items
