@@ -197,6 +197,7 @@ def _record(database: Database, batch: list[Disclosure]) -> None:
                     after={"path": disclosure.path, "count": len(ids), "ids": ids[:MAX_IDS]},
                     classification=Classification.OFFICIAL_SENSITIVE,  # hidden below that clearance
                     follows=last,  # the batch holds the chain from its first event to its commit
+                    flush=False,  # inserted together at the commit
                 )
             finally:
                 request_id_var.reset(token)
