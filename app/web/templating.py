@@ -18,7 +18,6 @@ from jinja2 import (
 )
 from jinja2.runtime import Macro
 from jinja2_fragments import render_block
-from markupsafe import Markup
 
 from app.core.clock import LONDON
 from app.web.options import label, select_items
@@ -87,7 +86,7 @@ class _RememberedComponent:
 
     def __init__(self, macro: Macro) -> None:
         self.macro = macro
-        self.store: dict[Any, Markup] = {}
+        self.store: dict[Any, Any] = {}  # parameters -> the Markup rendered
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
