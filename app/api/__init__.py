@@ -11,9 +11,10 @@ from app.api.idempotency import IdempotencyMiddleware
 from app.api.negotiation import negotiate
 from app.api.problems import install as install_problem_handlers
 from app.api.rate_limit import RateLimitHeaders
+from app.api.threat_level import FreshLevel
 from app.core.database import Database
 from app.core.settings import Settings
-from app.discovery import modules
+from app.discovery import guarded, modules
 
 
 def routers() -> list[APIRouter]:
@@ -39,7 +40,8 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     api.add_middleware(IdempotencyMiddleware)
     api.add_middleware(DisclosureMiddleware)
     api.add_middleware(RateLimitHeaders)
+    api.add_middleware(FreshLevel)  # outermost: the cached public threat level skips routing (app/api/threat_level.py)
     for router in routers():
-        api.include_router(router)
+        api.include_router(guarded(router))
     openapi.install(api)  # the document's conventions, declared from each route's metadata (app/api/openapi.py)
     return api

@@ -182,12 +182,13 @@ def journal(database: Database) -> DisclosureJournal:
 
 def _record(database: Database, batch: list[Disclosure]) -> None:
     with database.session(write=True) as session:
+        last = None
         for disclosure in batch:
             entity_type = disclosure.path.removeprefix("/api/v1/").split("/")[0] or "api"
             ids = disclosure.ids
             token = request_id_var.set(disclosure.request_id)
             try:
-                audit.record(
+                last = audit.record(
                     session,
                     actor=disclosure.principal,
                     action="disclosure",
@@ -195,6 +196,8 @@ def _record(database: Database, batch: list[Disclosure]) -> None:
                     entity_id=ids[0] if len(ids) == 1 else None,
                     after={"path": disclosure.path, "count": len(ids), "ids": ids[:MAX_IDS]},
                     classification=Classification.OFFICIAL_SENSITIVE,  # hidden below that clearance
+                    follows=last,  # the batch holds the chain from its first event to its commit
+                    flush=False,  # inserted together at the commit
                 )
             finally:
                 request_id_var.reset(token)

@@ -68,6 +68,14 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+def accepts(accept: str | None, types: list[str]) -> bool:
+    """Whether an `Accept` header (None: absent) leaves one of these media types, or problem+json, acceptable."""
+    if not accept or not accept.strip():
+        return True
+    ranges = _ranges(accept)
+    return any(_acceptable(t, ranges) for t in [*types, PROBLEM])
+
+
 async def negotiate(request: Request) -> None:
     """406 when `Accept` rules out everything the operation can give; 415 when its JSON body is not JSON."""
     route = request.scope.get("route")
@@ -86,11 +94,8 @@ async def negotiate(request: Request) -> None:
             f"This operation reads a JSON body: send it with Content-Type: {JSON}, not {content_type.split(';')[0]}."
         )
     accept = request.headers.get("accept")
-    if not accept or not accept.strip():
-        return
-    ranges = _ranges(accept)
     types = offered(route)
-    if not any(_acceptable(t, ranges) for t in [*types, PROBLEM]):
+    if not accepts(accept, types):
         raise NotAcceptable(
             f"This operation can give {', '.join(types)} (errors as {PROBLEM}); the Accept header rules them all out."
         )

@@ -32,6 +32,7 @@ from app.api.http import (
     wants_csv,
     with_etag,
 )
+from app.core.clock import today_london
 from app.core.errors import Unprocessable
 from app.core.pagination import SortKey, iterate_all
 from app.core.security import Principal
@@ -182,7 +183,12 @@ async def site_filters(
 
 
 def _presenter(session: SessionDep, principal: Principal) -> Callable[..., SiteRead]:
-    return partial(sites.present, principal=principal, default_level=threat_level.uk_response_level(session))
+    return partial(
+        sites.present,
+        principal=principal,
+        default_level=threat_level.uk_response_level(session),
+        today=today_london(),  # once per request, not once per row
+    )
 
 
 @router.get("", response_model=Page[SiteRead], responses=LIST_RESPONSES)

@@ -6,10 +6,14 @@ from email.utils import format_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import SessionDep, get_database, requires
 from app.api.http import CSV_RESPONSE, PageParams, collection, created, page_params
+from app.api.negotiation import JSON, accepts
 from app.core.database import Database
 from app.core.errors import NotFound
 from app.core.pagination import SortKey
@@ -48,14 +52,43 @@ async def read_threat_level(request: Request, scope: ThreatScope = ThreatScope.U
     if current is None:  # the hottest endpoint touches the database at most once per cache lifetime
         async with database.gate:
             current = await run_in_threadpool(_load_current, database, scope)
+    if current.read is None:
+        raise NotFound(f"No {scope.value} threat level has been recorded yet.")
+    return _answer(current, request.headers.get("if-none-match"))
+
+
+def _answer(current: threat_level.Current, if_none_match: str | None) -> Response:
+    """The level's JSON, or 304 when the client has it already."""
     headers = {"ETag": current.etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Accept"}
     if current.last_modified:
         headers["Last-Modified"] = format_datetime(current.last_modified, usegmt=True)
-    if current.read is None:
-        raise NotFound(f"No {scope.value} threat level has been recorded yet.")
-    if current.etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+    if current.etag in {t.strip() for t in (if_none_match or "").split(",")}:
         return Response(status_code=304, headers=headers)
     return Response(current.body, media_type="application/json", headers=headers)
+
+
+class FreshLevel:
+    """Answers the plainest `GET /threat-level` (the UK level, no query) from the cache, before routing.
+
+    It is the hottest read there is, public, and the same for everyone: with the level cached, FastAPI's routing,
+    dependencies and the API's other middleware add nothing but time. The answer is `read_threat_level`'s own
+    (`_answer`), under the same conditions it would give it: no query parameters to check, an `Accept` that allows
+    JSON, a level recorded and fresh in the cache. Anything else goes on to the route as usual.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        plain = scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string")
+        if plain and get_route_path(scope) == "/threat-level":
+            database: Database = scope["app"].state.database
+            current = threat_level.CACHE.peek(str(database.engine.url), ThreatScope.UK)
+            headers = Headers(scope=scope)
+            if current is not None and current.read is not None and accepts(headers.get("accept"), [JSON]):
+                await _answer(current, headers.get("if-none-match"))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _load_current(database: Database, scope: ThreatScope) -> threat_level.Current:

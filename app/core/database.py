@@ -42,6 +42,8 @@ NAMING_CONVENTION = {
 }
 
 
+BUSY = "The service is too busy or its database is not answering; try again."
+
 # Connections beyond the gated pool, for short side transactions (an API key's last use, idempotency records)
 # that run while the request's own session holds its connection.
 SIDE_CONNECTIONS = 5
@@ -243,10 +245,13 @@ class Database:
 
     async def unit_of_work(self, *, write: bool) -> AsyncIterator[Session]:
         """Yield a session for one request; commit if the request succeeded, else roll back."""
-        try:
-            await asyncio.wait_for(self.gate.acquire(), timeout=self.settings.db_queue_timeout_seconds)
-        except TimeoutError:
-            raise ServiceUnavailable("The service is too busy or its database is not answering; try again.") from None
+        if self.gate.locked():  # wait, but not for ever (wait_for costs a task and a timer: only when waiting)
+            try:
+                await asyncio.wait_for(self.gate.acquire(), timeout=self.settings.db_queue_timeout_seconds)
+            except TimeoutError:
+                raise ServiceUnavailable(BUSY) from None
+        else:
+            await self.gate.acquire()  # a free slot: taken at once
         try:
             session = self.session(write=write)
             try:

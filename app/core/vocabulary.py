@@ -17,7 +17,7 @@ class Classification(StrEnum):
     @property
     def rank(self) -> int:
         """Position in the order OFFICIAL < OFFICIAL-SENSITIVE."""
-        return list(Classification).index(self)
+        return _RANKS[self]
 
     def allows(self, marking: Classification) -> bool:
         """Whether a holder of this clearance may see a record with that marking."""
@@ -26,6 +26,9 @@ class Classification(StrEnum):
     def visible(self) -> list[Classification]:
         """The markings a holder of this clearance may see."""
         return [c for c in Classification if self.allows(c)]
+
+
+_RANKS = {marking: rank for rank, marking in enumerate(Classification)}  # asked once per record shown
 
 
 class Role(StrEnum):

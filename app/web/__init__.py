@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 
 from app.core.errors import PROBLEM_JSON, problem_body
 from app.core.settings import Settings
+from app.discovery import guarded
 from app.web import (
     admin,
     alerts,
@@ -112,7 +113,7 @@ def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
         settings.secret_key, max_age=settings.token_lifetime_minutes * 60, production=settings.env == "production"
     )
     for page in PAGES:
-        app.include_router(page.router, include_in_schema=False)
+        app.include_router(guarded(page.router), include_in_schema=False)
     _install_error_pages(app)
 
 

@@ -6,7 +6,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    Template,
+    Undefined,
+    select_autoescape,
+)
+from jinja2.runtime import Macro
 from jinja2_fragments import render_block
 
 from app.core.clock import LONDON
@@ -41,6 +51,70 @@ def err(errors: dict[str, str], field: str) -> dict[str, str] | None:
     return {"text": message} if message else None
 
 
+COMPONENTS = "/govuk_frontend_jinja/templates/components/"
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _Uncacheable(Exception):
+    """A component's parameters hold something other than plain data."""
+
+
+def _key(value: Any) -> Any:
+    """A hashable, type-exact form of a component's parameters (Markup is not a str here: it is not escaped)."""
+    if isinstance(value, dict):
+        return ("d", tuple(sorted((str(k), _key(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return ("l", tuple(_key(v) for v in value))
+    if isinstance(value, Undefined):
+        return ("u",)
+    if isinstance(value, _SCALARS):
+        return (type(value).__name__, value)
+    raise _Uncacheable
+
+
+class _RememberedComponent:
+    """A GOV.UK Frontend component macro that renders each distinct set of parameters once.
+
+    The components are pure: imported without context, their markup follows from their parameters alone. Most of a
+    page's render time is spent in them (a select with its options, the header, the footer, each button), and most
+    calls repeat. A call with `caller` (a fieldset's contents) or with parameters that are not plain data is rendered
+    as usual. At most `SIZE` renderings are kept; the store starts again when full.
+    """
+
+    SIZE = 4096
+
+    def __init__(self, macro: Macro) -> None:
+        self.macro = macro
+        self.store: dict[Any, Any] = {}  # parameters -> the Markup rendered
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            return self.macro(*args, **kwargs)
+        try:
+            key = _key(args)
+        except _Uncacheable:
+            return self.macro(*args)
+        found = self.store.get(key)
+        if found is None:
+            found = self.macro(*args)
+            if len(self.store) >= self.SIZE:
+                self.store = {}
+            self.store[key] = found
+        return found
+
+
+class _Template(Template):
+    """A template whose GOV.UK component macros, when imported, remember what they rendered."""
+
+    def make_module(self, *args: Any, **kwargs: Any) -> Any:
+        module = super().make_module(*args, **kwargs)
+        if COMPONENTS in (self.filename or "").replace("\\", "/"):
+            for name, value in list(vars(module).items()):
+                if isinstance(value, Macro) and not value.caller:
+                    setattr(module, name, _RememberedComponent(value))
+        return module
+
+
 def make_environment() -> Environment:
     """The template environment: our templates first, then govuk-frontend-jinja's under its prefix."""
     env = Environment(
@@ -56,6 +130,7 @@ def make_environment() -> Environment:
         auto_reload=False,  # templates change only with a new release (like the code): no file checks per render
         cache_size=1000,
     )
+    env.template_class = _Template
     env.filters.update(london_time=london_time, long_date=long_date, label=label)
     env.globals.update(
         error_list=error_list, err=err, select_items=select_items, date_parts=date_parts, date_hint=DATE_HINT

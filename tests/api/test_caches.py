@@ -15,7 +15,7 @@ from sqlalchemy import text
 from app.api import disclosure
 from app.core.security import Principal, hash_secret
 from app.services import audit, identity, summary
-from tests.builders import make_site
+from tests.builders import make_site, record_threat_level
 from tests.conftest import assert_problem
 
 
@@ -149,3 +149,25 @@ def test_no_response_is_sent_when_its_disclosure_cannot_be_written(
     monkeypatch.setattr(audit, "record", broken)
     (response,) = _partner_reads(live_server, police, [f"/api/v1/sites/{site['id']}"])
     assert response.status_code == 500 and "Secret" not in response.text  # the record was not disclosed
+
+
+def test_the_cached_threat_level_answers_exactly_as_the_route_does(client, admin):
+    """`FreshLevel` answers the plain GET from the cache before routing: the same status, headers and body as the
+    route gave on the cold cache, the same 304, and what it cannot answer (a query, an Accept without JSON) still
+    goes to the route."""
+    from app.services import threat_level
+
+    record_threat_level(client, admin, "SUBSTANTIAL")
+    threat_level.CACHE.clear()
+    cold = client.get("/api/v1/threat-level")  # the route loads the level and fills the cache
+    warm = client.get("/api/v1/threat-level")  # answered from the cache
+    assert cold.status_code == warm.status_code == 200 and cold.content == warm.content
+    assert {k: v for k, v in cold.headers.items() if k != "x-request-id"} == {
+        k: v for k, v in warm.headers.items() if k != "x-request-id"
+    }
+    assert cold.json()["level"] == "SUBSTANTIAL"
+    unchanged = client.get("/api/v1/threat-level", headers={"If-None-Match": warm.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.headers["ETag"] == warm.headers["ETag"]
+    assert_problem(client.get("/api/v1/threat-level", headers={"Accept": "text/csv"}), 406)
+    assert_problem(client.get("/api/v1/threat-level?scpoe=UK"), 422)  # a typo is still refused by the route
+    assert client.get("/api/v1/threat-level?scope=UK").content == warm.content

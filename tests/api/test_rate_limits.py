@@ -92,3 +92,45 @@ def test_the_counter_is_shared_by_every_process(client, make_api_key, limit, dat
     for _ in range(4):  # what another process would do: the same statement on the same table
         rate_limit.count(database, key.user_id, window_seconds=60)
     assert assert_problem(client.get(SITES, headers=key.headers), 429)
+
+
+def test_a_busy_key_leases_slots_instead_of_writing_on_every_request(client, make_api_key, limit, database):
+    """One process hands out leased slots from memory: 120 reads cost a handful of writes, and the database has
+    counted every slot used (never fewer, so other processes see them)."""
+    from sqlmodel import select
+
+    from app.api import rate_limit
+    from app.models.identity import ApiRateLimit
+
+    limit(600)
+    key = make_api_key(["protect:read"])
+    limiter = rate_limit.limiter(database)
+    before = limiter.writes
+    remaining = [_remaining(client.get(SITES, headers=key.headers)) for _ in range(120)]
+    assert remaining == list(range(599, 479, -1))  # exact in one process
+    assert limiter.writes - before <= 6
+    with database.session(write=False) as session:
+        counted = session.exec(select(ApiRateLimit).where(ApiRateLimit.key_id == key.user_id)).one().hits
+    assert 120 <= counted <= 120 + rate_limit.MAX_LEASE
+
+
+def test_processes_leasing_together_never_pass_the_limit(make_api_key, database):
+    """Two processes' limiters on one database, taking turns: together they never let a key past the limit, and
+    refuse it early by no more than the slots the other one leased and had not used (MAX_LEASE)."""
+    import asyncio
+
+    from app.api import rate_limit
+
+    key = make_api_key(["protect:read"])
+    first, second = rate_limit.Limiter(database), rate_limit.Limiter(database)
+
+    async def hammer() -> list[bool]:
+        allowed = []
+        for turn in range(1200):
+            ok, _, _ = await (first if turn % 3 else second).take(key.user_id, limit=1000, window_seconds=3600)
+            allowed.append(ok)
+        return allowed
+
+    allowed = asyncio.run(hammer())
+    assert 1000 - rate_limit.MAX_LEASE <= sum(allowed) <= 1000
+    assert not any(allowed[1100:])  # once the database says the window is used up, both refuse
