@@ -85,6 +85,7 @@ class Form:
 
     method: str
     action: str
+    novalidate: bool = False
     fields: list[Field] = dataclass_field(default_factory=list)
 
     def chosen(self) -> dict[str, list[str]]:
@@ -109,7 +110,7 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self.forms.append(Form(a.get("method", "get").lower(), a.get("action", "")))
+            self.forms.append(Form(a.get("method", "get").lower(), a.get("action", ""), "novalidate" in a))
         elif not self.forms or (not a.get("name") and tag != "option"):
             return
         elif tag == "input":

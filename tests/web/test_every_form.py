@@ -167,6 +167,7 @@ def test_every_form_refuses_blank_and_bad_values_in_plain_words_and_keeps_what_w
     for form in forms_on(page.text):
         if not form.visible or form.action in ("/logout", "/search"):
             continue
+        assert form.novalidate or form.method == "get", f"{form.action}: the browser's own checks would come first"
         for mode in ("blank", "bad", "chosen"):
             fresh = next(f for f in forms_on(tab.get(url).text) if f.action == form.action)  # a new CSRF token
             sent = _posted(fresh, mode)

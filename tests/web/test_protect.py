@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser import assert_accessible
 from tests.conftest import TEST_PASSWORD
+from tests.web.pages import fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -160,7 +161,7 @@ def test_add_a_site_and_an_assessment(page, live_server, officer, sign_in):
     assert "WC2E 8RF" in page.locator("#site-details").inner_text()
     page.click("a:has-text('Record an assessment')")
     assert_accessible(page)
-    page.fill("#assessed_on", "2026-10-01")
+    fill_date(page, "assessed_on", "2026-10-01")
     page.fill("#assessor", "CTSA Jones")
     page.fill("#rec_text_0", "Install hostile vehicle mitigation")
     page.click("button:has-text('Save assessment')")
@@ -179,7 +180,7 @@ def test_training_log_form_chart_and_table(page, live_server, officer, sign_in):
     page.click("a.govuk-service-navigation__link:has-text('Training')")
     assert_accessible(page)
     page.select_option("#course", "act_awareness")
-    page.fill("#delivered_on", "2026-05-14")
+    fill_date(page, "delivered_on", "2026-05-14")
     page.select_option("#audience", "business")
     page.fill("#organisation", "Soho traders")
     page.fill("#attendees", "31")
