@@ -110,7 +110,7 @@ def _blank(value: Any) -> bool:
 Words = Mapping[str, Mapping[str, str]]
 
 _KINDS = (
-    ("missing", ("field required", "at least 1 character", "valid string", "none is not", "cannot be empty")),
+    ("missing", ("field required", "at least 1 character", "valid string", "none is not", "be empty", "be null")),
     ("too_long", ("at most", "too long")),
     ("not_a_number", ("valid number", "valid integer", "valid float", "parse")),
     ("out_of_range", ("greater than", "less than", "between")),
@@ -148,6 +148,15 @@ def error_words(name: str, message: str, words: Words, label: str | None = None,
     return chosen.replace("{n}", number_in.group(0) if number_in else "")
 
 
+def _whose(name: str, message: str, fallback: str) -> str:
+    """The field an error is about: a check of the whole body ("Value error, category cannot be null") names its
+    field first; one that names none is put on the form's first field."""
+    if name != "body":
+        return name
+    named = re.match(r"value error, ([a-z_]+) ", message.lower())
+    return named.group(1) if named else fallback
+
+
 def list_field(name: str) -> str:
     """An API error's field named as the form field it came from: `risk_ids.2` → `risk_ids` (for `api_errors`)."""
     return name.split(".")[0]
@@ -173,7 +182,7 @@ def api_errors(
     """
     words, labels, values, dates = words or {}, labels or {}, values or {}, dates or {}
     found = result.field_errors()
-    renamed = {(rename(k) if rename else k): v for k, v in found.items()}
+    renamed = {_whose(rename(k) if rename else k, v, fallback): v for k, v in found.items()}
     errors = {
         name: error_words(name, message, words, labels.get(name) or dates.get(name), blank=_blank(values.get(name, 1)))
         for name, message in renamed.items()

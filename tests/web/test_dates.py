@@ -110,3 +110,10 @@ def test_the_macro_keeps_what_was_typed_highlights_the_wrong_box_and_the_summary
     month = page[page.index('id="starts-month"') - 200 : page.index('id="starts-month"')]
     assert "govuk-input--error" in day and "govuk-input--error" not in month
     assert "Date the plan starts must be a real date" in page and 'type="date"' not in page
+
+
+def test_a_check_of_the_whole_body_is_put_on_the_field_it_names_and_never_shown_raw():
+    result = _refused(("body", "Value error, category cannot be null"), ("body", "Value error, something else"))
+    errors = api_errors(result, "name", words={"category": {"missing": "Select a category"}}, values={"category": ""})
+    assert errors == {"category": "Select a category"}
+    assert api_errors(_refused(("body", "Value error")), "name") == {"name": "Check the name"}

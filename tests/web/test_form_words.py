@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from tests.web.pages import date_fields, signed_in, submit
+from tests.builders import make_site
+from tests.web.pages import date_fields, form_etag, signed_in, submit
 
 CODE_WORDS = re.compile(r"should be|Input|ISO|literal|Value error|String|field required|\b[a-z]+_[a-z_]+\b")
 
@@ -46,3 +47,12 @@ def test_the_site_form_says_what_to_do_and_keeps_what_was_typed(app, officer, da
     for name in ("lat", "lon", "capacity", "next_review_due-day", "next_review_due-year"):
         if data.get(name):
             assert f'value="{data[name]}"' in response.text
+
+
+def test_changing_a_site_to_no_category_says_select_one(app, client, officer):
+    site = make_site(client, officer, "Hall")
+    tab = signed_in(app, officer.username)
+    etag = form_etag(tab.get(f"/protect/sites/{site['id']}/edit").text)
+    response = submit(tab, f"/protect/sites/{site['id']}/edit", SITE | {"category": "", "etag": etag})
+    assert response.status_code == 400, response.text
+    assert _errors_of(response.text) == "There is a problem Select a category"
