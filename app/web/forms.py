@@ -47,8 +47,9 @@ CsrfChecked = Depends(csrf_checked)
 # Posted fields ---------------------------------------------------------------------------------------------------
 
 
-def text(form: Any, name: str, limit: int = 10_000) -> str:
-    """A form field as stripped text."""
+def text(form: Any, name: str, limit: int = 100_000) -> str:
+    """A form field as stripped text. The default limit is far above any field the API takes (10,000 characters at
+    most), so an over-long entry is refused in words and kept for the user to shorten, never cut short silently."""
     return str(form.get(name) or "").strip()[:limit]
 
 

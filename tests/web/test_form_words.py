@@ -56,3 +56,14 @@ def test_changing_a_site_to_no_category_says_select_one(app, client, officer):
     response = submit(tab, f"/protect/sites/{site['id']}/edit", SITE | {"category": "", "etag": etag})
     assert response.status_code == 400, response.text
     assert _errors_of(response.text) == "There is a problem Select a category"
+
+
+def test_an_over_long_description_is_refused_in_words_not_cut_short(app, client, officer):
+    tab = signed_in(app, officer.username)
+    risk = {"title": "Flooding", "category": "flooding", "likelihood": "3", "impact": "3", "owner": "EP"}
+    risk |= {"classification": "OFFICIAL"}
+    response = submit(tab, "/prepare/risks/new", risk | {"description": "x" * 10_001})
+    assert response.status_code == 400
+    assert _errors_of(response.text) == "There is a problem Enter a description of 10000 characters or fewer"
+    assert "x" * 10_001 in response.text  # what was typed stays, to be shortened
+    assert client.get("/api/v1/risks", headers=officer.headers).json()["items"] == []
