@@ -22,7 +22,7 @@ from app.core.database import Database
 from app.core.middleware import RequestMiddleware, content_security_policy
 from app.core.settings import Settings, get_settings
 from app.migrate import is_current
-from app.services import feeds, risks, threat_level
+from app.services import feeds, risks, tension_levels, threat_level
 
 STATIC = Path(__file__).resolve().parent / "static"
 GUIDES = {"": "api.md", "/feeds": "feeds.md"}  # /api/docs/guide and /api/docs/guide/feeds (app/docs → docs/)
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the whole product for one process."""
     settings = settings or get_settings()
     risks.parse_matrix(settings.risk_matrix)  # a malformed CONTEST_RISK_MATRIX stops start-up, not a request
+    tension_levels.parse_levels(settings.tension_levels)  # and so does a malformed CONTEST_TENSION_LEVELS
     threat_level.register_staleness_check(feeds.level_is_stale)  # a level from a feed gone quiet is `stale`
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)

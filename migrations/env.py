@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401 - registers every table on the metadata
 from app.core.database import Database
 from app.core.settings import Settings
+from app.migrate import include_name
 
 config = context.config
 url = config.attributes.get("database_url") or Settings().database_url
@@ -31,6 +32,7 @@ def run_migrations_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                include_name=include_name,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -147,3 +147,141 @@ def summary_scene(client: Any, officer: Any, approver: Any) -> None:
     risk = {"title": "Risk", "category": "terrorism"}
     make_risk(client, officer, **risk, likelihood=5, impact=5)
     make_risk(client, officer, **risk, likelihood=1, impact=1)
+
+
+# --- Warn and inform (alerts) ------------------------------------------------------------------------------------
+
+
+def alert_body(**fields: Any) -> dict[str, Any]:
+    """A valid new public warning (a draft once posted)."""
+    return {
+        "status": "Actual",
+        "category": ["Security"],
+        "event": "Security incident",
+        "urgency": "Immediate",
+        "severity": "Severe",
+        "certainty": "Observed",
+        "headline": "Avoid Leicester Square: police incident",
+        "description": "Police are dealing with an incident in Leicester Square. The square is closed.",
+        "instruction": "Stay away from the area and follow police instructions.",
+        "web": "https://www.gov.uk/guidance/stay-safe-during-a-terror-attack",
+        "area": {
+            "description": "Leicester Square and the streets around it",
+            "wards": ["St James's"],
+            "circle": {"lat": 51.51032, "lon": -0.13015, "radius_km": 0.5},
+        },
+        **fields,
+    }
+
+
+def make_alert(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A draft public warning."""
+    return post(client, actor, "/alerts", alert_body(**fields))
+
+
+def publish_alert(client: Any, author: Any, approver: Any, **fields: Any) -> dict[str, Any]:
+    """A warning drafted by `author` and approved by `approver`; returns the published alert."""
+    draft = make_alert(client, author, **fields)
+    response = client.post(f"{API}/alerts/{draft['id']}/approve", headers=approver.headers)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+# --- Community tensions -------------------------------------------------------------------------------------------
+
+
+def tension_report_body(**fields: Any) -> dict[str, Any]:
+    """A valid new tension report, as a member would send it."""
+    return {
+        "ward": "Church Street",
+        "communities": ["Market traders"],
+        "category": "rumour",
+        "trigger": "international",
+        "trigger_detail": "Fighting abroad shown on the news",
+        "summary": "Traders say a rumour is going round that the market will be targeted.",
+        "source": "told",
+        **fields,
+    }
+
+
+def make_tension_report(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A tension report made by the actor (new, OFFICIAL unless marked otherwise)."""
+    return post(client, actor, "/tension-reports", tension_report_body(**fields))
+
+
+def assess_tension_report(client: Any, actor: Any, report: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """An officer's assessment of a report (read for its ETag first); asserts 200 and returns the new body."""
+    url = f"{API}/tension-reports/{report['id']}"
+    etag = client.get(url, headers=actor.headers).headers["ETag"]
+    response = client.patch(url, headers={**actor.headers, "If-Match": etag}, json=changes)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def community_event_body(**fields: Any) -> dict[str, Any]:
+    """A valid new community event: a vigil on a Saturday evening."""
+    return {
+        "title": "Vigil for the victims of the earthquake",
+        "kind": "vigil",
+        "starts_at": "2026-12-05T17:00:00Z",
+        "ends_at": "2026-12-05T19:00:00Z",
+        "place": "Paddington Recreation Ground",
+        "ward": "Maida Vale",
+        "expected_attendance": 300,
+        "organiser": "Maida Vale Interfaith Forum",
+        **fields,
+    }
+
+
+def make_community_event(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """A community event (OFFICIAL unless marked otherwise)."""
+    return post(client, actor, "/community-events", community_event_body(**fields))
+
+
+# ---- governance ----
+
+
+def make_working_group(client: Any, actor: Any, name: str = "Protect Working Group", **fields: Any) -> dict[str, Any]:
+    """A working group with two members (officers in their work roles)."""
+    body = {
+        "name": name,
+        "strand": "protect",
+        "chair": "Head of Community Safety",
+        "meets": "every 6 weeks",
+        "members": [
+            {"name": "Sam Patel", "organisation": "Council", "department": "Community Safety", "role": "Protect lead"},
+            {"name": "Jo Reid", "organisation": "Metropolitan Police", "department": "CT Policing", "role": "CTSA"},
+        ],
+    }
+    return post(client, actor, "/working-groups", body | fields)
+
+
+def make_meeting(client: Any, actor: Any, group_id: str, **fields: Any) -> dict[str, Any]:
+    """A meeting of a group held today."""
+    body = {"group_id": group_id, "held_on": today_london().isoformat(), "agenda": ["Actions from last time"]}
+    return post(client, actor, "/meetings", body | fields)
+
+
+def make_action(client: Any, actor: Any, group_id: str, **fields: Any) -> dict[str, Any]:
+    """An open action of a group, due in the future unless told otherwise."""
+    body = {"group_id": group_id, "text": "Brief venue managers on ACT", "owner": "Protect lead"}
+    return post(client, actor, "/actions", body | fields)
+
+
+def make_escalation(client: Any, actor: Any, group_id: str, **fields: Any) -> dict[str, Any]:
+    """An escalation to EMT asking for resources."""
+    body = {
+        "group_id": group_id,
+        "title": "Hostile vehicle mitigation for the winter market",
+        "ask": "resources",
+        "resources_needed": "Funding for temporary barriers",
+    }
+    return post(client, actor, "/escalations", body | fields)
+
+
+def make_priority(client: Any, actor: Any, **fields: Any) -> dict[str, Any]:
+    """One of EMT's priorities for 2026/27 (the actor needs approve)."""
+    body = {"year": "2026/27", "strand": "protect", "title": "Get every enhanced tier site assessed"}
+    return post(client, actor, "/priorities", body | fields)

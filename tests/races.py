@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -34,7 +35,9 @@ def at_once(base_url: str, requests: Sequence[Request], *, timeout: float = 60) 
             gate.set()
             return list(await asyncio.gather(*tasks))
 
-    return asyncio.run(fire())
+    # In a thread of its own: a browser test earlier in the session may have left an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, fire()).result()
 
 
 def statuses(responses: Sequence[httpx.Response]) -> list[int]:

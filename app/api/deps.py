@@ -96,6 +96,23 @@ class Requires:
         return f"Requires({self.scope!r})"
 
 
+class RequiresAnyOf:
+    """A route's permission when any one of several scopes will do (search: each area's read scope lets you search
+    that area, and the service decides which areas): `Annotated[Principal, Depends(RequiresAnyOf("a", "b"))]`."""
+
+    def __init__(self, *scopes: str) -> None:
+        self.scopes = scopes
+
+    async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        if not any(principal.has(scope) for scope in self.scopes):
+            wanted = ", ".join(repr(s) for s in self.scopes)
+            raise Forbidden(f"This needs one of the scopes {wanted}; your token carries none of them.")
+        return principal
+
+    def __repr__(self) -> str:
+        return f"RequiresAnyOf{self.scopes!r}"
+
+
 def requires(scope: str) -> object:
     """The dependency for one scope, for use in Annotated."""
     return Depends(Requires(scope))

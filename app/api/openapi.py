@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
-from app.api.deps import Requires, get_principal
+from app.api.deps import Requires, RequiresAnyOf, get_principal
 from app.api.http import IfMatch
 from app.core.errors import PROBLEM_JSON
 from app.models.common import FieldError, Page, Problem
@@ -49,10 +49,18 @@ TAGS: dict[str, str] = {
     "protect": "Protect: the protective security site register (Martyn's Law tiers), security assessments and "
     "awareness training.",
     "prepare": "Prepare: contingency plans, exercises and their lessons, the risk register and its matrix.",
+    "governance": "Governance: working groups, their meetings and actions, escalations to EMT and its decisions "
+    "(`approve`), EMT's priorities, and the EMT report.",
     "dashboard": "The EMT dashboard's counts, within your scopes and clearance.",
     "feeds": "Threat feeds (`admin`): the MI5 RSS feed and signed police pushes, with their health; the push "
     "endpoint itself takes a Standard Webhooks signature, not a bearer token.",
     "audit": "The hash-chained audit log (`audit:read`) and its verification.",
+    "tensions": "Community tensions: reports from members and officers and their assessment, the tension scale, "
+    "trends by ward and week, reassurance messages, and the community events calendar (also as iCalendar).",
+    "search": "One search across sites, Prevent plans and items, threat assessments, contingency plans, risks and "
+    "exercises, within your read scopes and clearance.",
+    "warn and inform": "Public warnings: drafts (`prepare:write`), two-person approval (`approve`), updates and "
+    "cancellations, and the published messages anyone may read (also as Atom and CAP 1.2 outside `/api/v1`).",
 }
 """Every tag an operation may carry, described (a new router's tag is added here; a test holds them in step)."""
 
@@ -117,6 +125,7 @@ class Facts:
 
     method: str
     scope: str | None
+    any_of: tuple[str, ...]  # RequiresAnyOf: any one of these scopes will do
     authenticated: bool
     if_match: str | None  # "required", "optional" or None
     path_ids: bool
@@ -139,6 +148,7 @@ class Facts:
         return cls(
             method=method,
             scope=scopes[0] if scopes else None,
+            any_of=next((call.scopes for call in calls if isinstance(call, RequiresAnyOf)), ()),
             authenticated=get_principal in calls,
             if_match=if_match,
             path_ids=bool(route.dependant.path_params),
@@ -225,6 +235,11 @@ def _security(operation: dict[str, Any], facts: Facts) -> None:
         operation["security"] = [{BEARER: []}]  # roles in an http scheme's requirement: Spectral objects
         operation["x-required-scope"] = facts.scope
         lines.append(f"**Scope:** `{facts.scope}` (a bearer token that carries it).")
+    elif facts.any_of:
+        operation["security"] = [{BEARER: []}]
+        operation["x-required-scope-any"] = list(facts.any_of)
+        named = ", ".join(f"`{s}`" for s in facts.any_of)
+        lines.append(f"**Scope:** any one of {named} (a bearer token that carries at least one).")
     elif facts.authenticated:
         operation["security"] = [{BEARER: []}]
         lines.append("**Scope:** none; any valid bearer token.")
@@ -279,7 +294,7 @@ def error_statuses(facts: Facts, declared: set[int]) -> set[int]:
     """The 4xx/5xx statuses an operation can answer."""
     statuses = {422, 503}  # every operation refuses unknown query parameters; any may find the database down
     if facts.authenticated:
-        statuses |= {401, 403} if facts.scope else {401}
+        statuses |= {401, 403} if facts.scope or facts.any_of else {401}
     if facts.path_ids:
         statuses.add(404)
     if facts.method == "POST" and facts.authenticated:

@@ -45,3 +45,22 @@ def rfc3339(value: datetime | None) -> str | None:
     if value is None:
         return None
     return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def cap_datetime(value: datetime) -> str:
+    """A time as CAP 1.2 writes it: whole seconds with a numeric offset, never Z (`2026-11-30T12:00:00+00:00`)."""
+    return as_utc(value).replace(microsecond=0).isoformat()
+
+
+def financial_quarter(day: date) -> tuple[date, date]:
+    """The first and last day of the UK financial quarter holding `day` (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar)."""
+    first_month = (day.month - 1) // 3 * 3 + 1
+    start = date(day.year, first_month, 1)
+    end = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
+    return start, end - timedelta(days=1)
+
+
+def financial_year(day: date) -> tuple[date, date]:
+    """The first and last day of the UK financial year (April to March) holding `day`."""
+    start_year = day.year if day.month >= 4 else day.year - 1
+    return date(start_year, 4, 1), date(start_year + 1, 3, 31)

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     map_tile_url: str = ""
     map_tile_attribution: str = ""
     risk_matrix: str = ""
+    # Warn and inform: who the council's CAP messages come from, and the wards a warning's area can name.
+    cap_sender: str = Field(default="contest-hub@council.gov.uk", pattern=r"^[^\s,<>&\"']+$", max_length=200)
+    cap_sender_name: str = Field(default="The council's emergency planning team", max_length=200)
+    wards: str = "Abbey Road,Bayswater,Church Street,Harrow Road,Hyde Park,Knightsbridge and Belgravia,Lancaster Gate,Little Venice,Maida Vale,Marylebone,Pimlico North,Pimlico South,Queen's Park,Regent's Park,St James's,Vincent Square,West End,Westbourne"  # noqa: E501
+    # The community tension scale as JSON: [{"name": ..., "description": ...}, ...], lowest first (empty: default).
+    tension_levels: str = ""
     log_level: str = "INFO"
     feed_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     feed_max_bytes: int = Field(default=512 * 1024, ge=1024)

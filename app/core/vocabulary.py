@@ -38,9 +38,9 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
-READ_SCOPES = ("prevent:read", "protect:read", "prepare:read", "tensions:read", "audit:read")
-WRITE_SCOPES = ("threat:write", "prevent:write", "protect:write", "prepare:write", "tensions:write")
-APPROVE = "approve"  # an extension of the contract (docs/api.md): EMT's and admins' right to approve plans
+READ_SCOPES = ("prevent:read", "protect:read", "prepare:read", "tensions:read", "governance:read", "audit:read")
+WRITE_SCOPES = ("threat:write", "prevent:write", "protect:write", "prepare:write", "tensions:write", "governance:write")
+APPROVE = "approve"  # EMT's and admins' decisions: plan approval, escalation decisions, priorities
 SCOPES: tuple[str, ...] = (*WRITE_SCOPES, *READ_SCOPES, "tensions:report", "admin", APPROVE)
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {

@@ -239,12 +239,17 @@ def login(
 
     Throttled per username and per client address. Each attempt first takes a slot in both counters atomically
     (so thirty at once cannot all slip under the limit); a success gives its slots back, a failure keeps them.
-    Every attempt that gets this far pays for one Argon2 check, whether the account exists, is active or not.
+    Every attempt that gets this far pays for one Argon2 check, whether the account exists, is active or not,
+    and pays it outside any write transaction.
     """
     username = username.strip().lower()[:64]
     if address:
         _take_attempt(session, settings, f"addr:{address}"[:300], settings.login_max_failures_per_address, ADDRESS)
     _take_attempt(session, settings, f"user:{username}", settings.login_max_failures, USERNAME)
+    # Commit the slots before the Argon2 check: taking them holds a write lock (on SQLite, the whole file's) that
+    # would otherwise be held for the whole hash, so a burst of sign-ins would queue every writer behind it. A
+    # crash between here and the end counts as a failed attempt, which errs on the safe side.
+    session.commit()
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     good = verify_password(user.password_hash if user is not None else DUMMY_PASSWORD_HASH, password)
     if user is None or not user.active or not good:

@@ -3,7 +3,8 @@
 It never imports models, services, the database or app.api: every screen is proof the API is complete.
 
 The toolkit (no routes): client (the API over httpx), deps (the `Web` of a page request), session (the encrypted
-cookie), templating, forms (CSRF, posted forms, the edit conflict flow), options (enums and their labels), charts.
+cookie), templating, forms (CSRF, posted forms, the edit conflict flow), options (enums and their labels), charts,
+cap (CAP 1.2 and Atom XML), alert_form (the public warning form).
 Every other module is a page module: a `router` and, for the service navigation, `NAVIGATION`. They are included
 in the order of PAGES below, never by file name.
 """
@@ -23,8 +24,14 @@ from app.core.errors import PROBLEM_JSON, problem_body
 from app.core.settings import Settings
 from app.web import (
     admin,
+    alerts,
+    alerts_public,
     auth,
     feeds,
+    governance,
+    governance_escalations,
+    governance_forms,
+    governance_report,
     home,
     prepare,
     prepare_exercises,
@@ -34,6 +41,10 @@ from app.web import (
     protect,
     protect_assessments,
     protect_sites,
+    search,
+    tension_events,
+    tension_trends,
+    tensions,
     threat_assessments,
     threat_level,
     training,
@@ -60,8 +71,18 @@ PAGES = (
     prepare,
     prepare_risks,
     prepare_exercises,
+    alerts,
+    alerts_public,
+    tensions,
+    tension_trends,
+    tension_events,
+    governance_escalations,
+    governance_report,
+    governance_forms,
+    governance,
     admin,
     feeds,
+    search,
 )
 
 

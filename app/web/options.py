@@ -110,6 +110,157 @@ EXERCISE_TYPES = Options("discussion", "tabletop", "command_post", "live")
 LIKELIHOOD = {1: "Less than 0.2%", 2: "0.2% to 1%", 3: "1% to 5%", 4: "5% to 25%", 5: "More than 25%"}
 IMPACT = {1: "Minor", 2: "Limited", 3: "Moderate", 4: "Significant", 5: "Catastrophic"}
 
+# Warn and inform (public warnings): CAP 1.2's values, shown in plain words
+ALERT_STATES = Options(
+    "draft",
+    "published",
+    "superseded",
+    "cancelled",
+    "expired",
+    labels={"draft": "Draft: awaiting approval", "superseded": "Replaced by an update"},
+)
+ALERT_STATE_TAGS = {  # GOV.UK tag colours
+    "draft": "yellow",
+    "published": "green",
+    "superseded": "grey",
+    "cancelled": "red",
+    "expired": "grey",
+}
+ALERT_STATUSES = Options(
+    "Actual",
+    "Exercise",
+    "Test",
+    labels={"Actual": "A real warning", "Exercise": "An exercise", "Test": "A test of the systems"},
+)
+ALERT_MSG_TYPES = Options(
+    "Alert", "Update", "Cancel", labels={"Alert": "New warning", "Update": "Update", "Cancel": "Cancellation"}
+)
+ALERT_CATEGORIES = Options(
+    "Security",
+    "Safety",
+    "Health",
+    "Transport",
+    "Infra",
+    "Fire",
+    "Rescue",
+    "CBRNE",
+    "Env",
+    "Met",
+    "Geo",
+    "Other",
+    labels={
+        "Security": "Security (terrorism, crime)",
+        "Safety": "Public safety",
+        "Health": "Health",
+        "Transport": "Transport",
+        "Infra": "Utilities and infrastructure",
+        "Fire": "Fire",
+        "Rescue": "Rescue and recovery",
+        "CBRNE": "Chemical, biological, radiological, nuclear or explosive",
+        "Env": "Pollution and the environment",
+        "Met": "Weather",
+        "Geo": "Geophysical (such as a landslide)",
+        "Other": "Other",
+    },
+)
+URGENCIES = Options(
+    "Immediate",
+    "Expected",
+    "Future",
+    "Past",
+    "Unknown",
+    labels={
+        "Immediate": "Act now",
+        "Expected": "Act soon (within the next hour)",
+        "Future": "Act in the near future",
+        "Past": "No action needed any more",
+        "Unknown": "Not known",
+    },
+)
+SEVERITIES = Options(
+    "Extreme",
+    "Severe",
+    "Moderate",
+    "Minor",
+    "Unknown",
+    labels={
+        "Extreme": "Extreme: a threat to life",
+        "Severe": "Severe: a significant threat to life or property",
+        "Moderate": "Moderate: a possible threat to life or property",
+        "Minor": "Minor: little or no threat to life or property",
+        "Unknown": "Not known",
+    },
+)
+CERTAINTIES = Options(
+    "Observed",
+    "Likely",
+    "Possible",
+    "Unlikely",
+    "Unknown",
+    labels={
+        "Observed": "It is happening or has happened",
+        "Likely": "Likely (more than half a chance)",
+        "Possible": "Possible but not likely",
+        "Unlikely": "Not expected",
+        "Unknown": "Not known",
+    },
+)
+
+# Community tensions
+TENSION_CATEGORIES = Options(
+    "protest",
+    "hate_incident",
+    "online",
+    "event",
+    "rumour",
+    "other",
+    labels={
+        "protest": "A protest or demonstration",
+        "hate_incident": "A hate incident",
+        "online": "Something online",
+        "event": "An event, here or abroad",
+        "rumour": "A rumour",
+        "other": "Something else",
+    },
+)
+TENSION_TRIGGERS = Options(
+    "local",
+    "national",
+    "international",
+    labels={"local": "Something local", "national": "Something in the UK", "international": "Something abroad"},
+)
+REPORT_SOURCES = Options(
+    "witnessed",
+    "told",
+    "online",
+    "media",
+    labels={
+        "witnessed": "I saw or heard it myself",
+        "told": "Someone told me",
+        "online": "I saw it online",
+        "media": "In the news",
+    },
+)
+REPORT_STATUSES = Options(
+    "new",
+    "assessed",
+    "monitoring",
+    "closed",
+    labels={"new": "New", "assessed": "Assessed", "monitoring": "Being monitored", "closed": "Closed"},
+)
+TRENDS = Options("rising", "stable", "falling")
+EVENT_KINDS = Options(
+    "protest",
+    "march",
+    "vigil",
+    "embassy",
+    "commemoration",
+    "sporting",
+    "cultural",
+    "other",
+    labels={"embassy": "Embassy event", "sporting": "Sporting event", "cultural": "Cultural event"},
+)
+
 # Administration (the roles, clearances and scopes the API defines, from app.core.security)
 ROLES = [role.value for role in Role]
 CLEARANCES = [clearance.value for clearance in Classification]
@@ -120,7 +271,8 @@ FEED_KINDS = Options(
     labels={"mi5_rss": "MI5 threat level RSS (polled)", "push": "Signed push from a partner (police)"},
 )
 
-_EXPLICIT = [TRAINING_COURSES]  # labels that differ from the default rule wherever the value is shown
+# Labels that differ from the default rule wherever the value is shown (CAP's values are unique to warnings).
+_EXPLICIT = [TRAINING_COURSES, ALERT_STATUSES, ALERT_MSG_TYPES, ALERT_CATEGORIES, URGENCIES, SEVERITIES, CERTAINTIES]
 LABELS: dict[str, str] = {value: options[value] for options in _EXPLICIT for value in options}
 
 
@@ -162,6 +314,9 @@ AUDIT_ENTITIES = Options(
     "feed",
     "user",
     "api_key",
+    "alert",
+    "tension_report",
+    "community_event",
     labels={
         "prevent_plan": "Prevent plan",
         "prevent_item": "Prevent item",
@@ -170,6 +325,7 @@ AUDIT_ENTITIES = Options(
         "feed": "Threat feed",
         "user": "User",
         "api_key": "API key",
+        "alert": "Public warning",
     },
 )
 _NOUNS = {
@@ -195,6 +351,9 @@ AUDIT_ACTIONS = Options(
     "threat_level.record",
     "feed.rotate_secret",
     "api_key.revoke",
+    "alert.approve",
+    "alert.supersede",
+    "alert.cancel",
     labels={
         "auth.login": "Signed in",
         "auth.login_failed": "Failed to sign in",
@@ -212,6 +371,11 @@ AUDIT_ACTIONS = Options(
         "api_key.create": "Created an API key",
         "api_key.revoke": "Revoked an API key",
         "user.create": "Added a user",
+        "alert.create": "Drafted a public warning",
+        "alert.update": "Changed a draft public warning",
+        "alert.approve": "Approved and published a public warning",
+        "alert.supersede": "Replaced a public warning with an update",
+        "alert.cancel": "Cancelled a public warning",
     },
 )
 # Where a record of each kind is shown ({id} is its id); kinds without a page of their own link to their list.
@@ -228,6 +392,7 @@ AUDIT_PAGES = {
     "feed": "/admin/feeds",
     "user": "/admin/users",
     "api_key": "/admin/api-keys",
+    "alert": "/prepare/alerts/{id}",
 }
 # Field names whose words differ from the default rule (`next_review_due` → "Next review due").
 AUDIT_FIELDS = {
@@ -266,3 +431,103 @@ ENUM_LABELS = {
     )
     for value in group
 }  # stored values the audit log shows as words
+
+# Search
+SEARCH_TYPES = Options(
+    "site",
+    "prevent_item",
+    "prevent_plan",
+    "threat_assessment",
+    "contingency_plan",
+    "risk",
+    "exercise",
+    labels={"prevent_item": "Prevent plan item", "prevent_plan": "Prevent plan"},
+)
+
+# ---- Governance: EMT and the working groups ----
+STRANDS = Options("prevent", "protect", "prepare", "governance", labels={"governance": "Governance (EMT)"})
+ACTION_STATUSES = Options("open", "done", "dropped")
+ASKS = Options(
+    "decision",
+    "resources",
+    "unblock",
+    "information",
+    labels={
+        "decision": "A decision",
+        "resources": "Resources (money, people or time)",
+        "unblock": "Removing a blockage",
+        "information": "For information",
+    },
+)
+ESCALATION_STATUSES = Options(
+    "raised", "accepted", "declined", "resolved", labels={"raised": "Awaiting EMT's decision"}
+)
+ESCALATION_OUTCOMES = Options(
+    "accepted",
+    "declined",
+    "resolved",
+    labels={"accepted": "Accept it", "declined": "Decline it", "resolved": "Mark it resolved"},
+)
+PRIORITY_STATUSES = Options("active", "achieved", "dropped")
+LINK_TYPES = Options(
+    "prevent_item",
+    "prevent_plan",
+    "site",
+    "contingency_plan",
+    "risk",
+    "exercise",
+    "tension_report",
+    labels={"prevent_item": "Prevent plan item", "prevent_plan": "Prevent delivery plan"},
+)
+LINK_PAGES = {  # where a linked record is shown ({id} is its id)
+    "prevent_item": "/prevent/items/{id}",
+    "prevent_plan": "/prevent/plans/{id}",
+    "site": "/protect/sites/{id}",
+    "contingency_plan": "/prepare/plans/{id}",
+    "risk": "/prepare/risks/{id}",
+    "exercise": "/prepare/exercises/{id}",
+    "tension_report": "/tensions/reports/{id}",
+}
+REPORT_PERIODS = Options(
+    "this_quarter",
+    "last_quarter",
+    "financial_year",
+    labels={"this_quarter": "This quarter", "last_quarter": "Last quarter", "financial_year": "This financial year"},
+)
+# The governance records in the audit log: their names, their actions and their pages.
+_GOVERNANCE_RECORDS = {
+    "working_group": "Working group",
+    "meeting": "Meeting",
+    "governance_action": "Action",
+    "escalation": "Escalation to EMT",
+    "emt_priority": "EMT priority",
+}
+_GOVERNANCE_NOUNS = {
+    "working_group": "a working group",
+    "meeting": "a meeting",
+    "governance_action": "an action",
+    "escalation": "an escalation to EMT",
+    "emt_priority": "an EMT priority",
+}
+_GOVERNANCE_ACTIONS = {
+    **{f"{entity}.create": f"Added {noun}" for entity, noun in _GOVERNANCE_NOUNS.items()},
+    **{f"{entity}.update": f"Changed {noun}" for entity, noun in _GOVERNANCE_NOUNS.items()},
+    "escalation.decide": "Recorded EMT's decision on an escalation",
+}
+AUDIT_ENTITIES = Options(*AUDIT_ENTITIES, *_GOVERNANCE_RECORDS, labels={**AUDIT_ENTITIES, **_GOVERNANCE_RECORDS})
+AUDIT_ACTIONS = Options(*AUDIT_ACTIONS, *_GOVERNANCE_ACTIONS, labels={**AUDIT_ACTIONS, **_GOVERNANCE_ACTIONS})
+AUDIT_PAGES.update(
+    working_group="/governance/groups/{id}",
+    meeting="/governance/meetings/{id}",
+    governance_action="/governance/actions",
+    escalation="/governance/escalations/{id}",
+    emt_priority="/governance/priorities",
+)
+ENUM_LABELS.update(
+    {
+        value: group[value]
+        for group in (STRANDS, ACTION_STATUSES, ASKS, ESCALATION_STATUSES, PRIORITY_STATUSES, LINK_TYPES)
+        for value in group
+        if value not in ENUM_LABELS
+    }
+)

@@ -248,17 +248,18 @@ async def confirm_submit(web: SignedInWeb, plan_id: str) -> Response:
         ("Period", f"{long_date(plan['period_start'])} to {long_date(plan['period_end'])}"),
         ("Items", str(plan["counts"]["total"])),
     ]
-    return web.render(
-        "prevent/plan_confirm.html",
-        plan=plan,
-        heading="Submit this plan to EMT for approval?",
-        action=f"/prevent/plans/{plan_id}/submit",
+    confirmation = Confirmation(
+        question="Submit this plan to EMT for approval?",
         button="Submit for approval",
-        rows=rows,
-        hidden={"etag": found.etag or ""},
+        action=f"/prevent/plans/{plan_id}/submit",
+        cancel=f"/prevent/plans/{plan_id}",
         warning="EMT will approve it or return it with comments. You can still change it until they decide.",
-        marking=plan["classification"],
+        details=rows,
+        hidden={"etag": found.etag or ""},
+        destructive=False,
+        caption=plan["title"],
     )
+    return confirm_page(web, confirmation, marking=plan["classification"])
 
 
 @router.post(
@@ -336,21 +337,22 @@ async def check_decision(web: SignedInWeb, request: Request, plan_id: str) -> Re
         ("Meeting", values["meeting"] or "Not given"),
         ("Comments", values["comments"] or "None"),
     ]
-    return web.render(
-        "prevent/plan_confirm.html",
-        plan=plan,
-        heading="Approve this plan?" if approving else "Return this plan with comments?",
-        action=f"/prevent/plans/{plan_id}/decision/confirm",
+    confirmation = Confirmation(
+        question="Approve this plan?" if approving else "Return this plan with comments?",
         button="Approve the plan" if approving else "Return the plan",
-        rows=rows,
-        hidden=values,
+        action=f"/prevent/plans/{plan_id}/decision/confirm",
+        cancel=f"/prevent/plans/{plan_id}",
         warning=(
             f"It comes into force on {long_date(plan['period_start'])}, and the plan in force then is superseded."
             if approving
             else "The Prevent team can change the plan and submit it again."
         ),
-        marking=plan["classification"],
+        details=rows,
+        hidden=values,
+        destructive=False,
+        caption=plan["title"],
     )
+    return confirm_page(web, confirmation, marking=plan["classification"])
 
 
 @router.post(

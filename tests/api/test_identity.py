@@ -29,6 +29,7 @@ def test_token_for_good_credentials_works_on_me(client, make_user):
                 "protect:read",
                 "prepare:read",
                 "tensions:read",
+                "governance:read",
                 "audit:read",
                 "tensions:report",
                 "approve",

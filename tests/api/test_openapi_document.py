@@ -105,7 +105,7 @@ def test_statuses_are_those_each_operation_can_return(document):
             assert if_match[0]["required"] is True and if_match[0]["schema"] == {"type": "string"}, where
         token = bool(operation["security"])
         assert (401 in statuses) == token or path.endswith("/events") or path == "/auth/token", where
-        assert (403 in statuses) == ("x-required-scope" in operation), where
+        assert (403 in statuses) == ("x-required-scope" in operation or "x-required-scope-any" in operation), where
         assert (404 in statuses) == ("{" in path) or path == "/threat-level", where
         if "requestBody" in operation:
             assert {400, 413} <= statuses, where
@@ -153,6 +153,10 @@ def test_every_operation_names_its_scope(document):
             assert scope in SCOPES, (method, path)
             assert operation["security"] == [{"HTTPBearer": []}]
             assert f"**Scope:** `{scope}`" in operation["description"]
+        elif (any_of := operation.get("x-required-scope-any")) is not None:
+            assert set(any_of) <= set(SCOPES) and len(any_of) > 1, (method, path)
+            assert operation["security"] == [{"HTTPBearer": []}]
+            assert "**Scope:** any one of" in operation["description"]
         else:
             assert "**Scope:** none" in operation["description"], (method, path)
     assert document["paths"]["/sites"]["get"]["x-required-scope"] == "protect:read"

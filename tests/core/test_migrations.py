@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from app.migrate import downgrade, upgrade
+from app.migrate import downgrade, include_name, upgrade
 
 
 def _fresh_url(tmp_path) -> tuple[str, object]:
@@ -56,7 +56,7 @@ def test_migrations_match_the_models(tmp_path):
         upgrade(url)
         engine = create_engine(url)
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            context = MigrationContext.configure(connection, opts={"compare_type": False, "include_name": include_name})
             differences = [
                 d
                 for d in compare_metadata(context, SQLModel.metadata)

@@ -17,6 +17,7 @@ _DETAIL = {  # the list a card opens → the link each of its rows has to one re
     "/protect/sites": re.compile(r'href="/protect/sites/[0-9a-f-]{36}"'),
     "/prepare/plans": re.compile(r'href="/prepare/plans/[0-9a-f-]{36}"'),
     "/prepare/risks": re.compile(r'href="/prepare/risks/[0-9a-f-]{36}"'),
+    "/tensions/queue": re.compile(r'href="/tensions/reports/[0-9a-f-]{36}"'),
 }
 
 
@@ -51,7 +52,7 @@ def test_each_card_opens_the_list_of_exactly_what_it_counts(app, client, officer
         "open=true",
         "status=submitted",
     }
-    assert len(hrefs) == 5 + 4 + 5
+    assert len(hrefs) == 5 + 4 + 5 + 1  # + community tensions' new reports
 
 
 def test_an_official_member_gets_the_same_numbers_in_the_lists(app, client, officer, emt, member):

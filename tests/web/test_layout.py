@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 _ID = re.compile(r"/(?=[0-9a-zA-Z_-]*\d)[0-9a-zA-Z_-]{16,}")
-_SKIP = re.compile(r"^/(api|static|assets|logout)|\.(csv|geojson)$")
+_SKIP = re.compile(r"^/(api|static|assets|logout)|\.(csv|geojson|atom|cap)$")  # pages only, not data
 
 
 def wide_scene(client, officer):
