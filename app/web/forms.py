@@ -17,7 +17,17 @@ from typing import Any
 from fastapi import Depends, Request
 
 from app.web.client import ApiResult
-from app.web.dates import DATE_PARTS, ISO_DATE, DateError, date_body, date_problem, long_date, lower_first, posted_date
+from app.web.dates import (
+    DATE_PARTS,
+    ISO_DATE,
+    DateError,
+    date_body,
+    date_problem,
+    long_date,
+    lower_first,
+    moment_problem,
+    posted_date,
+)
 from app.web.deps import Web, WebError
 from app.web.session import SessionCodec
 
@@ -191,7 +201,8 @@ def api_errors(
     if not found:
         errors[fallback] = result.detail or "The record could not be saved."
     for name, label in dates.items():
-        problem = date_problem(values.get(name), label)
+        value = values.get(name)
+        problem = (moment_problem if isinstance(value, Mapping) and "time" in value else date_problem)(value, label)
         if problem:
             errors[name] = problem
         elif name in errors:

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from app.core.clock import LONDON, today_london
 from app.web import options
 from app.web.confirm import Confirmation, confirm_page
+from app.web.dates import DateError, posted_moment
 from app.web.deps import SignedInWeb, Web, WebError, require
 from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, number, save_edit, text
 from app.web.tensions import london_field, utc_of_field
@@ -55,6 +56,9 @@ FILTER_WORDS = {
 ENDS_BEFORE_START = "must not be before starts_at"
 
 
+EVENT_DATES = {"starts_at": "Date and time the event starts", "ends_at": "Date and time the event ends"}
+
+
 def event_values(event: dict[str, Any]) -> dict[str, Any]:
     """An event from the API as form values."""
     values = {k: event.get(k) or "" for k in EVENT_TEXT}
@@ -66,7 +70,8 @@ def event_values(event: dict[str, Any]) -> dict[str, Any]:
 
 def event_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The posted event: the values to show again and the API's body."""
-    values = {k: text(form, k) for k in EVENT_FIELDS}
+    values: dict[str, Any] = {k: text(form, k) for k in EVENT_FIELDS}
+    values |= {k: posted_moment(form, k) for k in EVENT_DATES}
     body: dict[str, Any] = {k: values[k] for k in ("title", "place", "organiser", "notes")}
     body |= {k: values[k] or None for k in ("kind", "ward")}
     body |= {k: utc_of_field(values[k]) for k in ("starts_at", "ends_at")}
@@ -76,11 +81,11 @@ def event_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return values, body
 
 
-def _errors(result: Any) -> dict[str, str]:
-    errors = api_errors(result, "title", words=EVENT_WORDS)
+def _errors(result: Any, values: dict[str, Any]) -> dict[str, str]:
+    errors = api_errors(result, "title", words=EVENT_WORDS, values=values, dates=EVENT_DATES)
     if ENDS_BEFORE_START in str(result.body):  # the rule across two fields comes back on the body or on ends_at
         errors.pop("body", None)
-        errors["ends_at"] = "The event must end after it starts"
+        errors["ends_at"] = DateError("The event must end after it starts")
     return errors
 
 
@@ -175,7 +180,7 @@ async def create_event(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"{result.body['title']} was added to the calendar.")
         return web.redirect(f"/tensions/events/{result.body['id']}")
-    return _render_form(web, event=None, values=values, errors=_errors(result), status=400)
+    return _render_form(web, event=None, values=values, errors=_errors(result, values), status=400)
 
 
 @router.get("/{event_id}", dependencies=[READ])
@@ -227,7 +232,7 @@ async def update_event(web: SignedInWeb, event_id: str, request: Request) -> Res
             status=409,
         )
     return _render_form(
-        web, event=edit.record, values=values, errors=_errors(edit.result), etag=text(form, "etag"), status=400
+        web, event=edit.record, values=values, errors=_errors(edit.result, values), etag=text(form, "etag"), status=400
     )
 
 
