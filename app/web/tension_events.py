@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -13,7 +14,7 @@ from fastapi.responses import Response
 from app.core.clock import LONDON, today_london
 from app.web import options
 from app.web.confirm import Confirmation, confirm_page
-from app.web.dates import DateError, posted_moment
+from app.web.dates import DateError, date_problem, posted_date, posted_moment
 from app.web.deps import SignedInWeb, Web, WebError, require
 from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, number, save_edit, text
 from app.web.tensions import london_field, utc_of_field
@@ -124,24 +125,35 @@ async def calendar(
     ward: Annotated[str | None, Query(max_length=100)] = None,
     kind: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    """Events from today (or the dates chosen), day by day, each with the number of reports about it."""
-    filters = {"from": start or today_london().isoformat(), "to": end, "ward": ward, "kind": kind}
+    """Events from today (or the dates chosen), day by day, each with the number of reports about it.
+
+    The From and To boxes post `from-day`, `from-month`, `from-year` (and `to-…`); links carry `from` and `to` as
+    dates."""
+    query = web.request.query_params
+    dates = {name: posted_date(query, name) or given for name, given in (("from", start), ("to", end))}
+    errors: dict[str, str] = {}
+    for name, label in (("from", "From date"), ("to", "To date")):
+        problem = date_problem(dates[name], label)
+        if problem:
+            errors[name] = problem
+    chosen = {k: v if isinstance(v, str) else "" for k, v in dates.items()}
+    filters = {"from": chosen["from"] or today_london().isoformat(), "to": chosen["to"], "ward": ward, "kind": kind}
     params = {k: v for k, v in filters.items() if v}
     result = await web.call("GET", "/community-events", params={**params, "limit": 200})
-    errors = {k: FILTER_WORDS.get(k, "Check this filter") for k in result.field_errors()}
+    errors |= {k: FILTER_WORDS.get(k, "Check this filter") for k in result.field_errors()}
     if not result.ok:
         result = await web.call("GET", "/community-events", params={"from": today_london().isoformat(), "limit": 200})
     days: dict[str, list[dict[str, Any]]] = {}
     for event in result.body["items"]:
         days.setdefault(_day(event["starts_at"]), []).append(event)
-    query = "&".join(f"{k}={v}" for k, v in params.items())
     return web.render(
         "tensions/events.html",
         days=days,
+        dates={"from": dates["from"] or filters["from"], "to": dates["to"]},
         filters={k: v or "" for k, v in filters.items()},
         errors=errors,
         kinds=options.EVENT_KINDS,
-        query=query,
+        query=urlencode(params),
         more=bool(result.body["next_cursor"]),
     )
 

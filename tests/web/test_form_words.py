@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from tests import builders
 from tests.builders import make_site
 from tests.web.pages import date_fields, form_etag, signed_in, submit
 
@@ -67,3 +68,14 @@ def test_an_over_long_description_is_refused_in_words_not_cut_short(app, client,
     assert _errors_of(response.text) == "There is a problem Enter a description of 10000 characters or fewer"
     assert "x" * 10_001 in response.text  # what was typed stays, to be shortened
     assert client.get("/api/v1/risks", headers=officer.headers).json()["items"] == []
+
+
+def test_the_events_filter_takes_its_dates_in_boxes_and_explains_a_wrong_one(app, client, officer):
+    builders.make_community_event(client, officer, starts_at="2030-05-04T09:00:00Z", ends_at="2030-05-04T12:00:00Z")
+    tab = signed_in(app, officer.username)
+    found = tab.get("/tensions/events", params=date_fields("from", "2030-05-01") | date_fields("to", "2030-05-31"))
+    assert found.status_code == 200 and "Vigil for the victims" in found.text
+    assert 'href="/tensions/events.ics?from=2030-05-01&amp;to=2030-05-31"' in found.text
+    wrong = tab.get("/tensions/events", params={"from-day": "31", "from-month": "4", "from-year": "2030"})
+    assert _errors_of(wrong.text) == "There is a problem From date must be a real date"
+    assert 'href="#from-day"' in wrong.text and 'name="from-day" type="text" value="31"' in wrong.text
