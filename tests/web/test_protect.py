@@ -94,7 +94,7 @@ def test_cordon_search_from_a_listed_site_and_from_a_map_click(page, live_server
     assert_accessible(page)
     page.select_option("#site", register["Trafalgar Square"])
     page.fill("#radius_m", "400")
-    page.click("button:has-text('Search')")
+    page.click("main button:has-text('Search')")  # not the header's search
     rows = page.locator("#cordon-table tbody tr")
     assert rows.count() == 2
     assert "Trafalgar Square" in rows.nth(0).inner_text() and "0 m" in rows.nth(0).inner_text()
@@ -106,7 +106,7 @@ def test_cordon_search_from_a_listed_site_and_from_a_map_click(page, live_server
     page.fill("#lat", "51.51381")
     page.fill("#lon", "-0.09836")
     page.fill("#radius_m", "100")
-    page.click("button:has-text('Search')")
+    page.click("main button:has-text('Search')")
     assert page.locator("#cordon-table tbody tr").count() == 1
     assert "St Paul's Cathedral" in page.locator("#cordon-table").inner_text()
 
