@@ -3,15 +3,19 @@ the API's field errors to plain English (`ALERT_WORDS`), and an alert back to fo
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from app.core.clock import LONDON
 from app.web import options
+from app.web.dates import DateError, date_problem, posted_date
 from app.web.deps import Web
 from app.web.forms import Words, number, text
 
 ALERT_TEXT = ("status", "event", "urgency", "severity", "certainty", "headline", "description", "instruction", "web")
+ALERT_DATES = {"expires_date": "Date the warning ends"}
+TIME = re.compile(r"([01]?[0-9]|2[0-3]):[0-5][0-9]")
 AREA_TEXT = ("area_description", "lat", "lon", "radius_km", "polygon", "expires_date", "expires_time")
 ALERT_FIELDS = {
     "status": "Kind of message",
@@ -131,6 +135,7 @@ def alert_values(alert: dict[str, Any]) -> dict[str, Any]:
 def alert_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     """The form's values (to show again), the API body they make, and errors found before asking the API."""
     values: dict[str, Any] = {k: text(form, k) for k in (*ALERT_TEXT, *AREA_TEXT)}
+    values["expires_date"] = posted_date(form, "expires_date")
     values |= {"category": [str(v) for v in form.getlist("category")], "wards": [str(v) for v in form.getlist("wards")]}
     errors: dict[str, str] = {}
     body: dict[str, Any] = {k: values[k] for k in ALERT_TEXT} | {"category": values["category"]}
@@ -155,15 +160,18 @@ def _polygon(raw: str, errors: dict[str, str]) -> list[list[float]]:
         return []
 
 
-def _expires(day: str, time: str, errors: dict[str, str]) -> str | None:
+def _expires(day: str | dict[str, str], time: str, errors: dict[str, str]) -> str | None:
     """A date and time typed in UK time, as RFC 3339 UTC for the API (none: the warning has no set end)."""
     if not day and not time:
         return None
-    try:
-        moment = datetime.fromisoformat(f"{day}T{time or '23:59'}").replace(tzinfo=LONDON)
-    except ValueError:
-        errors["expires_date"] = "Enter a real date, for example 2026-12-01, and a time like 18:00"
+    problem = date_problem(day, "Date the warning ends")
+    if problem or not day:
+        errors["expires_date"] = problem or DateError("Enter the date the warning ends, or leave the time blank too")
+    if time and not TIME.fullmatch(time):
+        errors["expires_time"] = "Enter the time on the 24-hour clock, for example 18:00"
+    if "expires_date" in errors or "expires_time" in errors:
         return None
+    moment = datetime.fromisoformat(f"{day}T{time or '23:59'}").replace(tzinfo=LONDON)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 

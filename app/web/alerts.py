@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from app.web import cap, options
 from app.web.alert_form import (
     ALERT_CHOICES,
+    ALERT_DATES,
     ALERT_FIELDS,
     ALERT_WORDS,
     NEW_VALUES,
@@ -95,7 +96,7 @@ async def create_alert(web: SignedInWeb, request: Request) -> Response:
                 "The warning was saved as a draft. Someone else must approve it before it is published."
             )
             return web.redirect(f"/prepare/alerts/{result.body['id']}")
-        errors = api_errors(result, "headline", rename, words=ALERT_WORDS)
+        errors = api_errors(result, "headline", rename, words=ALERT_WORDS, values=values, dates=ALERT_DATES)
     return _form(web, alert=None, values=values, errors=errors, status=400)
 
 
@@ -167,7 +168,7 @@ async def update_alert(web: SignedInWeb, alert_id: str, request: Request) -> Res
             conflict=rows,
             status=409,
         )
-    errors = api_errors(edit.result, "headline", rename, words=ALERT_WORDS)
+    errors = api_errors(edit.result, "headline", rename, words=ALERT_WORDS, values=values, dates=ALERT_DATES)
     return _form(web, alert=edit.record, values=values, errors=errors, etag=etag, status=400)
 
 

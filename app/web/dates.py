@@ -84,6 +84,46 @@ def date_problem(value: Any, label: str) -> DateError | None:
     return DateError(f"{label} must be a real date", wrong) if wrong else None
 
 
+# A date with a time (a GOV.UK date input and a time box, `name-time`, 24-hour clock, UK time) ---------------------
+
+TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+def posted_moment(form: Any, name: str) -> str | dict[str, str]:
+    """A posted date and time as "YYYY-MM-DDTHH:MM" (UK time), "" if all left blank, or the parts as typed."""
+    day = posted_date(form, name)
+    typed = str(form.get(f"{name}-time") or "").strip()[:20]
+    found = TIME.fullmatch(typed)
+    if not day and not typed:
+        return ""
+    if isinstance(day, str) and day and found:
+        return f"{day}T{int(found[1]):02d}:{found[2]}"
+    return date_parts(day) | {"time": typed}
+
+
+def moment_parts(value: Any) -> dict[str, str]:
+    """A date and time as its boxes show it: from "YYYY-MM-DDTHH:MM", or the parts as typed."""
+    if isinstance(value, Mapping):
+        return date_parts(value) | {"time": str(value.get("time") or "")}
+    text = str(value or "")
+    return date_parts(text[:10]) | {"time": text[11:16]}
+
+
+def moment_problem(value: Any, label: str) -> DateError | None:
+    """The GOV.UK message for a date and time typed wrongly, or None."""
+    if not isinstance(value, Mapping):
+        return None
+    parts = moment_parts(value)
+    if not any(parts[part] for part in DATE_PARTS):
+        return DateError(f"Enter the {lower_first(label)}", DATE_PARTS)
+    problem = date_problem(parts, label)
+    if problem:
+        return problem
+    if not parts["time"]:
+        return DateError(f"{label} must include a time", ["time"])
+    return DateError(f"Enter the time of the {lower_first(label)} on the 24-hour clock, for example 14:30", ["time"])
+
+
 def lower_first(label: str) -> str:
     """A label inside a sentence: "Date the plan starts" → "date the plan starts"."""
     return label[:1].lower() + label[1:]

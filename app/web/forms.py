@@ -17,7 +17,17 @@ from typing import Any
 from fastapi import Depends, Request
 
 from app.web.client import ApiResult
-from app.web.dates import DATE_PARTS, ISO_DATE, DateError, date_body, date_problem, long_date, lower_first, posted_date
+from app.web.dates import (
+    DATE_PARTS,
+    ISO_DATE,
+    DateError,
+    date_body,
+    date_problem,
+    long_date,
+    lower_first,
+    moment_problem,
+    posted_date,
+)
 from app.web.deps import Web, WebError
 from app.web.session import SessionCodec
 
@@ -47,8 +57,9 @@ CsrfChecked = Depends(csrf_checked)
 # Posted fields ---------------------------------------------------------------------------------------------------
 
 
-def text(form: Any, name: str, limit: int = 10_000) -> str:
-    """A form field as stripped text."""
+def text(form: Any, name: str, limit: int = 100_000) -> str:
+    """A form field as stripped text. The default limit is far above any field the API takes (10,000 characters at
+    most), so an over-long entry is refused in words and kept for the user to shorten, never cut short silently."""
     return str(form.get(name) or "").strip()[:limit]
 
 
@@ -110,7 +121,7 @@ def _blank(value: Any) -> bool:
 Words = Mapping[str, Mapping[str, str]]
 
 _KINDS = (
-    ("missing", ("field required", "at least 1 character", "valid string", "none is not", "cannot be empty")),
+    ("missing", ("field required", "at least 1 character", "valid string", "none is not", "be empty", "be null")),
     ("too_long", ("at most", "too long")),
     ("not_a_number", ("valid number", "valid integer", "valid float", "parse")),
     ("out_of_range", ("greater than", "less than", "between")),
@@ -148,6 +159,15 @@ def error_words(name: str, message: str, words: Words, label: str | None = None,
     return chosen.replace("{n}", number_in.group(0) if number_in else "")
 
 
+def _whose(name: str, message: str, fallback: str) -> str:
+    """The field an error is about: a check of the whole body ("Value error, category cannot be null") names its
+    field first; one that names none is put on the form's first field."""
+    if name != "body":
+        return name
+    named = re.match(r"value error, ([a-z_]+) ", message.lower())
+    return named.group(1) if named else fallback
+
+
 def list_field(name: str) -> str:
     """An API error's field named as the form field it came from: `risk_ids.2` → `risk_ids` (for `api_errors`)."""
     return name.split(".")[0]
@@ -173,7 +193,7 @@ def api_errors(
     """
     words, labels, values, dates = words or {}, labels or {}, values or {}, dates or {}
     found = result.field_errors()
-    renamed = {(rename(k) if rename else k): v for k, v in found.items()}
+    renamed = {_whose(rename(k) if rename else k, v, fallback): v for k, v in found.items()}
     errors = {
         name: error_words(name, message, words, labels.get(name) or dates.get(name), blank=_blank(values.get(name, 1)))
         for name, message in renamed.items()
@@ -181,7 +201,8 @@ def api_errors(
     if not found:
         errors[fallback] = result.detail or "The record could not be saved."
     for name, label in dates.items():
-        problem = date_problem(values.get(name), label)
+        value = values.get(name)
+        problem = (moment_problem if isinstance(value, Mapping) and "time" in value else date_problem)(value, label)
         if problem:
             errors[name] = problem
         elif name in errors:

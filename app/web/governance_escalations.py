@@ -36,6 +36,7 @@ QUESTIONS = {
     "declined": "Decline this escalation?",
     "resolved": "Mark this escalation resolved?",
 }
+DECISION_LIMIT = 10_000
 DECIDE = require("approve", "record EMT's decisions")
 RAISE = require("governance:write", "raise escalations")
 
@@ -128,6 +129,8 @@ def _decision_errors(values: dict[str, str], allowed: list[str]) -> dict[str, st
         errors["outcome"] = DECISION_WORDS["outcome"]["missing"]
     if not values["decision"]:
         errors["decision"] = DECISION_WORDS["decision"]["missing"]
+    elif len(values["decision"]) > DECISION_LIMIT:  # the API's, checked before the confirmation step
+        errors["decision"] = DECISION_WORDS["decision"]["too_long"].replace("{n}", f"{DECISION_LIMIT:,}")
     return errors
 
 

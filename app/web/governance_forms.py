@@ -15,6 +15,7 @@ from app.web.forms import CsrfChecked, Words, api_errors, form_payload
 router = APIRouter(prefix="/governance")
 
 ACTION_TEXT = ("text", "owner", "classification")
+ACTION_DATES = {"due_on": "Date the action is due"}
 ACTION_WORDS: Words = {
     "text": {"missing": "Enter what is to be done", "too_long": "The action must be {n} characters or fewer"},
     "owner": {"missing": "Enter who owns the action", "too_long": "Owner must be {n} characters or fewer"},
@@ -66,14 +67,16 @@ async def new_action(web: SignedInWeb, group_id: str, meeting_id: str = "") -> R
 async def add_action(web: SignedInWeb, group_id: str, request: Request) -> Response:
     """Add the action; back to the meeting it was agreed at, or to the group."""
     group = await web.fetch(f"/working-groups/{group_id}")
-    body, values = form_payload(await request.form(), ACTION_TEXT, ("due_on", "meeting_id"), (), creating=True)
+    form = await request.form()
+    body, values = form_payload(form, ACTION_TEXT, ("meeting_id",), (), creating=True, dates=ACTION_DATES)
     body = {**body, "group_id": group_id, "classification": body.get("classification") or "OFFICIAL"}
     result = await web.call("POST", "/actions", json=body)
     if result.ok:
         web.session.add_flash("The action was added.")
         meeting = result.body.get("meeting_id")
         return web.redirect(f"/governance/meetings/{meeting}" if meeting else f"/governance/groups/{group_id}")
-    return await _action_form(web, group, values, api_errors(result, "text", words=ACTION_WORDS), status=400)
+    errors = api_errors(result, "text", words=ACTION_WORDS, values=values, dates=ACTION_DATES)
+    return await _action_form(web, group, values, errors, status=400)
 
 
 def _priority_form(web: SignedInWeb, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:

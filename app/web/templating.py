@@ -20,7 +20,7 @@ from jinja2.runtime import Macro
 from jinja2_fragments import render_block
 
 from app.core.clock import LONDON
-from app.web.dates import DATE_HINT, DateError, date_parts, long_date
+from app.web.dates import DATE_HINT, DateError, date_parts, long_date, moment_parts
 from app.web.options import label, select_items
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -133,7 +133,12 @@ def make_environment() -> Environment:
     env.template_class = _Template
     env.filters.update(london_time=london_time, long_date=long_date, label=label)
     env.globals.update(
-        error_list=error_list, err=err, select_items=select_items, date_parts=date_parts, date_hint=DATE_HINT
+        error_list=error_list,
+        err=err,
+        select_items=select_items,
+        date_parts=date_parts,
+        moment_parts=moment_parts,
+        date_hint=DATE_HINT,
     )
     return env
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 from app.core.clock import LONDON, today_london
 from app.web import options
 from app.web.confirm import Confirmation, confirm_page
+from app.web.dates import DateError, date_problem, posted_date, posted_moment
 from app.web.deps import SignedInWeb, Web, WebError, require
 from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, number, save_edit, text
 from app.web.tensions import london_field, utc_of_field
@@ -55,6 +57,9 @@ FILTER_WORDS = {
 ENDS_BEFORE_START = "must not be before starts_at"
 
 
+EVENT_DATES = {"starts_at": "Date and time the event starts", "ends_at": "Date and time the event ends"}
+
+
 def event_values(event: dict[str, Any]) -> dict[str, Any]:
     """An event from the API as form values."""
     values = {k: event.get(k) or "" for k in EVENT_TEXT}
@@ -66,7 +71,8 @@ def event_values(event: dict[str, Any]) -> dict[str, Any]:
 
 def event_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The posted event: the values to show again and the API's body."""
-    values = {k: text(form, k) for k in EVENT_FIELDS}
+    values: dict[str, Any] = {k: text(form, k) for k in EVENT_FIELDS}
+    values |= {k: posted_moment(form, k) for k in EVENT_DATES}
     body: dict[str, Any] = {k: values[k] for k in ("title", "place", "organiser", "notes")}
     body |= {k: values[k] or None for k in ("kind", "ward")}
     body |= {k: utc_of_field(values[k]) for k in ("starts_at", "ends_at")}
@@ -76,11 +82,11 @@ def event_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return values, body
 
 
-def _errors(result: Any) -> dict[str, str]:
-    errors = api_errors(result, "title", words=EVENT_WORDS)
+def _errors(result: Any, values: dict[str, Any]) -> dict[str, str]:
+    errors = api_errors(result, "title", words=EVENT_WORDS, values=values, dates=EVENT_DATES)
     if ENDS_BEFORE_START in str(result.body):  # the rule across two fields comes back on the body or on ends_at
         errors.pop("body", None)
-        errors["ends_at"] = "The event must end after it starts"
+        errors["ends_at"] = DateError("The event must end after it starts")
     return errors
 
 
@@ -119,24 +125,35 @@ async def calendar(
     ward: Annotated[str | None, Query(max_length=100)] = None,
     kind: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    """Events from today (or the dates chosen), day by day, each with the number of reports about it."""
-    filters = {"from": start or today_london().isoformat(), "to": end, "ward": ward, "kind": kind}
+    """Events from today (or the dates chosen), day by day, each with the number of reports about it.
+
+    The From and To boxes post `from-day`, `from-month`, `from-year` (and `to-…`); links carry `from` and `to` as
+    dates."""
+    query = web.request.query_params
+    dates = {name: posted_date(query, name) or given for name, given in (("from", start), ("to", end))}
+    errors: dict[str, str] = {}
+    for name, label in (("from", "From date"), ("to", "To date")):
+        problem = date_problem(dates[name], label)
+        if problem:
+            errors[name] = problem
+    chosen = {k: v if isinstance(v, str) else "" for k, v in dates.items()}
+    filters = {"from": chosen["from"] or today_london().isoformat(), "to": chosen["to"], "ward": ward, "kind": kind}
     params = {k: v for k, v in filters.items() if v}
     result = await web.call("GET", "/community-events", params={**params, "limit": 200})
-    errors = {k: FILTER_WORDS.get(k, "Check this filter") for k in result.field_errors()}
+    errors |= {k: FILTER_WORDS.get(k, "Check this filter") for k in result.field_errors()}
     if not result.ok:
         result = await web.call("GET", "/community-events", params={"from": today_london().isoformat(), "limit": 200})
     days: dict[str, list[dict[str, Any]]] = {}
     for event in result.body["items"]:
         days.setdefault(_day(event["starts_at"]), []).append(event)
-    query = "&".join(f"{k}={v}" for k, v in params.items())
     return web.render(
         "tensions/events.html",
         days=days,
+        dates={"from": dates["from"] or filters["from"], "to": dates["to"]},
         filters={k: v or "" for k, v in filters.items()},
         errors=errors,
         kinds=options.EVENT_KINDS,
-        query=query,
+        query=urlencode(params),
         more=bool(result.body["next_cursor"]),
     )
 
@@ -175,7 +192,7 @@ async def create_event(web: SignedInWeb, request: Request) -> Response:
     if result.ok:
         web.session.add_flash(f"{result.body['title']} was added to the calendar.")
         return web.redirect(f"/tensions/events/{result.body['id']}")
-    return _render_form(web, event=None, values=values, errors=_errors(result), status=400)
+    return _render_form(web, event=None, values=values, errors=_errors(result, values), status=400)
 
 
 @router.get("/{event_id}", dependencies=[READ])
@@ -227,7 +244,7 @@ async def update_event(web: SignedInWeb, event_id: str, request: Request) -> Res
             status=409,
         )
     return _render_form(
-        web, event=edit.record, values=values, errors=_errors(edit.result), etag=text(form, "etag"), status=400
+        web, event=edit.record, values=values, errors=_errors(edit.result, values), etag=text(form, "etag"), status=400
     )
 
 

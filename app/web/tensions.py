@@ -4,6 +4,7 @@ confirmation, "My reports" and the messages for members; the officers' triage qu
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 
 from app.core.clock import LONDON, today_london
 from app.web import options
+from app.web.dates import posted_moment
 from app.web.deps import NavItem, SignedInWeb, Web, require
 from app.web.forms import CONFLICT, CsrfChecked, Words, api_errors, conflict_rows, lines, number, save_edit, text
 
@@ -198,8 +200,11 @@ def london_field(value: str | None) -> str:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
 
 
-def utc_of_field(value: str) -> str | None:
-    """A datetime-local field's London time for the API (or the text itself, so the API names the field)."""
+def utc_of_field(value: str | Mapping[str, str]) -> str | None:
+    """A date and time field's London time ("YYYY-MM-DDTHH:MM", see `dates.posted_moment`) for the API; typed
+    wrongly, text the API refuses for that field (the page says why in the date pattern's words)."""
+    if isinstance(value, Mapping):
+        return "not a date and time"
     if not value:
         return None
     try:
@@ -207,6 +212,9 @@ def utc_of_field(value: str) -> str | None:
     except ValueError:
         return value
     return moment.isoformat()
+
+
+ASSESSMENT_DATES = {"police_informed_at": "Date and time the police were told"}
 
 
 def assessment_values(report: dict[str, Any]) -> dict[str, Any]:
@@ -219,7 +227,8 @@ def assessment_values(report: dict[str, Any]) -> dict[str, Any]:
 
 def assessment_payload(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The posted assessment: the values to show again and the API's body (empty fields clear)."""
-    values = {k: text(form, k) for k in ASSESSMENT_FIELDS}
+    values: dict[str, Any] = {k: text(form, k) for k in ASSESSMENT_FIELDS}
+    values["police_informed_at"] = posted_moment(form, "police_informed_at")
     body: dict[str, Any] = {k: values[k] for k in ("actions", "assessment_notes", "reassurance_message")}
     body |= {k: values[k] or None for k in ("trend", "community_event_id")}
     body |= {k: values[k] for k in ("status", "classification") if values[k]}
@@ -295,5 +304,5 @@ async def save_assessment(web: SignedInWeb, report_id: str, request: Request) ->
         return await _render_assessment(
             web, edit.record, current, {"conflict": CONFLICT}, etag=edit.etag, conflict=rows, status=409
         )
-    errors = api_errors(edit.result, "status", words=ASSESSMENT_WORDS)
+    errors = api_errors(edit.result, "status", words=ASSESSMENT_WORDS, values=values, dates=ASSESSMENT_DATES)
     return await _render_assessment(web, edit.record, values, errors, etag=text(form, "etag"), status=400)

@@ -37,6 +37,11 @@ def date_fields(name: str, iso: str) -> dict[str, str]:
     return {f"{name}-day": str(int(day)), f"{name}-month": str(int(month)), f"{name}-year": year}
 
 
+def moment_fields(name: str, local: str) -> dict[str, str]:
+    """A date and time ("2026-06-01T09:30", UK time) as a date input with a time box posts it."""
+    return date_fields(name, local[:10]) | {f"{name}-time": local[11:16]}
+
+
 def fill_date(page: Any, name: str, iso: str) -> None:
     """Type a date into a GOV.UK date input in the browser."""
     for field, typed in date_fields(name, iso).items():
@@ -85,6 +90,7 @@ class Form:
 
     method: str
     action: str
+    novalidate: bool = False
     fields: list[Field] = dataclass_field(default_factory=list)
 
     def chosen(self) -> dict[str, list[str]]:
@@ -109,7 +115,7 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self.forms.append(Form(a.get("method", "get").lower(), a.get("action", "")))
+            self.forms.append(Form(a.get("method", "get").lower(), a.get("action", ""), "novalidate" in a))
         elif not self.forms or (not a.get("name") and tag != "option"):
             return
         elif tag == "input":

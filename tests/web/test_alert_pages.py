@@ -84,13 +84,15 @@ def test_api_errors_reach_the_form_in_plain_words(app, officer):
         "area_description": "Soho",
         "web": "ftp://example.org",
         "lat": "51.5",
-        "expires_date": "2026-02-30",
+        "expires_date-day": "30",
+        "expires_date-month": "2",
+        "expires_date-year": "2026",
     }
     page = submit(tab, "/prepare/alerts/new", data)
     assert page.status_code == 400
     assert "Enter the centre longitude, or leave the circle blank" in page.text
-    assert "Enter a real date" in page.text
-    data |= {"lat": "", "expires_date": ""}
+    assert "Date the warning ends must be a real date" in page.text and 'value="30"' in page.text
+    data |= {"lat": "", "expires_date-day": "", "expires_date-month": "", "expires_date-year": ""}
     page = submit(tab, "/prepare/alerts/new", data)
     assert page.status_code == 400
     assert "Headline must be 160 characters or fewer" in page.text

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.browser import assert_accessible
 from tests.builders import alert_body
 from tests.conftest import TEST_PASSWORD
+from tests.web.pages import fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -152,7 +153,7 @@ def test_drafting_and_approving_work_without_javascript(browser, live_server, of
     author.fill("#lat", "51.5153")
     author.fill("#lon", "-0.1322")
     author.fill("#radius_km", "0.2")
-    author.fill("#expires_date", "2099-01-01")
+    fill_date(author, "expires_date", "2099-01-01")
     author.fill("#expires_time", "18:00")
     author.click("button:has-text('Save draft')")
     assert author.locator("#alert-state").inner_text() == "Draft: awaiting approval"

@@ -7,7 +7,17 @@ import pytest
 from starlette.datastructures import FormData
 
 from app.web.client import ApiResult
-from app.web.dates import DateError, date_body, date_parts, date_problem, posted_date
+from app.web.dates import (
+    DATE_PARTS,
+    DateError,
+    date_body,
+    date_parts,
+    date_problem,
+    moment_parts,
+    moment_problem,
+    posted_date,
+    posted_moment,
+)
 from app.web.forms import api_errors, form_payload
 from app.web.templating import make_environment
 
@@ -110,3 +120,46 @@ def test_the_macro_keeps_what_was_typed_highlights_the_wrong_box_and_the_summary
     month = page[page.index('id="starts-month"') - 200 : page.index('id="starts-month"')]
     assert "govuk-input--error" in day and "govuk-input--error" not in month
     assert "Date the plan starts must be a real date" in page and 'type="date"' not in page
+
+
+def test_a_check_of_the_whole_body_is_put_on_the_field_it_names_and_never_shown_raw():
+    result = _refused(("body", "Value error, category cannot be null"), ("body", "Value error, something else"))
+    errors = api_errors(result, "name", words={"category": {"missing": "Select a category"}}, values={"category": ""})
+    assert errors == {"category": "Select a category"}
+    assert api_errors(_refused(("body", "Value error")), "name") == {"name": "Check the name"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ({"day": "1", "month": "6", "year": "2026", "time": "9:30"}, "2026-06-01T09:30"),
+        ({"day": "", "month": "", "year": "", "time": ""}, ""),
+    ],
+)
+def test_a_date_and_time_typed_in_its_boxes_is_uk_local_time_text(typed, expected):
+    form = FormData({f"at-{part}": value for part, value in typed.items()})
+    assert posted_moment(form, "at") == expected
+    assert moment_parts(expected) == (typed if expected else dict.fromkeys(typed, "")) | (
+        {"time": "09:30"} if expected else {}
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "message", "parts"),
+    [
+        (
+            {"day": "1", "month": "6", "year": "2026", "time": ""},
+            "Date and time it starts must include a time",
+            ("time",),
+        ),
+        ({"day": "1", "month": "6", "year": "2026", "time": "25:00"}, "on the 24-hour clock", ("time",)),
+        ({"day": "31", "month": "6", "year": "2026", "time": "10:00"}, "must be a real date", ("day",)),
+        ({"day": "", "month": "", "year": "", "time": "10:00"}, "Enter the date and time it starts", DATE_PARTS),
+    ],
+)
+def test_a_date_and_time_typed_wrongly_says_which_box(typed, message, parts):
+    form = FormData({f"at-{part}": value for part, value in typed.items()})
+    value = posted_moment(form, "at")
+    assert value == typed  # kept as typed, to be shown again
+    problem = moment_problem(value, "Date and time it starts")
+    assert message in problem and problem.parts == parts

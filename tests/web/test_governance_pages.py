@@ -11,7 +11,7 @@ from app.core.security import Role
 from app.services import emt_report
 from tests.api.test_emt_report import _tensions_section
 from tests.builders import make_action, make_escalation, make_meeting, make_priority, make_site, make_working_group
-from tests.web.pages import csrf_token, form_etag, signed_in
+from tests.web.pages import csrf_token, date_fields, form_etag, signed_in
 
 API = "/api/v1"
 
@@ -213,7 +213,7 @@ def test_adding_an_action_agreed_at_a_meeting(app, client, officer, viewer):
             "csrf_token": csrf_token(form.text),
             "text": "Book the venue assessments",
             "owner": "Protect lead",
-            "due_on": str(today_london() - timedelta(days=1)),
+            **date_fields("due_on", str(today_london() - timedelta(days=1))),
             "meeting_id": meeting["id"],
             "classification": "OFFICIAL",
         },

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser import assert_accessible
 from tests.conftest import TEST_PASSWORD
+from tests.web.pages import fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -93,7 +94,7 @@ def test_cordon_search_from_a_listed_site_and_from_a_map_click(page, live_server
     assert_accessible(page)
     page.select_option("#site", register["Trafalgar Square"])
     page.fill("#radius_m", "400")
-    page.click("#main-content button:has-text('Search')")
+    page.click("main button:has-text('Search')")  # not the header's search
     rows = page.locator("#cordon-table tbody tr")
     assert rows.count() == 2
     assert "Trafalgar Square" in rows.nth(0).inner_text() and "0 m" in rows.nth(0).inner_text()
@@ -107,7 +108,7 @@ def test_cordon_search_from_a_listed_site_and_from_a_map_click(page, live_server
     page.fill("#lat", "51.51381")
     page.fill("#lon", "-0.09836")
     page.fill("#radius_m", "100")
-    page.click("#main-content button:has-text('Search')")
+    page.click("main button:has-text('Search')")
     assert page.locator("#cordon-table tbody tr").count() == 1
     assert "St Paul's Cathedral" in page.locator("#cordon-table").inner_text()
 
@@ -162,7 +163,7 @@ def test_add_a_site_and_an_assessment(page, live_server, officer, sign_in):
     assert "WC2E 8RF" in page.locator("#site-details").inner_text()
     page.click("a:has-text('Record an assessment')")
     assert_accessible(page)
-    page.fill("#assessed_on", "2026-10-01")
+    fill_date(page, "assessed_on", "2026-10-01")
     page.fill("#assessor", "CTSA Jones")
     page.fill("#rec_text_0", "Install hostile vehicle mitigation")
     page.click("button:has-text('Save assessment')")
@@ -182,7 +183,7 @@ def test_training_log_form_chart_and_table(page, live_server, officer, sign_in):
     page.click(".app-subnav a:has-text('Training')")
     assert_accessible(page)
     page.select_option("#course", "act_awareness")
-    page.fill("#delivered_on", "2026-05-14")
+    fill_date(page, "delivered_on", "2026-05-14")
     page.select_option("#audience", "business")
     page.fill("#organisation", "Soho traders")
     page.fill("#attendees", "31")

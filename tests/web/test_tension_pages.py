@@ -10,7 +10,7 @@ import pytest
 
 from app.core.security import Role
 from tests.builders import API, assess_tension_report, make_community_event, make_tension_report
-from tests.web.pages import csrf_token, form_etag, signed_in, submit
+from tests.web.pages import csrf_token, form_etag, moment_fields, signed_in, submit
 
 JARGON = ("should be", "Input", "ISO", "literal", "value_error", "string_too", "enum")
 MEMBER_FORM = {
@@ -155,7 +155,13 @@ def test_an_assessment_is_saved_and_bad_values_come_back_in_plain_words(app, cli
     refused = tab.post(f"/tensions/reports/{report['id']}/assess", data={**base, "level": "9"})
     saved = tab.post(
         f"/tensions/reports/{report['id']}/assess",
-        data={**base, "level": "3", "trend": "rising", "police_informed_at": "2026-06-01T09:30", "actions": "Visit"},
+        data={
+            **base,
+            "level": "3",
+            "trend": "rising",
+            **moment_fields("police_informed_at", "2026-06-01T09:30"),
+            "actions": "Visit",
+        },
     )
 
     assert refused.status_code == 400 and "Select a level on the scale" in refused.text
@@ -181,8 +187,8 @@ def test_an_event_is_added_changed_and_removed_after_a_confirmation(app, client,
     event = {
         "title": "March for peace",
         "kind": "march",
-        "starts_at": "2026-12-12T11:00",
-        "ends_at": "2026-12-12T15:00",
+        **moment_fields("starts_at", "2026-12-12T11:00"),
+        **moment_fields("ends_at", "2026-12-12T15:00"),
         "place": "Hyde Park Corner",
         "ward": "Knightsbridge & Belgravia",
         "expected_attendance": "5000",
@@ -191,7 +197,7 @@ def test_an_event_is_added_changed_and_removed_after_a_confirmation(app, client,
         "classification": "OFFICIAL",
     }
 
-    refused = submit(tab, "/tensions/events/new", {**event, "ends_at": "2026-12-12T10:00"})
+    refused = submit(tab, "/tensions/events/new", {**event, **moment_fields("ends_at", "2026-12-12T10:00")})
     lots = submit(tab, "/tensions/events/new", {**event, "expected_attendance": "lots"})
     added = submit(tab, "/tensions/events/new", event)
 
