@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.clock import LONDON, as_utc, financial_quarter, today_london
 from app.core.errors import Unprocessable
@@ -37,7 +37,8 @@ from app.models.emt_report import (
     TrainingFigures,
 )
 from app.models.governance import Escalation, EscalationStatus
-from app.models.prepare import RiskRating
+from app.models.lessons import Lesson, LessonStatus
+from app.models.prepare import Exercise, RiskRating
 from app.models.prevent import ItemStatus, PreventItem, PreventItemUpdate, PreventPlan
 from app.models.protect import SecurityAssessment, Site, TrainingSession
 from app.models.threat_level import ThreatLevelChange
@@ -46,6 +47,7 @@ from app.services import (
     escalations,
     exercises,
     governance_actions,
+    lessons,
     prevent,
     prevent_items,
     risks,
@@ -60,6 +62,7 @@ from app.services.contingency_plans import ContingencyPlanFilters
 from app.services.escalations import EscalationFilters
 from app.services.exercises import ExerciseFilters
 from app.services.governance_actions import ActionFilters
+from app.services.lessons import LessonFilters
 from app.services.prevent_items import ItemFilters
 from app.services.risks import RiskFilters
 from app.services.sites import SiteFilters
@@ -262,12 +265,10 @@ def _prepare(context: Context) -> PrepareSection:
     level = contingency_plans.response_level(context.session)
     overdue = contingency_plans.list_statement(principal, ContingencyPlanFilters(review_overdue=True), level=level)
     held = exercises.list_statement(principal, ExerciseFilters(held_after=context.start, held_before=context.end))
-    open_lessons = 0
-    for exercise in context.session.execute(exercises.list_statement(principal, ExerciseFilters())).scalars():
-        still_open = sum(1 for lesson in exercise.lessons or [] if lesson.get("status") == "open")
-        if still_open:
-            context.marks.saw([exercise.classification])
-            open_lessons += still_open
+    still_open = lessons.list_statement(principal, LessonFilters(status=LessonStatus.OPEN), today=today_london())
+    columns: list[Any] = [col(Lesson.id), col(Exercise.classification)]  # a lesson carries its exercise's marking
+    marked = still_open.join(Exercise, col(Exercise.id) == col(Lesson.exercise_id)).with_only_columns(*columns)
+    open_lessons = context.count(marked)
 
     def rated(rating: RiskRating) -> int:
         return context.count(risks.list_statement(principal, RiskFilters(rating=rating), matrix=matrix))

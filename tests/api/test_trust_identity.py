@@ -12,7 +12,7 @@ from tests.conftest import TEST_PASSWORD, assert_problem
 from tests.races import at_once, statuses
 
 USERS, KEYS, TOKEN = "/api/v1/users", "/api/v1/api-keys", "/api/v1/auth/token"
-READS = ["prevent:read", "protect:read", "prepare:read", "tensions:read"]
+READS = ["prevent:read", "protect:read", "prepare:read", "tensions:read", "governance:read"]
 
 
 def _user(username="newcomer", role="viewer", **extra):
