@@ -124,7 +124,7 @@ async def api_key_created(web: SignedInWeb) -> Response:
     if key is None:
         web.session.add_flash("A new key is shown only once. If it was not copied, revoke it and create another.")
         return web.redirect("/admin/api-keys")
-    return web.render("admin/api_key_created.html", key=key)
+    return web.render("admin/api_key_created.html", key=key, scopes=SCOPES)
 
 
 @router.get("/api-keys/{key_id}/revoke", dependencies=[require("admin", "manage API keys")])

@@ -265,7 +265,26 @@ EVENT_KINDS = Options(
 # Administration (the roles, clearances and scopes the API defines, from app.core.security)
 ROLES = [role.value for role in Role]
 CLEARANCES = [clearance.value for clearance in Classification]
-SCOPES = list(API_SCOPES)
+SCOPES = Options(
+    *API_SCOPES,
+    labels={
+        "threat:write": "Record the threat level",
+        "prevent:write": "Change Prevent records",
+        "protect:write": "Change Protect records",
+        "prepare:write": "Change Prepare records and draft public warnings",
+        "tensions:write": "Assess community tension reports and change events",
+        "governance:write": "Change working groups, meetings, actions and escalations",
+        "prevent:read": "Read Prevent records",
+        "protect:read": "Read Protect records",
+        "prepare:read": "Read Prepare records",
+        "tensions:read": "Read community tension reports and events",
+        "governance:read": "Read governance records and the EMT report",
+        "audit:read": "Read the audit log",
+        "tensions:report": "Report community tensions",
+        "admin": "Manage users, API keys and feeds",
+        "approve": "Approve plans and warnings, and decide escalations",
+    },
+)
 FEED_KINDS = Options(
     "mi5_rss",
     "push",
