@@ -12,10 +12,12 @@ import hmac
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, Request
 
+from app.core.clock import LONDON
 from app.web.client import ApiResult
 from app.web.dates import (
     DATE_PARTS,
@@ -250,11 +252,17 @@ async def save_edit(web: Web, path: str, body: dict[str, Any], etag: str, *, met
     return Edit(result, await web.fetch_result(path))
 
 
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
+
+
 def _shown(value: Any, choices: Mapping[str, str] | None) -> str:
     if isinstance(value, Mapping):  # a date typed wrongly, as its parts
         return " ".join(str(value.get(part) or "") for part in DATE_PARTS).strip() or "(empty)"
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
         return long_date(value)
+    if isinstance(value, str) and ISO_MOMENT.fullmatch(value):  # the API's (UTC) or a form's (UK time) moment
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return (moment.astimezone(LONDON) if moment.tzinfo else moment).strftime("%-d %B %Y, %H:%M")
     if isinstance(value, list | tuple):
         return ", ".join(_shown(v, choices) for v in value) or "(empty)"
     if value is None or value == "":

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from app.web import forms
 from tests import builders
 from tests.builders import make_site
 from tests.web.pages import date_fields, form_etag, signed_in, submit
@@ -79,3 +80,9 @@ def test_the_events_filter_takes_its_dates_in_boxes_and_explains_a_wrong_one(app
     wrong = tab.get("/tensions/events", params={"from-day": "31", "from-month": "4", "from-year": "2030"})
     assert _errors_of(wrong.text) == "There is a problem From date must be a real date"
     assert 'href="#from-day"' in wrong.text and 'name="from-day" type="text" value="31"' in wrong.text
+
+
+def test_the_conflict_table_writes_times_as_people_do():
+    assert forms._shown("2026-07-12T11:00:00Z", None) == "12 July 2026, 12:00"  # the API's UTC, shown in UK time
+    assert forms._shown("2026-12-12T11:00", None) == "12 December 2026, 11:00"  # a form's UK time, as typed
+    assert forms._shown("2026-12-12", None) == "12 December 2026"
