@@ -116,3 +116,11 @@ def test_audit_log_in_the_browser_is_accessible_and_filters(page, live_server, c
     rows = page.locator("#audit-table tbody tr").all_inner_texts()
     assert len(rows) == 1 and "Changed a site" in rows[0]
     assert_accessible(page)
+
+
+def test_who_is_a_username_as_people_type_it(app, client, officer, admin):
+    changed_site(client, officer)
+    tab = signed_in(app, admin.username)
+    mine = audit_table(tab.get("/admin/audit", params={"actor": officer.username.upper()}).text)
+    assert "Changed a site" in mine
+    assert "Changed a site" not in audit_table(tab.get("/admin/audit", params={"actor": admin.username}).text)
