@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from app.core.security import Classification
+
+Span = Annotated[list[int], Field(min_length=2, max_length=2, description="[start, end) character offsets.")]
 
 
 class SearchType(StrEnum):
@@ -28,7 +31,7 @@ class SearchResult(BaseModel):
     id: str
     title: str
     snippet: str = Field(description="Plain text around the best match (may be empty); never HTML.")
-    highlights: list[tuple[int, int]] = Field(
+    highlights: list[Span] = Field(
         default_factory=list,
         description="The matched words in `snippet`, as [start, end) character offsets, in order.",
     )

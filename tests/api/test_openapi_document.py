@@ -218,7 +218,7 @@ def test_the_guide_is_served_next_to_swagger(client):
     assert guide.status_code == 200 and guide.headers["content-type"].startswith("text/html")
     assert "<h2>Conventions (every endpoint)</h2>" in guide.text and "<script" not in guide.text
     assert 'href="/api/docs/guide/feeds"' in guide.text
-    assert "reserved for community tensions (not yet available)" in guide.text
+    assert "<code>tensions:report</code> sends tension reports and follows your own" in guide.text
     feeds = client.get("/api/docs/guide/feeds")
     assert feeds.status_code == 200 and "webhook-signature" in feeds.text
 
