@@ -338,7 +338,7 @@ def _audit_params(filters: dict[str, str], typed: dict[str, Any]) -> tuple[dict[
     """The API's query for the page's filters, and the errors of dates that are not dates."""
     params = {k: filters[k] for k in AUDIT_FILTERS if filters.get(k)}
     if ":" not in params.get("actor", ":"):  # a username as people type it; the log names users `user:<username>`
-        params["actor"] = f"user:{params['actor'].lower()}"
+        params["actor"] = f"user:{params['actor'].lower()}"[:250]
     errors: dict[str, str] = {}
     for field, key, next_day in (("since", "from", False), ("until", "to", True)):
         problem = date_problem(typed[key], AUDIT_DATES[key])
