@@ -236,9 +236,10 @@ def summary(
         col(TensionReport.ward), col(TensionReport.reported_at), col(TensionReport.level), col(TensionReport.status)
     )
     stmt = _filtered(columns.where(_cleared(principal)), filters or TensionReportFilters())
-    rows = session.execute(_between(stmt, start, end)).all()
+    earliest_first = _between(stmt, start, end).order_by(col(TensionReport.reported_at), col(TensionReport.id))
+    rows = session.execute(earliest_first).all()
     groups: dict[str, list[Any]] = {}
-    spelling: dict[str, str] = {}  # a ward typed in another case is the same ward, under its first spelling
+    spelling: dict[str, str] = {}  # a ward typed in another case is the same ward, under its earliest spelling
     for ward, reported_at, level, status in rows:
         key = spelling.setdefault(ward.lower(), ward) if by == "ward" else iso_week(as_utc(reported_at))
         groups.setdefault(key, []).append((level, status))
@@ -324,7 +325,10 @@ def _counts(
     """Each ward's reports (their levels) made start..end within clearance, wards compared in any case; and the
     highest marking among them (OFFICIAL when there are none)."""
     columns = select(col(TensionReport.ward), col(TensionReport.level), col(TensionReport.classification))
-    stmt = _between(columns.where(_cleared(principal)), start, end)
+    stmt = _between(columns.where(_cleared(principal)), start, end).order_by(
+        col(TensionReport.reported_at),
+        col(TensionReport.id),  # a ward under its earliest spelling
+    )
     wards: dict[str, list[int | None]] = {}
     names: dict[str, str] = {}
     marking = Classification.OFFICIAL
