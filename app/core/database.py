@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy import Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -292,11 +293,16 @@ def _finish(session: Session, commit: bool) -> None:
 
 async def _end(session: Session, *, commit: bool) -> None:
     """Commit (or roll back) and close a request's session: one hop to a thread, none if it never used the database
-    (a request answered from caches)."""
+    (a request answered from caches).
+
+    Shielded from cancellation: a request cancelled mid-way (its client went away) would otherwise leave its
+    transaction open until the session is garbage-collected, holding SQLite's one write lock or PostgreSQL's row
+    locks for everyone else."""
     if not session.in_transaction() and not session.new and not session.dirty and not session.deleted:
         session.close()
         return
-    await run_in_threadpool(_finish, session, commit)
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_finish, session, commit)
 
 
 def _psycopg_url(url: str) -> str:
