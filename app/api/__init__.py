@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from app.api import openapi
+from app.api import fast, openapi
 from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
+from app.api.fast import FastReads
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.negotiation import negotiate
 from app.api.problems import install as install_problem_handlers
@@ -37,6 +38,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     api.state.settings = settings
     api.state.database = database
     install_problem_handlers(api)
+    api.add_middleware(FastReads, reads=fast.HOT, enabled=settings.fast_reads)  # innermost: plain hot reads
     api.add_middleware(IdempotencyMiddleware)
     api.add_middleware(DisclosureMiddleware)
     api.add_middleware(RateLimitHeaders)

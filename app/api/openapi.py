@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
+from app.api import fast
 from app.api.deps import Requires, RequiresAnyOf, get_principal
 from app.api.http import IfMatch
 from app.core.errors import PROBLEM_JSON
@@ -143,7 +144,8 @@ class Facts:
         scopes = [call.scope for call in calls if isinstance(call, Requires)]
         headers = {param.alias for dependant in _walk(route.dependant) for param in dependant.header_params}
         if_match = "required" if _IF_MATCH_CALL in calls else ("optional" if "If-Match" in headers else None)
-        source = _source(route.endpoint)
+        source = _source(route.endpoint)  # with the work it shares with the fast path (app/api/fast.py)
+        source += "".join(_source(read.work) for read in fast.HOT if method == "GET" and read.path == route.path)
         model = route.response_model
         return cls(
             method=method,

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.api.deps import SessionDep, requires
 from app.api.disclosure import disclose
+from app.api.fast import Call, hot
 from app.api.http import (
     CSV_RESPONSE,
     IF_MATCH_RESPONSES,
@@ -239,6 +240,25 @@ def plan_coverage(session: SessionDep, principal: Reader, plan_id: str) -> Cover
     return prevent.coverage(session, prevent.get(session, plan_id, principal), principal)
 
 
+def _item_list(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    filters: prevent_items.ItemFilters,
+    sort: ItemSort | None,
+) -> Response:
+    stmt = prevent_items.list_statement(principal, filters)
+    present = partial(prevent_items.present, today=today_london())
+    return collection(request, session, stmt, prevent_items.sort_keys(sort), params, present)
+
+
+@hot("/prevent/items", "prevent:read", paging=True)
+def _plain_item_list(call: Call) -> Response:
+    """A page of every item the caller may see, by ref (the list with no filters)."""
+    return _item_list(call.request, call.session, call.principal, call.page, prevent_items.ItemFilters(), None)
+
+
 @router.get("/items", response_model=Page[ItemRead], responses=CSV_RESPONSE)
 async def list_items(
     request: Request,
@@ -252,13 +272,7 @@ async def list_items(
     ] = None,
 ) -> Response:
     """Items you may see, filtered (all filters combine with AND)."""
-    keys = prevent_items.sort_keys(sort)
-
-    def work() -> Response:
-        stmt = prevent_items.list_statement(principal, filters)
-        return collection(request, session, stmt, keys, params, partial(prevent_items.present, today=today_london()))
-
-    return await read_in_one_hop(session, work)
+    return await read_in_one_hop(session, partial(_item_list, request, session, principal, params, filters, sort))
 
 
 @router.post("/items", response_model=ItemRead, status_code=201)

@@ -184,7 +184,7 @@ def limiter(database: Database) -> Limiter:
     return found
 
 
-async def enforce(request: Request, principal: Principal, session: Session) -> None:
+async def enforce(request: Request, principal: Principal, session: Session | None) -> None:
     """Count a partner key's request; 429 past its limit. Users are not limited; a limit of 0 disables it.
 
     Slots are leased in transactions of their own, so refused requests (403, 404, 422) count too. On SQLite a write
@@ -196,7 +196,7 @@ async def enforce(request: Request, principal: Principal, session: Session) -> N
         return
     limit, window = settings.partner_rate_limit, settings.partner_rate_window_seconds
     database: Database = request.app.state.database
-    if request.method not in _SAFE_METHODS and settings.is_sqlite:
+    if request.method not in _SAFE_METHODS and settings.is_sqlite and session is not None:
         hits, started = await run_in_threadpool(take, session, principal.id, window_seconds=window)
         limiter(database).counted(principal.id, hits, started)
         allowed = hits <= limit

@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, literal_column
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from app.api.deps import SessionDep, requires
+from app.api.fast import Call, hot
 from app.api.http import (
     CSV_MEDIA,
     CSV_RESPONSE,
@@ -182,13 +183,38 @@ async def site_filters(
     )
 
 
-def _presenter(session: SessionDep, principal: Principal) -> Callable[..., SiteRead]:
+def _presenter(session: Session, principal: Principal) -> Callable[..., SiteRead]:
     return partial(
         sites.present,
         principal=principal,
         default_level=threat_level.uk_response_level(session),
         today=today_london(),  # once per request, not once per row
     )
+
+
+def _site_list(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    filters: sites.SiteFilters,
+    sort: str,
+    point: sites.Near | None,
+) -> Response:
+    present = _presenter(session, principal)
+    stmt = sites.list_statement(principal, filters)
+    if point is not None:
+        return _near_response(request, sites.near(session, stmt, point), params, present)
+    keys = SORTS[sort]
+    if GEOJSON in request.headers.get("accept", "") and not wants_csv(request):
+        return _geojson([present(s) for s in iterate_all(session, stmt, keys)])
+    return collection(request, session, stmt, keys, params, present)
+
+
+@hot("/sites", "protect:read", paging=True)
+def _plain_site_list(call: Call) -> Response:
+    """A page of every site the caller may see, by name (the list with no filters)."""
+    return _site_list(call.request, call.session, call.principal, call.page, sites.SiteFilters(), "name", None)
 
 
 @router.get("", response_model=Page[SiteRead], responses=LIST_RESPONSES)
@@ -213,18 +239,9 @@ async def list_sites(
     With `near`, results are nearest first and pages follow (distance_m, id): stable and gap-free.
     """
     point = _near(near, radius_m)
-
-    def work() -> Response:
-        present = _presenter(session, principal)
-        stmt = sites.list_statement(principal, filters)
-        if point is not None:
-            return _near_response(request, sites.near(session, stmt, point), params, present)
-        keys = SORTS[sort]
-        if GEOJSON in request.headers.get("accept", "") and not wants_csv(request):
-            return _geojson([present(s) for s in iterate_all(session, stmt, keys)])
-        return collection(request, session, stmt, keys, params, present)
-
-    return await read_in_one_hop(session, work)
+    return await read_in_one_hop(
+        session, partial(_site_list, request, session, principal, params, filters, sort, point)
+    )
 
 
 @router.post("", response_model=SiteRead, status_code=201)
@@ -235,17 +252,18 @@ def create_site(request: Request, session: SessionDep, principal: Writer, data: 
     return created(request, read, location=f"/sites/{site.id}", version=site.version)
 
 
+@hot("/sites/{site_id}", "protect:read")
+def _site(call: Call) -> Response:
+    site = sites.get(call.session, call.path["site_id"], call.principal)
+    response = json_model(_presenter(call.session, call.principal)(site))
+    with_etag(response, site.version)
+    return response
+
+
 @router.get("/{site_id}", response_model=SiteRead)
-async def read_site(session: SessionDep, principal: Reader, site_id: str) -> Response:
+async def read_site(request: Request, session: SessionDep, principal: Reader, site_id: str) -> Response:
     """One site."""
-
-    def work() -> Response:
-        site = sites.get(session, site_id, principal)
-        response = json_model(_presenter(session, principal)(site))
-        with_etag(response, site.version)
-        return response
-
-    return await read_in_one_hop(session, work)
+    return await read_in_one_hop(session, partial(_site, Call(request, session, principal, {"site_id": site_id})))
 
 
 @router.patch("/{site_id}", response_model=SiteRead, responses=IF_MATCH_RESPONSES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from email.utils import format_datetime
 from typing import Annotated
 
@@ -47,11 +48,7 @@ ORDER = [
 )
 async def read_threat_level(request: Request, scope: ThreatScope = ThreatScope.UK) -> Response:
     """The level in force now. Public; answers If-None-Match with 304; may be cached for 15 seconds."""
-    database = get_database(request)
-    current = threat_level.CACHE.peek(str(database.engine.url), scope)
-    if current is None:  # the hottest endpoint touches the database at most once per cache lifetime
-        async with database.gate:
-            current = await run_in_threadpool(_load_current, database, scope)
+    current = await _current(get_database(request), scope)
     if current.read is None:
         raise NotFound(f"No {scope.value} threat level has been recorded yet.")
     return _answer(current, request.headers.get("if-none-match"))
@@ -82,10 +79,9 @@ class FreshLevel:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         plain = scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string")
         if plain and get_route_path(scope) == "/threat-level":
-            database: Database = scope["app"].state.database
-            current = threat_level.CACHE.peek(str(database.engine.url), ThreatScope.UK)
+            current = await _current(scope["app"].state.database, ThreatScope.UK)
             headers = Headers(scope=scope)
-            if current is not None and current.read is not None and accepts(headers.get("accept"), [JSON]):
+            if current.read is not None and accepts(headers.get("accept"), [JSON]):
                 await _answer(current, headers.get("if-none-match"))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -94,6 +90,34 @@ class FreshLevel:
 def _load_current(database: Database, scope: ThreatScope) -> threat_level.Current:
     with database.session(write=False) as session:
         return threat_level.current(session, scope)
+
+
+async def _current(database: Database, scope: ThreatScope) -> threat_level.Current:
+    """The level in force, from the cache; when the cache has expired, one load for all who ask meanwhile.
+
+    Without that, every request arriving while the level is being reloaded (every two seconds, a few milliseconds on
+    PostgreSQL) would query for it too."""
+    current = threat_level.CACHE.peek(database.url_key, scope)
+    if current is not None:
+        return current
+    loop = asyncio.get_running_loop()
+    key = (id(loop), database.url_key, scope)
+    loading = _LOADING.get(key)
+    if loading is None:  # a task of its own: a client that goes away does not cancel the others' answer
+        loading = _LOADING[key] = loop.create_task(_load(database, scope))
+        loading.add_done_callback(lambda _: _LOADING.pop(key, None))
+    return await asyncio.shield(loading)
+
+
+async def _load(database: Database, scope: ThreatScope) -> threat_level.Current:
+    await database.admit()
+    try:
+        return await run_in_threadpool(_load_current, database, scope)
+    finally:
+        database.gate.release()
+
+
+_LOADING: dict[tuple[int, str, ThreatScope], asyncio.Task[threat_level.Current]] = {}
 
 
 async def history_filters(

@@ -43,6 +43,7 @@ NAMING_CONVENTION = {
 }
 
 
+PING_AFTER_IDLE_SECONDS = 1.0  # a pooled PostgreSQL connection idle longer than this is pinged before use
 BUSY = "The service is too busy or its database is not answering; try again."
 
 # Connections beyond the gated pool, for short side transactions (an API key's last use, idempotency records)
@@ -166,9 +167,13 @@ def _postgres_engine(url: str, *, pool_size: int, settings: Settings) -> tuple[E
     watchdog = Watchdog(settings.db_statement_timeout_seconds + 1.0)
 
     @event.listens_for(engine, "checkout")
-    def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         # pool_pre_ping, with a bound: a dead pooled connection is replaced (DisconnectionError makes the pool
-        # try a fresh one); a hung server is not retried, it is a 503 now.
+        # try a fresh one); a hung server is not retried, it is a 503 now. A connection that answered within the
+        # last moment is not asked again (two round trips a request otherwise); if the server went away since, its
+        # first statement fails as a disconnect, the request is a 503, and the pool replaces its connections.
+        if time.monotonic() - record.info.get("answered", 0.0) < PING_AFTER_IDLE_SECONDS:
+            return
         watchdog.arm(dbapi_connection)
         try:
             with dbapi_connection.cursor() as cursor:
@@ -204,9 +209,10 @@ def _postgres_engine(url: str, *, pool_size: int, settings: Settings) -> tuple[E
         watchdog.arm(dbapi_connection)
 
     @event.listens_for(engine.pool, "checkin")
-    def _checkin(dbapi_connection: Any, _record: Any) -> None:
+    def _checkin(dbapi_connection: Any, record: Any) -> None:
         if dbapi_connection is not None:
             watchdog.disarm(dbapi_connection)
+            record.info["answered"] = time.monotonic()
 
     return engine, watchdog
 
@@ -220,6 +226,8 @@ class Database:
     write_engine: Engine = field(init=False)
     _gate: asyncio.Semaphore | None = field(init=False, default=None)
     _watchdog: Watchdog | None = field(init=False, default=None)
+    _reader_engine: Engine = field(init=False)
+    url_key: str = field(init=False)
     changes: int = field(init=False, default=0)
     """How many write units of work this process has committed (a generation for caches of derived reads)."""
 
@@ -232,6 +240,10 @@ class Database:
         else:
             self.engine, self._watchdog = _postgres_engine(url, pool_size=size, settings=self.settings)
             self.write_engine = self.engine
+        self.url_key = str(self.engine.url)  # what caches of this database's data are keyed by (as rendered once)
+        self._reader_engine = (
+            self.engine if self.settings.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     @property
     def gate(self) -> asyncio.Semaphore:
@@ -244,8 +256,15 @@ class Database:
         """A new session; the caller commits or rolls back."""
         return Session(self.write_engine if write else self.engine, expire_on_commit=False)
 
-    async def unit_of_work(self, *, write: bool) -> AsyncIterator[Session]:
-        """Yield a session for one request; commit if the request succeeded, else roll back."""
+    def reader(self) -> Session:
+        """A session for read-only work: on PostgreSQL each statement runs in autocommit, as it would see the data
+        in a READ COMMITTED transaction anyway, without the BEGIN and COMMIT round trips. Never write with it."""
+        return Session(self._reader_engine, expire_on_commit=False)
+
+    async def admit(self) -> None:
+        """Take one of the gate's slots (one per open session); 503 after waiting `db_queue_timeout_seconds`.
+
+        Release it with `self.gate.release()`."""
         if self.gate.locked():  # wait, but not for ever (wait_for costs a task and a timer: only when waiting)
             try:
                 await asyncio.wait_for(self.gate.acquire(), timeout=self.settings.db_queue_timeout_seconds)
@@ -253,6 +272,10 @@ class Database:
                 raise ServiceUnavailable(BUSY) from None
         else:
             await self.gate.acquire()  # a free slot: taken at once
+
+    async def unit_of_work(self, *, write: bool) -> AsyncIterator[Session]:
+        """Yield a session for one request; commit if the request succeeded, else roll back."""
+        await self.admit()
         try:
             session = self.session(write=write)
             try:

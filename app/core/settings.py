@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     db_busy_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     db_queue_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Plain hot reads (a site, the first pages of a list) skip FastAPI's routing: app/api/fast.py. Off only to compare.
+    fast_reads: bool = True
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

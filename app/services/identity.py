@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, event, update
+from sqlalchemy import case, event, inspect, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -152,9 +152,16 @@ _IDENTITY_TABLES = (User, AccessToken, ApiKey)
 @event.listens_for(OrmSession, "after_flush")
 def _note_identity_changes(session: OrmSession, _context: Any) -> None:
     """A flush that changed a user, a token or a key: clear the principal cache now and again after the commit."""
-    changed = (*session.new, *session.dirty, *session.deleted)
+    changed = (*session.new, *session.deleted, *(o for o in session.dirty if not _only_bookkeeping(o)))
     if any(isinstance(obj, _IDENTITY_TABLES) for obj in changed):
         _identity_changed(session)
+
+
+def _only_bookkeeping(obj: object) -> bool:
+    """Whether a changed record changed only its last use (an API key's `last_used_at`): not who it stands for."""
+    if not isinstance(obj, ApiKey):
+        return False
+    return {a.key for a in inspect(obj).attrs if a.history.has_changes()} <= {"last_used_at"}
 
 
 @event.listens_for(OrmSession, "do_orm_execute")

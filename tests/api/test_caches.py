@@ -67,6 +67,19 @@ def test_a_direct_orm_change_in_this_process_clears_the_cache(client, officer, d
     assert client.get("/api/v1/me", headers=officer.headers).json()["role"] == "viewer"
 
 
+def test_recording_a_keys_last_use_keeps_the_cache_but_changing_the_key_clears_it(make_api_key, officer, db_session):
+    from app.models.identity import ApiKey
+
+    key = make_api_key(["prevent:read"])
+    cached = identity.PRINCIPALS.generation
+    identity.touch_api_key(db_session, key.user_id)  # bookkeeping: who the key stands for is unchanged
+    db_session.commit()
+    assert identity.PRINCIPALS.generation == cached
+    db_session.get(ApiKey, key.user_id).scopes = ["protect:read"]
+    db_session.commit()
+    assert identity.PRINCIPALS.generation > cached
+
+
 def test_revocation_by_another_process_is_honoured_within_the_ttl(client, make_api_key, database, monkeypatch):
     monkeypatch.setattr(identity.PRINCIPALS, "ttl", 0.3)
     key = make_api_key(["prevent:read"])
