@@ -23,7 +23,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.context import current_request_id, request_id_var
+from app.core.context import current_request_id
 from app.core.database import Database
 from app.core.security import Classification, Principal
 from app.services import audit
@@ -181,24 +181,18 @@ def journal(database: Database) -> DisclosureJournal:
 
 
 def _record(database: Database, batch: list[Disclosure]) -> None:
+    entries = [
+        audit.Entry(
+            actor=disclosure.principal,
+            action="disclosure",
+            entity_type=disclosure.path.removeprefix("/api/v1/").split("/")[0] or "api",
+            entity_id=disclosure.ids[0] if len(disclosure.ids) == 1 else None,
+            after={"path": disclosure.path, "count": len(disclosure.ids), "ids": disclosure.ids[:MAX_IDS]},
+            classification=Classification.OFFICIAL_SENSITIVE,  # hidden below that clearance
+            request_id=disclosure.request_id,
+        )
+        for disclosure in batch
+    ]
     with database.session(write=True) as session:
-        last = None
-        for disclosure in batch:
-            entity_type = disclosure.path.removeprefix("/api/v1/").split("/")[0] or "api"
-            ids = disclosure.ids
-            token = request_id_var.set(disclosure.request_id)
-            try:
-                last = audit.record(
-                    session,
-                    actor=disclosure.principal,
-                    action="disclosure",
-                    entity_type=entity_type,
-                    entity_id=ids[0] if len(ids) == 1 else None,
-                    after={"path": disclosure.path, "count": len(ids), "ids": ids[:MAX_IDS]},
-                    classification=Classification.OFFICIAL_SENSITIVE,  # hidden below that clearance
-                    follows=last,  # the batch holds the chain from its first event to its commit
-                    flush=False,  # inserted together at the commit
-                )
-            finally:
-                request_id_var.reset(token)
+        audit.record_all(session, entries)  # the batch holds the chain from its first event to its commit
         session.commit()

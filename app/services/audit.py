@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, func, not_, or_, text, true
+from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, func, insert, not_, or_, text, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
@@ -42,24 +44,71 @@ def record(
     after: dict[str, Any] | None = None,
     anonymous_name: str | None = None,
     classification: Classification | str | None = None,
-    follows: AuditEvent | None = None,
-    flush: bool = True,
 ) -> AuditEvent:
     """Append an event to the chain, in the caller's transaction.
 
     `classification` is the marking of the record the event is about (its parent's, for a child record), so the
-    log can be read within the reader's clearance. It is part of the hashed content when given. `follows` is the
-    event this transaction appended just before (a batch of events written together): the chain is already held
-    by this transaction, so the event chains to it without asking the database again. `flush=False` leaves the
-    INSERT to the transaction's next flush (a batch is inserted together, in the order its events were added).
+    log can be read within the reader's clearance. It is part of the hashed content when given.
     """
-    if follows is not None:
-        prev_hash = follows.hash
-    else:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-        last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
-        prev_hash = last or GENESIS
+    content = _content(actor, action, entity_type, entity_id, before, after, anonymous_name, classification)
+    prev_hash = _chain_head(session)
+    at = utcnow()
+    event = AuditEvent(at=at, prev_hash=prev_hash, hash=event_hash(prev_hash, at, content), **content)
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of a batch written together (`record_all`): what `record` takes, and the request it belongs to."""
+
+    actor: Principal
+    action: str
+    entity_type: str
+    entity_id: str | None
+    after: dict[str, Any]
+    classification: Classification
+    request_id: str | None
+
+
+def record_all(session: Session, entries: Sequence[Entry]) -> None:
+    """Append several events in the caller's transaction: the chain is taken once, and one INSERT writes them all
+    in order (a batch of disclosures; no ORM objects are built)."""
+    if not entries:
+        return
+    prev_hash, rows = _chain_head(session), []
+    for entry in entries:
+        content = _content(
+            entry.actor, entry.action, entry.entity_type, entry.entity_id, None, entry.after, None, entry.classification
+        )
+        content["request_id"] = entry.request_id
+        at = utcnow()
+        digest = event_hash(prev_hash, at, content)
+        rows.append({"at": at, "prev_hash": prev_hash, "hash": digest, **content})
+        prev_hash = digest
+    session.execute(insert(AuditEvent), rows)
+
+
+def _chain_head(session: Session) -> str:
+    """The hash of the last event, holding the chain until the transaction ends (PostgreSQL: an advisory lock;
+    SQLite: the transaction is a writer, and there is one)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()  # type: ignore[union-attr]
+    return last or GENESIS
+
+
+def _content(
+    actor: Principal | None,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    anonymous_name: str | None,
+    classification: Classification | str | None,
+) -> dict[str, Any]:
     content: dict[str, Any] = {
         "actor": actor.actor if actor else f"anonymous:{anonymous_name or '-'}",
         "actor_kind": actor.kind if actor else "anonymous",
@@ -73,12 +122,7 @@ def record(
     }
     if classification is not None:
         content["classification"] = Classification(classification).value
-    at = utcnow()
-    event = AuditEvent(at=at, prev_hash=prev_hash, hash=event_hash(prev_hash, at, content), **content)
-    session.add(event)
-    if flush:
-        session.flush()
-    return event
+    return content
 
 
 def changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
