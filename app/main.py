@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         csp=content_security_policy(tile_host),
     )
 
+    app.mount("/api/v1", api)  # first: the router tries its routes in order, and most requests are the API's
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         """The process is alive."""
@@ -114,7 +116,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         (docs/feeds.md), rendered on the server (no script, no outside assets)."""
         return HTMLResponse(render_guide(request.url.path.removeprefix("/api/docs/guide")))
 
-    app.mount("/api/v1", api)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
     app.mount("/assets", CachedStatic(directory=STATIC / "govuk" / "assets"), name="assets")
     web.install(app, settings, api)

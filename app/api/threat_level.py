@@ -79,9 +79,10 @@ class FreshLevel:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         plain = scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string")
         if plain and get_route_path(scope) == "/threat-level":
-            current = await _current(scope["app"].state.database, ThreatScope.UK)
+            database: Database = scope["app"].state.database
+            current = threat_level.CACHE.peek(database.url_key, ThreatScope.UK)  # loading is the route's (errors)
             headers = Headers(scope=scope)
-            if current.read is not None and accepts(headers.get("accept"), [JSON]):
+            if current is not None and current.read is not None and accepts(headers.get("accept"), [JSON]):
                 await _answer(current, headers.get("if-none-match"))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
