@@ -56,7 +56,9 @@ def configure_metadata(metadata: MetaData) -> None:
     metadata.naming_convention = NAMING_CONVENTION
 
 
-def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, settings: Settings) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool | None, pool_size: int, settings: Settings) -> Engine:
+    """`immediate`: transactions start with BEGIN IMMEDIATE (writers) or BEGIN (readers); None: no transaction at all,
+    each statement on its own (read-only sessions; in WAL each sees the last commit, as under READ COMMITTED)."""
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -79,9 +81,11 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, settings: Setti
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if immediate is not None:
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -241,9 +245,10 @@ class Database:
             self.engine, self._watchdog = _postgres_engine(url, pool_size=size, settings=self.settings)
             self.write_engine = self.engine
         self.url_key = str(self.engine.url)  # what caches of this database's data are keyed by (as rendered once)
-        self._reader_engine = (
-            self.engine if self.settings.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
+        if self.settings.is_sqlite:
+            self._reader_engine = _sqlite_engine(url, immediate=None, pool_size=size, settings=self.settings)
+        else:
+            self._reader_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def gate(self) -> asyncio.Semaphore:
@@ -257,8 +262,10 @@ class Database:
         return Session(self.write_engine if write else self.engine, expire_on_commit=False)
 
     def reader(self) -> Session:
-        """A session for read-only work: on PostgreSQL each statement runs in autocommit, as it would see the data
-        in a READ COMMITTED transaction anyway, without the BEGIN and COMMIT round trips. Never write with it."""
+        """A session for read-only work: each statement runs on its own, without BEGIN and COMMIT (round trips on
+        PostgreSQL, statements on SQLite); it sees the data as a READ COMMITTED transaction would, statement by
+        statement (PostgreSQL's default isolation; SQLite's WAL gives each statement the last commit). Never write
+        with it."""
         return Session(self._reader_engine, expire_on_commit=False)
 
     async def admit(self) -> None:
@@ -300,6 +307,7 @@ class Database:
         """Close every pooled connection."""
         self.engine.dispose()
         self.write_engine.dispose()
+        self._reader_engine.dispose()
         if self._watchdog is not None:
             self._watchdog.stop()
 
