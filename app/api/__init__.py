@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from app.api import fast, openapi
+from app.api import fast, fastapi_memo, openapi
 from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
 from app.api.fast import FastReads
@@ -25,6 +25,7 @@ def routers() -> list[APIRouter]:
 
 def create_api(settings: Settings, database: Database) -> FastAPI:
     """The API application, to be mounted at /api/v1."""
+    fastapi_memo.install()
     api = FastAPI(
         title="CONTEST Hub API",
         version="1.0.0",
