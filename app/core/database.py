@@ -155,7 +155,10 @@ class Watchdog:
                     sock.close()
 
 
-def _postgres_engine(url: str, *, pool_size: int, settings: Settings) -> tuple[Engine, Watchdog]:
+def _postgres_engine(
+    url: str, *, pool_size: int, settings: Settings, watchdog: Watchdog | None = None, autocommit: bool = False
+) -> tuple[Engine, Watchdog]:
+    """`autocommit`: connections that run each statement on its own, set once when connected (read-only sessions)."""
     statement_ms = int(settings.db_statement_timeout_seconds * 1000)
     engine = create_engine(
         _psycopg_url(url),
@@ -166,9 +169,10 @@ def _postgres_engine(url: str, *, pool_size: int, settings: Settings) -> tuple[E
         pool_size=pool_size,
         max_overflow=SIDE_CONNECTIONS,
         pool_timeout=settings.db_pool_timeout_seconds,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
     # The server enforces statement_timeout itself; the watchdog is for when it cannot (frozen): a second later.
-    watchdog = Watchdog(settings.db_statement_timeout_seconds + 1.0)
+    watchdog = watchdog or Watchdog(settings.db_statement_timeout_seconds + 1.0)
 
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
@@ -247,8 +251,10 @@ class Database:
         self.url_key = str(self.engine.url)  # what caches of this database's data are keyed by (as rendered once)
         if self.settings.is_sqlite:
             self._reader_engine = _sqlite_engine(url, immediate=None, pool_size=size, settings=self.settings)
-        else:
-            self._reader_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:  # connections of their own, in autocommit from the start: switching a pooled one costs each time
+            self._reader_engine, _ = _postgres_engine(
+                url, pool_size=size, settings=self.settings, watchdog=self._watchdog, autocommit=True
+            )
 
     @property
     def gate(self) -> asyncio.Semaphore:
