@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
+from app.api import kept
 from app.core.database import Database
 from app.core.security import ROLE_CLEARANCE, Classification, Role, hash_password
 from app.core.settings import Settings
@@ -113,6 +114,7 @@ def clean_tables(database: Database, migrated_tables: list[str]) -> Iterator[Non
     threat_level.CACHE.clear()
     identity.PRINCIPALS.clear()
     summary.CACHE.clear()
+    kept.ANSWERS.clear()
 
 
 @pytest.fixture(scope="session")

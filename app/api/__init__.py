@@ -9,6 +9,7 @@ from app.api.deps import strict_query_parameters
 from app.api.disclosure import DisclosureMiddleware
 from app.api.fast import FastReads
 from app.api.idempotency import IdempotencyMiddleware
+from app.api.kept import KeptReads
 from app.api.negotiation import negotiate
 from app.api.problems import install as install_problem_handlers
 from app.api.rate_limit import RateLimitHeaders
@@ -40,6 +41,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
     api.state.database = database
     install_problem_handlers(api)
     api.add_middleware(FastReads, reads=fast.HOT, enabled=settings.fast_reads)  # innermost: plain hot reads
+    api.add_middleware(KeptReads, api=api)  # a user's repeated reads of the dashboard's panels (app/api/kept.py)
     api.add_middleware(IdempotencyMiddleware)
     api.add_middleware(DisclosureMiddleware)
     api.add_middleware(RateLimitHeaders)

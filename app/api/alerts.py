@@ -22,6 +22,7 @@ from app.api.http import (
     read_in_one_hop,
     with_etag,
 )
+from app.api.kept import Kept
 from app.api.openapi import CONFLICT_RESPONSE
 from app.core.clock import utcnow
 from app.core.pagination import SortKey
@@ -65,7 +66,7 @@ async def alert_filters(
     return alerts.AlertFilters(state=state, status=status, msg_type=msg_type)
 
 
-@router.get("", response_model=Page[AlertRead], responses=CSV_RESPONSE)
+@router.get("", response_model=Page[AlertRead], responses=CSV_RESPONSE, dependencies=[Kept])
 async def list_alerts(
     request: Request,
     session: SessionDep,

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.api.idempotency import SecretBearing
+from app.api.kept import Kept
 from app.api.problems import problem_response
 from app.core.errors import problem_body
 from app.core.settings import Settings
@@ -68,7 +69,7 @@ def revoke_token(session: SessionDep, principal: CurrentPrincipal) -> None:
     identity.logout(session, principal)
 
 
-@router.get("/me", response_model=Me)
+@router.get("/me", response_model=Me, dependencies=[Kept])
 def read_me(principal: CurrentPrincipal) -> Me:
     """Who the caller is: name, kind, role, organisation, scopes and clearance."""
     return Me(

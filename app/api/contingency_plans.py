@@ -20,6 +20,7 @@ from app.api.http import (
     page_params,
     with_etag,
 )
+from app.api.kept import Kept
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import Page
@@ -70,7 +71,7 @@ def _presenter(session: SessionDep, principal: Principal) -> Callable[[Contingen
     return partial(plans.present, session=session, principal=principal, level=plans.response_level(session))
 
 
-@router.get("", response_model=Page[ContingencyPlanRead], responses=CSV_RESPONSE)
+@router.get("", response_model=Page[ContingencyPlanRead], responses=CSV_RESPONSE, dependencies=[Kept])
 def list_contingency_plans(
     request: Request,
     session: SessionDep,

@@ -20,6 +20,7 @@ from app.api.http import (
     page_params,
     with_etag,
 )
+from app.api.kept import Kept
 from app.core.pagination import SortKey
 from app.core.security import APPROVE, Principal
 from app.models.common import Page
@@ -62,7 +63,7 @@ def _present(session: SessionDep, principal: Principal) -> Any:
     return partial(escalations.present_many, session, principal=principal)
 
 
-@router.get("", response_model=Page[EscalationRead], responses=CSV_RESPONSE)
+@router.get("", response_model=Page[EscalationRead], responses=CSV_RESPONSE, dependencies=[Kept])
 def list_escalations(
     request: Request,
     session: SessionDep,

@@ -84,13 +84,13 @@ def hot(path: str, scope: str, *, paging: bool = False) -> Callable[[Work], Work
     """Register a read's work for the fast path; its FastAPI route (GET `path`, needing `scope`) calls it too."""
 
     def register(work: Work) -> Work:
-        HOT.append(HotRead(path, scope, work, paging, _pattern(path)))
+        HOT.append(HotRead(path, scope, work, paging, path_pattern(path)))
         return work
 
     return register
 
 
-def _pattern(path: str) -> re.Pattern[str]:
+def path_pattern(path: str) -> re.Pattern[str]:
     """`/sites/{site_id}` → `^/sites/(?P<site_id>[^/]+)$` (a path parameter is one segment, as in FastAPI)."""
     parts = _PARAMETER.split(path)  # literal, name, literal, name, ...
     return re.compile(

@@ -24,6 +24,7 @@ from app.api.http import (
     read_in_one_hop,
     with_etag,
 )
+from app.api.kept import Kept
 from app.core.errors import Unprocessable
 from app.core.pagination import SortKey
 from app.core.security import Principal
@@ -120,7 +121,7 @@ def create_tension_report(
     return created(request, read, location=f"{PATH}/{report.id}", version=report.version)
 
 
-@router.get(f"{PATH}/summary", response_model=TensionSummary)
+@router.get(f"{PATH}/summary", response_model=TensionSummary, dependencies=[Kept])
 def summarise_tension_reports(
     session: SessionDep,
     principal: Reader,
