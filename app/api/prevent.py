@@ -256,7 +256,7 @@ async def list_items(
 
     def work() -> Response:
         stmt = prevent_items.list_statement(principal, filters)
-        return collection(request, session, stmt, keys, params, partial(prevent_items.present, today=today_london()))
+        return collection(request, session, stmt, keys, params, rows=prevent_items.row_view(today_london()))
 
     return await read_in_one_hop(session, work)
 

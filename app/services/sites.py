@@ -10,13 +10,13 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col
 
-from app.core.clock import today_london
+from app.core.clock import rfc3339, today_london
 from app.core.errors import NotFound
+from app.core.pagination import RowView
 from app.core.security import Classification, Principal
 from app.models.protect import (
     ENHANCED_FROM,
     STANDARD_FROM,
-    Location,
     SecurityAssessment,
     Site,
     SiteCreate,
@@ -98,14 +98,19 @@ def list_statement(principal: Principal, filters: SiteFilters, *, today: date | 
     return stmt
 
 
-def near(session: Session, stmt: Select[Any], point: Near) -> list[tuple[Site, float]]:
+COLUMNS = tuple(Site.__table__.c)  # type: ignore[attr-defined]
+"""A site's columns: selected instead of the entity, a row reads like a Site (`row.name`) and costs far less."""
+
+
+def near(session: Session, stmt: Select[Any], point: Near) -> list[tuple[Any, float]]:
     """Sites of the statement within the radius, nearest first (ties by id), with their distances.
 
-    A bounding box on the (lat, lon) index narrows the candidates; the exact great-circle distance decides.
+    A bounding box on the (lat, lon) index narrows the candidates; the exact great-circle distance decides. The
+    sites are rows of `COLUMNS` (they read like a Site), for `site_json`.
     """
     box = geo.bbox_around(point.lat, point.lon, point.radius_m)
     found = []
-    for site in session.execute(stmt.where(_within(box))).scalars():
+    for site in session.execute(stmt.where(_within(box)).with_only_columns(*COLUMNS)):
         distance = round(geo.haversine_m(point.lat, point.lon, site.lat, site.lon), 2)
         if distance <= point.radius_m:
             found.append((site, distance))
@@ -113,46 +118,84 @@ def near(session: Session, stmt: Select[Any], point: Near) -> list[tuple[Site, f
     return found
 
 
+def _date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+_TIER_VALUES = {tier: tier.value for tier in Tier}
+
+
+def site_json(
+    site: Any,
+    *,
+    sensitive: bool,
+    default_level: str | None,
+    today: date,
+    distance_m: float | None = None,
+) -> dict[str, Any]:
+    """A site as the API shows it (exactly `SiteRead.model_dump(mode="json")`), from a Site or a row of `COLUMNS`.
+
+    Protective measures only when `sensitive` (the reader is cleared for OFFICIAL-SENSITIVE); `default_level` is
+    the level the current UK threat level implies (looked up once per request); `today` decides review_overdue.
+    """
+    capacity = site.capacity
+    own = ResponseLevel(site.response_level).value if site.response_level else None
+    due = site.next_review_due
+    lat, lon = site.lat, site.lon
+    return {
+        "id": site.id,
+        "created_at": rfc3339(site.created_at),
+        "updated_at": rfc3339(site.updated_at),
+        "version": site.version,
+        "classification": site.classification,
+        "name": site.name,
+        "category": site.category,
+        "address": site.address,
+        "postcode": site.postcode,
+        "ward": site.ward,
+        "uprn": site.uprn,
+        "location": {"lat": lat, "lon": lon},
+        "capacity": capacity,
+        "martyns_law_tier": _TIER_VALUES[tier_of(capacity)],
+        "response_level": own or default_level,
+        "site_response_level": own,
+        "protective_measures": list(site.protective_measures) if sensitive else None,
+        "operator": site.operator,
+        "last_assessed_on": _date(site.last_assessed_on),
+        "next_review_due": _date(due),
+        "review_overdue": due is not None and due < today,
+        "distance_m": distance_m,
+        "warnings": [] if geo.in_uk(lat, lon) else [OUTSIDE_UK],
+    }
+
+
+def row_view(principal: Principal, *, default_level: ResponseLevel | None, today: date) -> RowView:
+    """How a page of sites is read and shown to this principal (see `site_json`)."""
+    options = {
+        "sensitive": principal.may_see(Classification.OFFICIAL_SENSITIVE),
+        "default_level": default_level.value if default_level else None,
+        "today": today,
+    }
+    return RowView(SiteRead, COLUMNS, lambda row: site_json(row, **options))
+
+
 def present(
-    site: Site,
+    site: Any,
     *,
     principal: Principal,
     default_level: ResponseLevel | None,
     today: date | None = None,
     distance_m: float | None = None,
 ) -> SiteRead:
-    """A site with its derived fields; protective measures only for OFFICIAL-SENSITIVE clearance.
-
-    `default_level` is the level the current UK threat level implies (looked up once per request).
-    """
-    sensitive = principal.may_see(Classification.OFFICIAL_SENSITIVE)
-    own = ResponseLevel(site.response_level) if site.response_level else None
-    today = today or today_london()
-    return SiteRead(
-        id=site.id,
-        created_at=site.created_at,
-        updated_at=site.updated_at,
-        version=site.version,
-        classification=Classification(site.classification),
-        name=site.name,
-        category=site.category,
-        address=site.address,
-        postcode=site.postcode,
-        ward=site.ward,
-        uprn=site.uprn,
-        location=Location(lat=site.lat, lon=site.lon),
-        capacity=site.capacity,
-        martyns_law_tier=tier_of(site.capacity),
-        response_level=own or default_level,
-        site_response_level=own,
-        protective_measures=list(site.protective_measures) if sensitive else None,
-        operator=site.operator,
-        last_assessed_on=site.last_assessed_on,
-        next_review_due=site.next_review_due,
-        review_overdue=site.next_review_due is not None and site.next_review_due < today,
+    """A site with its derived fields as a model (see `site_json`, which the lists use directly)."""
+    fields = site_json(
+        site,
+        sensitive=principal.may_see(Classification.OFFICIAL_SENSITIVE),
+        default_level=default_level.value if default_level else None,
+        today=today or today_london(),
         distance_m=distance_m,
-        warnings=[] if geo.in_uk(site.lat, site.lon) else [OUTSIDE_UK],
     )
+    return SiteRead.model_validate(fields)
 
 
 def _stored(site: Site) -> dict[str, Any] | None:
