@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -191,12 +192,18 @@ def collection(
 _SENSITIVE = Classification.OFFICIAL_SENSITIVE.value
 
 
+@lru_cache(maxsize=256)
+def _narrowed(stmt: Select[Any], columns: tuple[Any, ...]) -> Select[Any]:
+    """The statement selecting plain columns instead of its entity (once per reused statement)."""
+    return stmt.with_only_columns(*columns)
+
+
 def _row_collection(
     request: Request, session: Session, stmt: Select[Any], keys: Sequence[SortKey], params: PageParams, view: RowView
 ) -> Response:
     """`collection` for a RowView. The page's OFFICIAL-SENSITIVE records are named to the disclosure log here,
     from the rows themselves, so it need not parse the body back (the view's records have no records nested)."""
-    stmt = stmt.with_only_columns(*view.columns)
+    stmt = _narrowed(stmt, tuple(view.columns))
     present = view.present
     if wants_csv(request):
         every = [present(row) for row in iterate_rows(session, stmt, keys)]

@@ -160,6 +160,13 @@ def ordered(stmt: Select[Any], keys: Sequence[SortKey]) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=256)
+def _ordered(stmt: Select[Any], keys: tuple[SortKey, ...]) -> Select[Any]:
+    """`ordered`, once per statement and order: a statement the services reuse (built once per clearance and
+    filters) is ordered once too, and keeps its compiled form and cache key with it."""
+    return ordered(stmt, keys)
+
+
 def fetch_page(
     session: Session,
     stmt: Select[Any],
@@ -195,7 +202,7 @@ def fetch_rows(
     a row reads like the record (`row.name`), for presenting without the cost of loading an entity. The sort keys'
     values are selected after the statement's own columns, as in `fetch_page`.
     """
-    query = ordered(stmt, keys)
+    query = _ordered(stmt, tuple(keys))
     if cursor:
         query = query.where(_after(keys, signer.decode(cursor, keys)))
     session.flush()  # what `session.execute` would do first (nothing, on a read)

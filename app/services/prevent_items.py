@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
@@ -142,7 +143,12 @@ def present(item: PreventItem, *, today: date) -> ItemRead:
 
 def visible_statement(principal: Principal) -> Any:
     """Items the principal may see: their own marking and their plan's must both be within clearance."""
-    visible = principal.clearance.visible()
+    return _visible(principal.clearance)
+
+
+@lru_cache(maxsize=4)
+def _visible(clearance: Classification) -> Any:
+    visible = clearance.visible()
     return (
         select(PreventItem)
         .join(PreventPlan, PreventPlan.id == _I.plan_id)
@@ -168,8 +174,17 @@ class ItemFilters:
 
 
 def list_statement(principal: Principal, filters: ItemFilters) -> Any:
-    """Visible items matching every filter; `overdue` is decided in SQL, before paging."""
-    stmt, f = visible_statement(principal), filters
+    """Visible items matching every filter; `overdue` is decided in SQL, before paging.
+
+    Built once per clearance, filters and day, then reused (a statement is immutable, and SQLAlchemy keeps its
+    compiled form with it): building one costs more than running it on a page of rows.
+    """
+    return _list_statement(principal.clearance, filters, today_london())
+
+
+@lru_cache(maxsize=256)
+def _list_statement(clearance: Classification, filters: ItemFilters, today: date) -> Any:
+    stmt, f = _visible(clearance), filters
     if f.plan_id:
         stmt = stmt.where(_I.plan_id == f.plan_id)
     if f.key_area:
@@ -180,14 +195,14 @@ def list_statement(principal: Principal, filters: ItemFilters) -> Any:
         closed = _I.status.in_(CLOSED_STATUSES)
         stmt = stmt.where(not_(closed) if f.open else closed)
     if f.in_force is not None:
-        current = _I.plan_id.in_(in_force_statement(today_london()).scalar_subquery())
+        current = _I.plan_id.in_(in_force_statement(today).scalar_subquery())
         stmt = stmt.where(current if f.in_force else not_(current))
     if f.rag:
         stmt = stmt.where(_I.rag.is_(None) if f.rag == "none" else _I.rag == f.rag)
     if f.owner:
         stmt = stmt.where(func.lower(_I.owner) == f.owner.strip().lower())
     if f.overdue is not None:
-        clause = overdue_clause(today_london())
+        clause = overdue_clause(today)
         stmt = stmt.where(clause if f.overdue else not_(clause))
     if f.q and f.q.strip():
         text = f.q.strip()
@@ -220,6 +235,11 @@ SORT_PATTERN = "^-?(" + "|".join(SORTS) + ")$"
 
 def sort_keys(sort: str | None) -> list[SortKey]:
     """A keyset-stable order: the chosen column (`-` for descending), then ref, then id."""
+    return list(_sort_keys(sort))
+
+
+@lru_cache(maxsize=32)
+def _sort_keys(sort: str | None) -> tuple[SortKey, ...]:
     name = (sort or "ref").lstrip("-")
     if name not in SORTS:
         raise Unprocessable.field("sort", f"must be one of {', '.join(SORTS)}, optionally prefixed with -")
@@ -227,7 +247,7 @@ def sort_keys(sort: str | None) -> list[SortKey]:
     keys = [SortKey(SORTS[name], descending)]
     if name != "ref":
         keys.append(SortKey(_I.ref, descending))
-    return [*keys, SortKey(_I.id, descending)]
+    return (*keys, SortKey(_I.id, descending))
 
 
 def get(session: Session, item_id: str, principal: Principal) -> PreventItem:

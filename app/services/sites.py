@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -71,8 +72,17 @@ def _within(box: geo.BBox) -> Any:
 
 
 def list_statement(principal: Principal, filters: SiteFilters, *, today: date | None = None) -> Select[Any]:
-    """The sites the principal may see that match every filter."""
-    stmt = select(Site).where(col(Site.classification).in_(principal.clearance.visible()))
+    """The sites the principal may see that match every filter.
+
+    Built once per clearance, filters and day, then reused (a statement is immutable, and SQLAlchemy keeps its
+    compiled form with it): building one costs more than running it on a page of rows.
+    """
+    return _list_statement(principal.clearance, filters, today or today_london())
+
+
+@lru_cache(maxsize=256)
+def _list_statement(clearance: Classification, filters: SiteFilters, today: date) -> Select[Any]:
+    stmt = select(Site).where(col(Site.classification).in_(clearance.visible()))
     if filters.category:
         stmt = stmt.where(col(Site.category) == filters.category)
     if filters.ward:
@@ -80,7 +90,7 @@ def list_statement(principal: Principal, filters: SiteFilters, *, today: date | 
     if filters.tier:
         stmt = stmt.where(_tier_clause(filters.tier))
     if filters.review_overdue is not None:
-        due, today = col(Site.next_review_due), today or today_london()
+        due = col(Site.next_review_due)
         overdue = and_(due.is_not(None), due < today)
         stmt = stmt.where(overdue if filters.review_overdue else or_(due.is_(None), due >= today))
     if filters.q:
