@@ -19,7 +19,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, or_
 from sqlmodel import Session
 
 from app.core.errors import Unprocessable
@@ -161,10 +161,14 @@ def ordered(stmt: Select[Any], keys: Sequence[SortKey]) -> Select[Any]:
 
 
 @lru_cache(maxsize=256)
-def _ordered(stmt: Select[Any], keys: tuple[SortKey, ...]) -> Select[Any]:
-    """`ordered`, once per statement and order: a statement the services reuse (built once per clearance and
-    filters) is ordered once too, and keeps its compiled form and cache key with it."""
-    return ordered(stmt, keys)
+def _page_query(stmt: Select[Any], keys: tuple[SortKey, ...], after: bool) -> Select[Any]:
+    """`stmt` in key order, from a position (`after`) or not, and limited: the position and the limit are bound
+    parameters (`_after_<i>`, `_limit`), so one statement object serves every page of a reused statement (the
+    services build theirs once per clearance and filters) and keeps its compiled form and cache key with it."""
+    query = ordered(stmt, keys)
+    if after:
+        query = query.where(_after(keys, [bindparam(f"_after_{i}") for i in range(len(keys))]))
+    return query.limit(bindparam("_limit", type_=Integer))
 
 
 def fetch_page(
@@ -202,13 +206,14 @@ def fetch_rows(
     a row reads like the record (`row.name`), for presenting without the cost of loading an entity. The sort keys'
     values are selected after the statement's own columns, as in `fetch_page`.
     """
-    query = _ordered(stmt, tuple(keys))
+    parameters: dict[str, Any] = {"_limit": limit + 1}
     if cursor:
-        query = query.where(_after(keys, signer.decode(cursor, keys)))
+        parameters |= {f"_after_{i}": value for i, value in enumerate(signer.decode(cursor, keys))}
+    query = _page_query(stmt, tuple(keys), bool(cursor))
     session.flush()  # what `session.execute` would do first (nothing, on a read)
     # On the session's connection, in its transaction: the rows as the driver gives them (typed), without the ORM's
     # result processing, which costs a third of the query for rows that are not entities.
-    rows = list(session.connection().execute(query.limit(limit + 1)).all())
+    rows = list(session.connection().execute(query, parameters).all())
     more = len(rows) > limit
     del rows[limit:]
     next_cursor = signer.encode(tuple(rows[-1])[-len(keys) :], keys) if more and rows else None
