@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, col
 
@@ -24,7 +26,6 @@ from app.models.protect import (
     SiteRead,
     SiteUpdate,
     Tier,
-    tier_of,
 )
 from app.models.threat_level import ResponseLevel
 from app.services import audit, geo, records
@@ -108,8 +109,31 @@ def _list_statement(clearance: Classification, filters: SiteFilters, today: date
     return stmt
 
 
-COLUMNS = tuple(Site.__table__.c)  # type: ignore[attr-defined]
-"""A site's columns: selected instead of the entity, a row reads like a Site (`row.name`) and costs far less."""
+# A site's columns in the order `site_json` unpacks them: selected instead of the entity, a row reads like a Site
+# (`row.name`) and costs far less to load and to present.
+_FIELDS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "classification",
+    "name",
+    "category",
+    "address",
+    "postcode",
+    "ward",
+    "uprn",
+    "lat",
+    "lon",
+    "capacity",
+    "response_level",
+    "protective_measures",
+    "operator",
+    "last_assessed_on",
+    "next_review_due",
+)
+COLUMNS = tuple(Site.__table__.c[name] for name in _FIELDS)  # type: ignore[attr-defined]
+_values_of = attrgetter(*_FIELDS)
 
 
 def near(session: Session, stmt: Select[Any], point: Near) -> list[tuple[Any, float]]:
@@ -128,11 +152,14 @@ def near(session: Session, stmt: Select[Any], point: Near) -> list[tuple[Any, fl
     return found
 
 
-def _date(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-_TIER_VALUES = {tier: tier.value for tier in Tier}
+_ENHANCED, _STANDARD, _OUT_OF_SCOPE, _UNKNOWN = (
+    Tier.ENHANCED.value,
+    Tier.STANDARD.value,
+    Tier.OUT_OF_SCOPE.value,
+    Tier.UNKNOWN.value,
+)
+_LEVELS = {level.value: level.value for level in ResponseLevel}
+_N = len(_FIELDS)
 
 
 def site_json(
@@ -148,31 +175,62 @@ def site_json(
     Protective measures only when `sensitive` (the reader is cleared for OFFICIAL-SENSITIVE); `default_level` is
     the level the current UK threat level implies (looked up once per request); `today` decides review_overdue.
     """
-    capacity = site.capacity
-    own = ResponseLevel(site.response_level).value if site.response_level else None
-    due = site.next_review_due
-    lat, lon = site.lat, site.lon
+    values = site[:_N] if isinstance(site, Row) else _values_of(site)
+    return _site_json(values, sensitive, default_level, today, distance_m)
+
+
+def _site_json(
+    values: Sequence[Any], sensitive: bool, default_level: str | None, today: date, distance_m: float | None
+) -> dict[str, Any]:
+    """`site_json` of a site's values in `_FIELDS` order (a row's are read by position: by name costs more)."""
+    (
+        id_,
+        created_at,
+        updated_at,
+        version,
+        classification,
+        name,
+        category,
+        address,
+        postcode,
+        ward,
+        uprn,
+        lat,
+        lon,
+        capacity,
+        own,
+        measures,
+        operator,
+        last_assessed_on,
+        due,
+    ) = values
+    if own is not None:
+        own = _LEVELS[own] if own in _LEVELS else ResponseLevel(own).value  # an unknown level fails as the model would
+    if capacity is None:
+        tier = _UNKNOWN
+    else:  # tier_of, without an enum member per row
+        tier = _ENHANCED if capacity >= ENHANCED_FROM else _STANDARD if capacity >= STANDARD_FROM else _OUT_OF_SCOPE
     return {
-        "id": site.id,
-        "created_at": rfc3339(site.created_at),
-        "updated_at": rfc3339(site.updated_at),
-        "version": site.version,
-        "classification": site.classification,
-        "name": site.name,
-        "category": site.category,
-        "address": site.address,
-        "postcode": site.postcode,
-        "ward": site.ward,
-        "uprn": site.uprn,
+        "id": id_,
+        "created_at": rfc3339(created_at),
+        "updated_at": rfc3339(updated_at),
+        "version": version,
+        "classification": classification,
+        "name": name,
+        "category": category,
+        "address": address,
+        "postcode": postcode,
+        "ward": ward,
+        "uprn": uprn,
         "location": {"lat": lat, "lon": lon},
         "capacity": capacity,
-        "martyns_law_tier": _TIER_VALUES[tier_of(capacity)],
+        "martyns_law_tier": tier,
         "response_level": own or default_level,
         "site_response_level": own,
-        "protective_measures": list(site.protective_measures) if sensitive else None,
-        "operator": site.operator,
-        "last_assessed_on": _date(site.last_assessed_on),
-        "next_review_due": _date(due),
+        "protective_measures": list(measures) if sensitive else None,
+        "operator": operator,
+        "last_assessed_on": None if last_assessed_on is None else last_assessed_on.isoformat(),
+        "next_review_due": None if due is None else due.isoformat(),
         "review_overdue": due is not None and due < today,
         "distance_m": distance_m,
         "warnings": [] if geo.in_uk(lat, lon) else [OUTSIDE_UK],
@@ -181,12 +239,9 @@ def site_json(
 
 def row_view(principal: Principal, *, default_level: ResponseLevel | None, today: date) -> RowView:
     """How a page of sites is read and shown to this principal (see `site_json`)."""
-    options = {
-        "sensitive": principal.may_see(Classification.OFFICIAL_SENSITIVE),
-        "default_level": default_level.value if default_level else None,
-        "today": today,
-    }
-    return RowView(SiteRead, COLUMNS, lambda row: site_json(row, **options))
+    sensitive = principal.may_see(Classification.OFFICIAL_SENSITIVE)
+    level = default_level.value if default_level else None
+    return RowView(SiteRead, COLUMNS, lambda row: _site_json(row[:_N], sensitive, level, today, None))
 
 
 def present(

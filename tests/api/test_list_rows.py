@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from app.api.disclosure import sensitive_ids
 from app.models.prevent import ItemRead
-from app.models.protect import SiteRead
+from app.models.protect import SiteRead, tier_of
 from tests.builders import make_prevent_item, make_prevent_plan, make_site
 
 
@@ -49,6 +49,8 @@ def test_site_pages_are_the_schema_exactly(client, officer, viewer, make_api_key
     assert [s["name"] for s in shown] == ["Hall"]  # need-to-know: an OFFICIAL reader sees OFFICIAL sites only
     assert shown[0]["protective_measures"] is None and shown[0]["review_overdue"] is True
     everything = client.get("/api/v1/sites", headers=officer.headers).json()["items"]
+    assert {s["martyns_law_tier"] for s in everything} == {"enhanced", "standard", "out_of_scope", "unknown"}
+    assert all(s["martyns_law_tier"] == tier_of(s["capacity"]) for s in everything)
     arena = next(s for s in everything if s["name"] == "Arena")
     assert arena["martyns_law_tier"] == "enhanced" and arena["protective_measures"] == ["CCTV"]
 
