@@ -176,12 +176,12 @@ def collection(
             return [convert(item) for item in items]
 
     if wants_csv(request):
-        rows = [
+        every = [
             model.model_dump(mode="json")
             for chunk in _chunks(iterate_all(session, stmt, keys), 500)
             for model in present_many(chunk)
         ]
-        return csv_response(rows, filename=request.url.path.rstrip("/").rsplit("/", 1)[-1], header=header)
+        return csv_response(every, filename=request.url.path.rstrip("/").rsplit("/", 1)[-1], header=header)
     items, next_cursor = fetch_page(
         session, stmt, keys, limit=params.limit, cursor=params.cursor, signer=cursor_signer(request)
     )
