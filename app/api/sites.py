@@ -24,7 +24,6 @@ from app.api.http import (
     created,
     csv_response,
     cursor_signer,
-    etag_of,
     json_page,
     next_link,
     page_params,
@@ -257,8 +256,9 @@ async def read_site(session: SessionDep, principal: Reader, site_id: str) -> Res
 
     def work() -> Response:
         site = sites.get(session, site_id, principal)
-        body = to_json(_json_presenter(session, principal)(site))
-        return Response(body, media_type="application/json", headers={"ETag": etag_of(site.version)})
+        response = Response(to_json(_json_presenter(session, principal)(site)), media_type="application/json")
+        with_etag(response, site.version)
+        return response
 
     return await read_in_one_hop(session, work)
 
