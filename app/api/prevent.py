@@ -249,8 +249,8 @@ def _item_list(
     sort: ItemSort | None,
 ) -> Response:
     stmt = prevent_items.list_statement(principal, filters)
-    present = partial(prevent_items.present, today=today_london())
-    return collection(request, session, stmt, prevent_items.sort_keys(sort), params, present)
+    keys = prevent_items.sort_keys(sort)
+    return collection(request, session, stmt, keys, params, rows=prevent_items.row_view(today_london()))
 
 
 @hot("/prevent/items", "prevent:read", paging=True)

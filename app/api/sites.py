@@ -8,7 +8,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
+from pydantic_core import to_json
 from sqlalchemy import func, literal_column
 from sqlmodel import Session, col
 
@@ -25,18 +25,17 @@ from app.api.http import (
     created,
     csv_response,
     cursor_signer,
-    json_model,
+    json_page,
     next_link,
     page_params,
-    page_response,
     read_in_one_hop,
     wants_csv,
     with_etag,
 )
 from app.core.clock import today_london
 from app.core.errors import Unprocessable
-from app.core.pagination import SortKey, iterate_all
-from app.core.security import Principal
+from app.core.pagination import SortKey, iterate_rows
+from app.core.security import Classification, Principal
 from app.models.common import Page
 from app.models.protect import (
     AssessmentCreate,
@@ -136,25 +135,26 @@ def _near(raw: str | None, radius_m: float | None) -> sites.Near | None:
     return sites.Near(lat, lon, radius_m)
 
 
-def _feature(read: SiteRead) -> dict[str, Any]:
+def _feature(read: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "Feature",
-        "id": read.id,
-        "geometry": {"type": "Point", "coordinates": [read.location.lon, read.location.lat]},
-        "properties": read.model_dump(mode="json"),
+        "id": read["id"],
+        "geometry": {"type": "Point", "coordinates": [read["location"]["lon"], read["location"]["lat"]]},
+        "properties": read,
     }
 
 
-def _geojson(reads: list[SiteRead]) -> Response:
-    return JSONResponse({"type": "FeatureCollection", "features": [_feature(r) for r in reads]}, media_type=GEOJSON)
+def _geojson(reads: list[dict[str, Any]]) -> Response:
+    body = to_json({"type": "FeatureCollection", "features": [_feature(r) for r in reads]})
+    return Response(body, media_type=GEOJSON)
 
 
 def _near_response(
-    request: Request, pairs: list[tuple[Site, float]], params: PageParams, present: Callable[..., SiteRead]
+    request: Request, pairs: list[tuple[Any, float]], params: PageParams, present: Callable[..., dict[str, Any]]
 ) -> Response:
     """Near results in (distance, id) order; the cursor is the last (distance, id) shown."""
     if wants_csv(request):
-        return csv_response([present(s, distance_m=d).model_dump(mode="json") for s, d in pairs], filename="sites")
+        return csv_response([present(s, distance_m=d) for s, d in pairs], filename="sites")
     if GEOJSON in request.headers.get("accept", ""):
         return _geojson([present(s, distance_m=d) for s, d in pairs])
     signer = cursor_signer(request)
@@ -164,7 +164,8 @@ def _near_response(
     page, more = pairs[: params.limit], len(pairs) > params.limit
     next_cursor = signer.encode([page[-1][1], page[-1][0].id], _NEAR_KEYS) if more and page else None
     headers = {"Link": next_link(request, next_cursor)} if next_cursor else {}
-    return page_response([present(s, distance_m=d) for s, d in page], next_cursor, headers=headers)
+    items = [present(s, distance_m=d) for s, d in page]
+    return json_page(items, next_cursor, headers=headers)
 
 
 async def site_filters(
@@ -192,6 +193,17 @@ def _presenter(session: Session, principal: Principal) -> Callable[..., SiteRead
     )
 
 
+def _json_presenter(session: Session, principal: Principal) -> Callable[..., dict[str, Any]]:
+    """Sites (records or rows) straight to their JSON, as `_presenter`'s models would dump."""
+    level = threat_level.uk_response_level(session)
+    return partial(
+        sites.site_json,
+        sensitive=principal.may_see(Classification.OFFICIAL_SENSITIVE),
+        default_level=level.value if level else None,
+        today=today_london(),
+    )
+
+
 def _site_list(
     request: Request,
     session: Session,
@@ -201,14 +213,17 @@ def _site_list(
     sort: str,
     point: sites.Near | None,
 ) -> Response:
-    present = _presenter(session, principal)
     stmt = sites.list_statement(principal, filters)
     if point is not None:
+        present = _json_presenter(session, principal)
         return _near_response(request, sites.near(session, stmt, point), params, present)
     keys = SORTS[sort]
     if GEOJSON in request.headers.get("accept", "") and not wants_csv(request):
-        return _geojson([present(s) for s in iterate_all(session, stmt, keys)])
-    return collection(request, session, stmt, keys, params, present)
+        present = _json_presenter(session, principal)
+        return _geojson([present(s) for s in iterate_rows(session, stmt.with_only_columns(*sites.COLUMNS), keys)])
+    level = threat_level.uk_response_level(session)
+    view = sites.row_view(principal, default_level=level, today=today_london())
+    return collection(request, session, stmt, keys, params, rows=view)
 
 
 @hot("/sites", "protect:read", paging=True)
@@ -255,7 +270,8 @@ def create_site(request: Request, session: SessionDep, principal: Writer, data: 
 @hot("/sites/{site_id}", "protect:read")
 def _site(call: Call) -> Response:
     site = sites.get(call.session, call.path["site_id"], call.principal)
-    response = json_model(_presenter(call.session, call.principal)(site))
+    body = to_json(_json_presenter(call.session, call.principal)(site))
+    response = Response(body, media_type="application/json")
     with_etag(response, site.version)
     return response
 

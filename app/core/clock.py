@@ -44,6 +44,8 @@ def rfc3339(value: datetime | None) -> str | None:
     """Format a time as RFC 3339 UTC with a Z."""
     if value is None:
         return None
+    if value.tzinfo is None:  # UTC as SQLite returns it (as_utc's reading, without a copy)
+        return value.isoformat() + "Z"
     return as_utc(value).isoformat().replace("+00:00", "Z")
 
 

@@ -51,6 +51,9 @@ def bbox_around(lat: float, lon: float, radius_m: float) -> BBox:
     return BBox(lon - dlon, min_lat, lon + dlon, max_lat)
 
 
+_UK = BBox(*UK_BOUNDS)
+
+
 def in_uk(lat: float, lon: float) -> bool:
     """Whether a point is inside the UK's rough bounding box."""
-    return BBox(*UK_BOUNDS).contains(lat, lon)
+    return _UK.contains(lat, lon)
