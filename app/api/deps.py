@@ -35,8 +35,8 @@ async def get_settings(request: Request) -> Settings:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed before the response is sent (or rolled back on error)."""
     database = get_database(request)
-    async for session in database.unit_of_work(write=request.method not in _SAFE_METHODS):
-        yield session
+    async with database.unit_of_work(write=request.method not in _SAFE_METHODS) as session:
+        yield session  # an error raised by the route comes back here, and the transaction ends with it
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

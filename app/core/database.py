@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,12 @@ class Database:
         else:
             await self.gate.acquire()  # a free slot: taken at once
 
+    @asynccontextmanager
     async def unit_of_work(self, *, write: bool) -> AsyncIterator[Session]:
-        """Yield a session for one request; commit if the request succeeded, else roll back."""
+        """A session for one request (`async with`); committed if the block succeeds, else rolled back at once.
+
+        A context manager, not a generator to iterate: an error raised in an `async for` body never reaches the
+        generator, whose transaction then stays open (SQLite's write lock held) until it is garbage-collected."""
         await self.admit()
         try:
             session = self.session(write=write)
