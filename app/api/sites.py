@@ -13,6 +13,7 @@ from sqlalchemy import func, literal_column
 from sqlmodel import Session, col
 
 from app.api.deps import SessionDep, requires
+from app.api.disclosure import declare_disclosed
 from app.api.fast import Call, hot
 from app.api.http import (
     CSV_MEDIA,
@@ -270,8 +271,11 @@ def create_site(request: Request, session: SessionDep, principal: Writer, data: 
 @hot("/sites/{site_id}", "protect:read")
 def _site(call: Call) -> Response:
     site = sites.get(call.session, call.path["site_id"], call.principal)
-    body = to_json(_json_presenter(call.session, call.principal)(site))
-    response = Response(body, media_type="application/json")
+    shown = _json_presenter(call.session, call.principal)(site)
+    declare_disclosed(
+        call.request, [shown["id"]] if shown["classification"] == Classification.OFFICIAL_SENSITIVE else []
+    )
+    response = Response(to_json(shown), media_type="application/json")
     with_etag(response, site.version)
     return response
 

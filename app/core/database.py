@@ -299,7 +299,10 @@ class Database:
             try:
                 yield session
             except BaseException:
-                await _end(session, commit=False)
+                try:
+                    await _end(session, commit=False)
+                except Exception:  # a rollback on a dead connection fails too: the first error is the one to answer
+                    log.warning("could not roll back a failed request's transaction", exc_info=True)
                 raise
             await _end(session, commit=True)
             if write:

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.api import fast
+from app.api import disclosure, fast
 from app.api.deps import Requires
 from app.core.database import Database
 from app.core.security import Role
@@ -224,6 +224,31 @@ def test_a_partner_read_is_disclosed_and_counted_either_way(
         assert served.status_code == routed_answer.status_code == 200 and served.content == routed_answer.content
         assert _remaining(served) == _remaining(routed_answer) + 1  # one count each, in turn
     assert len(answered_fast) == 3
+
+
+def test_a_partner_read_of_one_site_logs_what_its_body_shows(
+    client: TestClient, database: Database, officer: Actor, make_api_key: Callable[..., Actor]
+) -> None:
+    """The site's work names what it disclosed (so the log need not parse the body): it must be what a parse finds."""
+    sensitive = make_site(client, officer, "Stadium")
+    official = make_site(client, officer, "Market", classification="OFFICIAL")
+    partner = make_api_key(["protect:read"], clearance="OFFICIAL-SENSITIVE")
+    for site in (sensitive, official, sensitive):
+        before = _disclosures(database)
+        response = client.get(f"{API}/sites/{site['id']}", headers=partner.headers)
+        found = disclosure.sensitive_ids(response.content, response.headers["content-type"])
+        assert _disclosures(database) == before + (1 if found else 0)
+        assert found == ([site["id"]] if site is sensitive else [])
+        if found:
+            with database.session(write=False) as session:
+                event = (
+                    session.execute(
+                        select(AuditEvent).where(AuditEvent.action == "disclosure").order_by(AuditEvent.id.desc())
+                    )
+                    .scalars()
+                    .first()
+                )
+            assert event is not None and event.after is not None and event.after["ids"] == found
 
 
 def test_the_partner_rate_limit_holds_on_the_fast_path(
