@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,8 @@ def make_environment() -> Environment:
         cache_size=1000,
     )
     env.template_class = _Template
-    env.filters.update(london_time=london_time, long_date=long_date, label=label)
+    # Pure functions of a value, called for every row of a list: each distinct value is worked out once.
+    env.filters.update(london_time=london_time, long_date=lru_cache(4096)(long_date), label=lru_cache(4096)(label))
     env.globals.update(
         error_list=error_list,
         err=err,
