@@ -2,9 +2,9 @@
 
 It never imports models, services, the database or app.api: every screen is proof the API is complete.
 
-The toolkit (no routes): client (the API in process over ASGI, or a separate API over httpx), deps (the `Web` of a page request), session (the encrypted
-cookie), templating, forms (CSRF, posted forms, the edit conflict flow), options (enums and their labels), charts,
-cap (CAP 1.2 and Atom XML), alert_form (the public warning form).
+The toolkit (no routes): client (the API in process over ASGI, or a separate API over httpx), deps (the `Web` of a
+page request), session (the encrypted cookie), templating, forms (CSRF, posted forms, the edit conflict flow),
+options (enums and their labels), charts, cap (CAP 1.2 and Atom XML), alert_form (the public warning form).
 Every other module is a page module: a `router` and, for the service navigation, `NAVIGATION`. They are included
 in the order of PAGES below, never by file name.
 """
