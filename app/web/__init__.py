@@ -2,9 +2,9 @@
 
 It never imports models, services, the database or app.api: every screen is proof the API is complete.
 
-The toolkit (no routes): client (the API over httpx), deps (the `Web` of a page request), session (the encrypted
-cookie), templating, forms (CSRF, posted forms, the edit conflict flow), options (enums and their labels), charts,
-cap (CAP 1.2 and Atom XML), alert_form (the public warning form).
+The toolkit (no routes): client (the API in process over ASGI, or a separate API over httpx), deps (the `Web` of a
+page request), session (the encrypted cookie), templating, forms (CSRF, posted forms, the edit conflict flow),
+options (enums and their labels), charts, cap (CAP 1.2 and Atom XML), alert_form (the public warning form).
 Every other module is a page module: a `router` and, for the service navigation, `NAVIGATION`. They are included
 in the order of PAGES below, never by file name.
 """
@@ -51,7 +51,7 @@ from app.web import (
     threat_level,
     training,
 )
-from app.web.client import ApiClient, ApiUnavailable, InProcessTransport
+from app.web.client import ApiClient, ApiUnavailable, InProcessApi
 from app.web.deps import LoginRequired, WebError, anonymous_web, login_url, navigation
 from app.web.session import SessionCodec
 from app.web.templating import Renderer
@@ -102,12 +102,11 @@ _STATUS_TITLES = {
 def install(app: FastAPI, settings: Settings, api_app: ASGIApp) -> None:
     """Add the pages, their state and their error pages to the app."""
     if settings.api_url:
-        transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(retries=1)
+        transport = httpx.AsyncHTTPTransport(retries=1)
         base_url = settings.api_url.rstrip("/") + "/"
+        app.state.api_client = ApiClient(httpx.AsyncClient(transport=transport, base_url=base_url, timeout=15.0))
     else:
-        transport = InProcessTransport(api_app, root_path="/api/v1")
-        base_url = "http://api.internal/api/v1/"
-    app.state.api_client = ApiClient(httpx.AsyncClient(transport=transport, base_url=base_url, timeout=15.0))
+        app.state.api_client = ApiClient(InProcessApi(api_app, root_path="/api/v1"))
     app.state.renderer = Renderer(navigation(PAGES))
     app.state.session_codec = SessionCodec(
         settings.secret_key, max_age=settings.token_lifetime_minutes * 60, production=settings.env == "production"

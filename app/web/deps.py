@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.settings import Settings
-from app.web.client import ApiClient, ApiResult, ApiUnavailable
+from app.web.client import CONFIGURATION, ApiClient, ApiResult, ApiUnavailable
 from app.web.session import SessionCodec, WebSession
 from app.web.templating import Renderer
 
@@ -118,7 +118,11 @@ class Web:
 
     async def call(self, method: str, path: str, **kwargs: Any) -> ApiResult:
         """Call the API as the signed-in user; a refused token sends them to sign in again."""
-        result = await self.api.request(method, path, token=self.session.token, **kwargs)
+        scopes = CONFIGURATION.get(path, ()) if method == "GET" and not kwargs else ()
+        if any(self.can(scope) for scope in scopes):
+            result = await self.api.configured(path, token=self.session.token)
+        else:
+            result = await self.api.request(method, path, token=self.session.token, **kwargs)
         if result.status == 401 and self.session.token:
             self.session.sign_out()
             raise LoginRequired()

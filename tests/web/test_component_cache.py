@@ -40,3 +40,17 @@ def test_the_components_are_remembered_and_only_plain_data_is_a_key():
     assert "True" in tag({"text": True}) and "True" not in tag({"text": 1})  # 1 == True, but not as a key
     odd = {"text": "x", "attributes": {"data-n": object()}}
     assert tag(odd) is not tag(odd)  # not plain data: rendered each time
+
+
+def test_a_dicts_fields_read_as_jinja_reads_them():
+    """`record.name` on the API's JSON reads the key without Jinja's exception, and means what it meant."""
+    source = "{{ d.name }}|{{ d.missing }}|{{ d.items is callable }}|{{ d['items'] }}|{{ d.get('name') }}|{{ o.name }}"
+
+    class Record(dict):  # type: ignore[type-arg]
+        name = "attribute"
+
+    record = {"name": "Key", "items": [1], "get": "shadowed"}
+    context = {"d": record, "o": Record(name="key")}
+    expected = "Key||True|[1]|Key|attribute"
+    assert make_environment().from_string(source).render(context) == expected
+    assert Environment().from_string(source).render(context) == expected
