@@ -8,12 +8,13 @@ overlap inside the database.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 Request = tuple[str, str, dict[str, Any]]
 """(method, path, keyword arguments for httpx: json=, headers=, params=, data=)."""
 
@@ -35,9 +36,14 @@ def at_once(base_url: str, requests: Sequence[Request], *, timeout: float = 60) 
             gate.set()
             return list(await asyncio.gather(*tasks))
 
-    # In a thread of its own: a browser test earlier in the session may have left an event loop running in this one.
+    return in_own_loop(fire())
+
+
+def in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end on an event loop in a thread of its own (a browser test earlier in the session may
+    have left an event loop running in this one, where `asyncio.run` refuses to start)."""
     with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, fire()).result()
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def statuses(responses: Sequence[httpx.Response]) -> list[int]:

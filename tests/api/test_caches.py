@@ -17,6 +17,7 @@ from app.core.security import Principal, hash_secret
 from app.services import audit, identity, summary
 from tests.builders import make_site, record_threat_level
 from tests.conftest import assert_problem
+from tests.races import in_own_loop
 
 
 def _elsewhere(database, sql, **params):
@@ -130,7 +131,7 @@ def _partner_reads(live_server, key, paths):
         async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
             return await asyncio.gather(*(http.get(p, headers=key.headers) for p in paths))
 
-    return asyncio.run(run())
+    return in_own_loop(run())
 
 
 def test_concurrent_disclosures_are_all_logged_in_fewer_transactions(

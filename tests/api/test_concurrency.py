@@ -7,6 +7,8 @@ import time
 
 import httpx
 
+from tests.races import in_own_loop
+
 
 def test_256_concurrent_authenticated_requests_are_all_answered(live_server, admin, client):
     for i in range(5):
@@ -33,7 +35,7 @@ def test_256_concurrent_authenticated_requests_are_all_answered(live_server, adm
             )
 
     started = time.monotonic()
-    responses = asyncio.run(fire())
+    responses = in_own_loop(fire())
     elapsed = time.monotonic() - started
     statuses = [r.status_code for r in responses]
     assert statuses.count(200) == 128 and statuses.count(201) == 128, statuses

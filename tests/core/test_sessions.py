@@ -19,6 +19,7 @@ from app.api.deps import get_session
 from app.core.database import Database
 from app.core.errors import Unprocessable
 from app.core.settings import Settings
+from tests.races import in_own_loop
 
 
 def _write_lock_is_free(url: str) -> bool:
@@ -55,7 +56,7 @@ def test_a_route_that_fails_ends_its_transaction_at_once(own_database: Database,
             await dependency.athrow(Unprocessable("the route refused the request"))
         assert _write_lock_is_free(settings.database_url)  # not waiting for the generator to be collected
 
-    anyio.run(failing_request)
+    in_own_loop(failing_request())
 
 
 @pytest.mark.parametrize("fails", [False, True], ids=["cancelled-after-success", "cancelled-with-an-error"])
@@ -74,5 +75,5 @@ def test_a_cancelled_request_releases_the_write_lock(own_database: Database, set
             else:
                 await unit.__aexit__(None, None, None)
 
-    anyio.run(request)
+    in_own_loop(request())
     assert _write_lock_is_free(settings.database_url)

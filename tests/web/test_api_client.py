@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -13,6 +12,7 @@ from app.core.context import request_id_var
 from app.web.client import ApiClient, ApiUnavailable, InProcessApi
 from app.web.deps import Web
 from app.web.session import WebSession
+from tests.races import in_own_loop
 from tests.web.pages import signed_in
 
 
@@ -84,7 +84,7 @@ def test_the_in_process_call_sends_the_api_what_httpx_sends(method, path, kwargs
         finally:
             request_id_var.reset(token)
 
-    mine, reference = asyncio.run(both())
+    mine, reference = in_own_loop(both())
     assert _seen(direct) == _seen(through_httpx)
     assert _seen(direct)["authorization"] == b"Bearer tok" and _seen(direct)["x-request-id"] == b"req-123"
     assert (
@@ -97,22 +97,22 @@ def test_the_in_process_call_sends_the_api_what_httpx_sends(method, path, kwargs
 
 def test_text_answers_are_decoded_by_their_charset_and_a_503_is_the_api_unavailable():
     latin = Recorder(body="Café".encode("latin-1"), content_type=b"text/csv; charset=iso-8859-1")
-    assert asyncio.run(ApiClient(InProcessApi(latin)).get("/sites")).body == "Café"
+    assert in_own_loop(ApiClient(InProcessApi(latin)).get("/sites")).body == "Café"
     down = Recorder(status=503, body=b'{"status": 503}', content_type=b"application/problem+json")
     with pytest.raises(ApiUnavailable):
-        asyncio.run(ApiClient(InProcessApi(down)).get("/sites"))
+        in_own_loop(ApiClient(InProcessApi(down)).get("/sites"))
 
 
 def test_a_head_request_reads_no_body():
-    answered = asyncio.run(ApiClient(InProcessApi(Recorder(content_type=b"text/plain"))).request("HEAD", "/sites"))
+    answered = in_own_loop(ApiClient(InProcessApi(Recorder(content_type=b"text/plain"))).request("HEAD", "/sites"))
     assert answered.status == 200 and answered.body is None
 
 
 # The tension scale, asked for once ------------------------------------------------------------------------------
 
 
-def _count_levels(app: Any) -> list[str]:
-    """Count the API calls for the tension scale that reach the API."""
+def _count_levels(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the API calls for the tension scale that reach the API (until the test ends)."""
     api: InProcessApi = app.state.api_client.http
     asked: list[str] = []
     real = api.request
@@ -122,12 +122,13 @@ def _count_levels(app: Any) -> list[str]:
             asked.append(method)
         return await real(method, path, **kwargs)
 
-    api.request = counted  # type: ignore[method-assign]
+    monkeypatch.setattr(api, "request", counted)
     return asked
 
 
-def test_the_tension_scale_is_asked_for_once_and_each_page_gets_its_own_copy(app, officer):
-    asked = _count_levels(app)
+def test_the_tension_scale_is_asked_for_once_and_each_page_gets_its_own_copy(app, officer, monkeypatch):
+    monkeypatch.setattr(app.state.api_client, "configuration", {})  # as in a process that has not asked for it yet
+    asked = _count_levels(app, monkeypatch)
     tab = signed_in(app, officer.username)
     for _ in range(3):
         page = tab.get("/tensions/queue")
@@ -135,9 +136,9 @@ def test_the_tension_scale_is_asked_for_once_and_each_page_gets_its_own_copy(app
         assert "Some concern" in page.text  # a level's name, from the scale
     assert asked == ["GET"]
     client: ApiClient = app.state.api_client
-    first = asyncio.run(client.configured("/tension-levels", token=None))
+    first = in_own_loop(client.configured("/tension-levels", token=None))
     first.body.clear()
-    assert len(asyncio.run(client.configured("/tension-levels", token=None)).body) == 5
+    assert len(in_own_loop(client.configured("/tension-levels", token=None)).body) == 5
 
 
 @pytest.mark.parametrize(("scopes", "asked"), [(["tensions:report"], 1), (["tensions:read"], 1), (["prevent:read"], 2)])
@@ -152,7 +153,7 @@ def test_the_tension_scale_is_given_from_memory_only_to_someone_the_api_would_gi
         settings=None,  # type: ignore[arg-type]
     )
     for _ in range(2):
-        assert asyncio.run(web.call("GET", "/tension-levels")).body == []
+        assert in_own_loop(web.call("GET", "/tension-levels")).body == []
     assert len(api.requests) == asked
     assert all(dict(scope["headers"])[b"authorization"] == b"Bearer t" for scope, _ in api.requests)
 
@@ -161,7 +162,7 @@ def test_a_refused_answer_is_not_kept():
     refused = Recorder(status=403, body=b'{"status": 403, "detail": "no"}', content_type=b"application/problem+json")
     client = ApiClient(InProcessApi(refused))
     for _ in range(2):
-        assert asyncio.run(client.configured("/tension-levels", token="t")).status == 403
+        assert in_own_loop(client.configured("/tension-levels", token="t")).status == 403
     assert len(refused.requests) == 2 and client.configuration == {}
 
 
@@ -169,5 +170,5 @@ def test_a_separate_api_server_is_asked_every_time():
     remote = Recorder(body=b"[]")
     client = ApiClient(httpx.AsyncClient(transport=httpx.ASGITransport(app=remote), base_url="http://api/api/v1/"))
     for _ in range(2):
-        assert asyncio.run(client.configured("/tension-levels", token="t")).body == []
+        assert in_own_loop(client.configured("/tension-levels", token="t")).body == []
     assert len(remote.requests) == 2
