@@ -99,10 +99,8 @@ def path_pattern(path: str) -> re.Pattern[str]:
 
 
 def run_work(work: Work, call: Call) -> Response:
-    """The work, then the end of its read transaction (in the worker thread: no second hop to end it)."""
-    response = work(call)
-    call.session.commit()
-    return response
+    """The work (with a `Database.reader()` session: statements on their own, no transaction to end)."""
+    return work(call)
 
 
 def _page(read: HotRead, query: bytes) -> PageParams | None:

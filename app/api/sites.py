@@ -270,7 +270,7 @@ def create_site(request: Request, session: SessionDep, principal: Writer, data: 
 
 @hot("/sites/{site_id}", "protect:read")
 def _site(call: Call) -> Response:
-    site = sites.get(call.session, call.path["site_id"], call.principal)
+    site = sites.get_row(call.session, call.path["site_id"], call.principal)
     shown = _json_presenter(call.session, call.principal)(site)
     declare_disclosed(
         call.request, [shown["id"]] if shown["classification"] == Classification.OFFICIAL_SENSITIVE else []
