@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentPrincipal, SessionDep, SettingsDep, get_database
+from app.api.kept import Kept
 from app.models.summary import Summary
 from app.services import summary
 
 router = APIRouter(tags=["dashboard"])
 
 
-@router.get("/summary", response_model=Summary)
+@router.get("/summary", response_model=Summary, dependencies=[Kept])
 async def read_summary(
     request: Request, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal
 ) -> Summary:

@@ -37,7 +37,15 @@ def test_the_dashboards_reads_are_kept(app: FastAPI) -> None:
     paths = {
         p.pattern for p in kept.kept_paths(next(r.app for r in app.routes if getattr(r, "path", None) == "/api/v1"))
     }  # type: ignore[attr-defined]
-    for path in ("/me", "/contingency-plans", "/alerts", "/escalations", "/tension-reports/summary", "/tension-levels"):
+    for path in (
+        "/me",
+        "/summary",
+        "/contingency-plans",
+        "/alerts",
+        "/escalations",
+        "/tension-reports/summary",
+        "/tension-levels",
+    ):
         assert kept.path_pattern(path).pattern in paths, path
 
 
