@@ -11,8 +11,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.api import rate_limit
+from app.api.problems import is_database_outage
 from app.core.database import Database
-from app.core.errors import Forbidden, Unauthorized, Unprocessable
+from app.core.errors import AppError, Forbidden, Unauthorized, Unprocessable
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.services import identity
@@ -58,8 +59,8 @@ async def get_principal(
     earlier = getattr(request.state, "authenticated", None)
     if earlier is not None and earlier[0] == credentials.credentials:
         principal, touch_due = earlier[1], earlier[2]
-    elif (known := identity.cached_principal(credentials.credentials)) is not None:
-        principal, touch_due = known  # no database: revocation in this process clears the cache at once
+    elif (known := identity.cached_principal(credentials.credentials)) is not None and not known.renew:
+        principal, touch_due = known.principal, known.touch_due  # no database: revocation here clears it at once
     else:
         principal, touch_due = await run_in_threadpool(identity.authenticate, session, credentials.credentials)
     if touch_due and request.method not in _SAFE_METHODS:
@@ -69,6 +70,32 @@ async def get_principal(
     request.state.principal = principal  # for the disclosure log (app/api/disclosure.py)
     await rate_limit.enforce(request, principal, session)  # partner keys only: app/api/rate_limit.py
     return principal
+
+
+async def renew_principal(database: Database, token: str) -> identity.Cached | None:
+    """The caller read again from the database, which renews its principal cache entry (for the middleware told to
+    renew it: `identity.Cached.renew`); None when that fails (the token was revoked meanwhile, the database is
+    unavailable): the request then goes on to its route, which answers as for any request (401, 503)."""
+    await database.admit()  # a read session, admitted by the gate like a route's
+    try:
+        if database.settings.is_sqlite:  # a local file: cheaper than a hop to a thread (app/api/fast.py)
+            principal, touch_due = _authenticate(database, token)
+        else:
+            principal, touch_due = await run_in_threadpool(_authenticate, database, token)
+    except AppError:
+        return None
+    except Exception as error:
+        if not is_database_outage(error):
+            raise
+        return None
+    finally:
+        database.gate.release()
+    return identity.Cached(principal, touch_due, renew=False)
+
+
+def _authenticate(database: Database, token: str) -> tuple[Principal, bool]:
+    with database.reader() as session:
+        return identity.authenticate(session, token)
 
 
 def _touch_key(database: Database, key_id: str) -> None:

@@ -37,7 +37,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import rate_limit
-from app.api.deps import _touch_key
+from app.api.deps import _touch_key, renew_principal
 from app.api.http import PageParams
 from app.api.negotiation import JSON, accepts
 from app.api.problems import is_database_outage, problem_response, unavailable_response
@@ -130,15 +130,16 @@ def _answers_json(accept: str | None) -> bool:
     return "csv" not in lowered and "geo+json" not in lowered and accepts(accept, [JSON])
 
 
-def _cached_principal(headers: Headers) -> tuple[Principal, bool] | None:
-    """The caller, when the principal cache knows its bearer token (HTTPBearer's reading of the header)."""
+def _cached_principal(headers: Headers) -> tuple[str, identity.Cached] | None:
+    """The bearer token and its caller, when the principal cache knows it (HTTPBearer's reading of the header)."""
     authorization = headers.get("authorization")
     if not authorization:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    return identity.cached_principal(token)
+    known = identity.cached_principal(token)
+    return None if known is None else (token, known)
 
 
 class FastReads:
@@ -164,14 +165,18 @@ class FastReads:
             return
         read, path = matched
         headers = Headers(scope=scope)
-        known = _cached_principal(headers)
         page = _page(read, scope.get("query_string", b""))
-        if known is None or not known[0].has(read.scope) or page is None or not _answers_json(headers.get("accept")):
+        known = _cached_principal(headers) if page is not None and _answers_json(headers.get("accept")) else None
+        if known is not None and known[1].renew:  # this request renews the cached principal, as a route's would
+            renewed = await renew_principal(scope["app"].state.database, known[0])
+            known = None if renewed is None else (known[0], renewed)
+        if known is None or not known[1].principal.has(read.scope):
             await self.app(scope, receive, send)
             return
+        assert page is not None
         request = Request(scope, receive)
         try:
-            response = await self._answer(request, read, *known, path, page)
+            response = await self._answer(request, read, known[1], path, page)
         except AppError as error:
             response = problem_response(error.problem(instance=request.url.path), error.headers)
         except Exception as error:
@@ -184,13 +189,13 @@ class FastReads:
         self,
         request: Request,
         read: HotRead,
-        principal: Principal,
-        touch_due: bool,
+        known: identity.Cached,
         path: dict[str, str],
         page: PageParams,
     ) -> Response:
         database: Database = request.app.state.database
-        if touch_due:  # what get_principal does, in its order
+        principal = known.principal
+        if known.touch_due:  # what get_principal does, in its order
             await run_in_threadpool(_touch_key, database, principal.id)
         request.state.principal = principal
         await rate_limit.enforce(request, principal, None)  # a GET never writes its count in its own session

@@ -176,8 +176,8 @@ def _authenticate(database: Database, request: Request) -> Principal | None:
         return None
     token = token.strip()
     known = identity.cached_principal(token)
-    if known is not None:
-        principal, due = known
+    if known is not None and not known.renew:
+        principal, due = known.principal, known.touch_due
     else:
         with database.session(write=False) as session:
             try:

@@ -27,7 +27,7 @@ from starlette._utils import get_route_path
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.deps import get_principal
+from app.api.deps import get_principal, renew_principal
 from app.api.fast import path_pattern
 from app.core.database import Database
 from app.core.security import hash_secret
@@ -118,10 +118,12 @@ class KeptReads:
         headers = Headers(scope=scope)
         scheme, _, token = (headers.get("authorization") or "").partition(" ")
         known = identity.cached_principal(token) if scheme.lower() == "bearer" and token else None
-        if known is None or known[0].kind != "user":
+        database: Database = scope["app"].state.database
+        if known is not None and known.renew:  # this request renews the cached principal, as a route's would
+            known = await renew_principal(database, token)
+        if known is None or known.principal.kind != "user":
             await self.app(scope, receive, send)
             return
-        database: Database = scope["app"].state.database
         generation = (database.changes, identity.PRINCIPALS.generation)
         path, query, accept = get_route_path(scope), scope.get("query_string", b""), headers.get("accept", "")
         key = (database.url_key, hash_secret(token), path, query, accept)

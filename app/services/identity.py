@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, event, inspect, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -96,23 +96,46 @@ class PrincipalCache:
     a second server on PostgreSQL) is believed within `ttl` seconds. An entry read from the database while such a
     change was committing is not stored (the generation check), so a stale principal cannot outlive the clear.
     Expiry is checked on every hit. `ttl = 0` turns the cache off.
+
+    Renewal ahead: in the last fifth of an entry's life one caller (`claim=True`: one that reads from the database
+    when told to) is told to renew it, while every other caller goes on using it. A busy token is so renewed before
+    it lapses, and never lapses for hundreds of requests at once (each would then authenticate from the database:
+    the tail of the latency under load). A claim not followed by a renewal (the request failed) lapses after
+    `RENEW_CLAIM_SECONDS`, and another caller is told. The bound above is unchanged: an entry is never used past
+    `ttl` seconds from its reading.
     """
+
+    RENEW_AHEAD = 0.2  # the part of `ttl` at the end of an entry's life in which it is renewed
+    RENEW_CLAIM_SECONDS = 0.25
 
     def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
         self.ttl, self.size = ttl, size
         self.generation = 0
         self._entries: dict[str, _Known] = {}
+        self._renewing: dict[str, float] = {}  # token hash -> when a caller was told to renew it (monotonic)
         self._touched: dict[str, float] = {}  # API key id -> when its last use was last recorded (monotonic)
         self._lock = threading.Lock()
 
-    def get(self, digest: str, now: datetime) -> Principal | None:
-        """The principal for a token hash, if known, fresh and not expired."""
+    def get(self, digest: str, now: datetime, *, claim: bool = False) -> tuple[Principal, bool] | None:
+        """The principal for a token hash, if known, fresh and not expired; and whether this caller is to renew it."""
         entry = self._entries.get(digest)
-        if entry is None or time.monotonic() - entry.stored >= self.ttl:
+        if entry is None:
             return None
-        if entry.expires_at is not None and entry.expires_at <= now:
+        age = time.monotonic() - entry.stored
+        if age >= self.ttl or (entry.expires_at is not None and entry.expires_at <= now):
             return None
-        return entry.principal
+        renew = claim and age >= self.ttl * (1 - self.RENEW_AHEAD) and self._claim(digest)
+        return entry.principal, renew
+
+    def _claim(self, digest: str) -> bool:
+        """Whether this caller is the one to renew an entry (no other claim on it is under way)."""
+        mono = time.monotonic()
+        with self._lock:
+            claimed = self._renewing.get(digest)
+            if claimed is not None and mono - claimed < self.RENEW_CLAIM_SECONDS:
+                return False
+            self._renewing[digest] = mono
+            return True
 
     def put(self, digest: str, known: _Known, generation: int) -> None:
         """Keep what was read, unless the cache was cleared since the read began."""
@@ -123,7 +146,9 @@ class PrincipalCache:
                 return
             if len(self._entries) >= self.size:
                 self._entries.clear()
+                self._renewing.clear()
             self._entries[digest] = known
+            self._renewing.pop(digest, None)
 
     def touch_due(self, key_id: str, last_used_at: datetime | None, now: datetime) -> bool:
         """Whether a key's last use is due to be recorded (at most once a minute per key and process)."""
@@ -143,6 +168,7 @@ class PrincipalCache:
         with self._lock:
             self.generation += 1
             self._entries.clear()
+            self._renewing.clear()
 
 
 PRINCIPALS = PrincipalCache()
@@ -201,15 +227,29 @@ def authenticate(session: Session, token: str) -> tuple[Principal, bool]:
     return principal, due
 
 
-def cached_principal(token: str) -> tuple[Principal, bool] | None:
-    """The principal behind a bearer token if the cache knows it (no database); None to ask `authenticate`."""
+class Cached(NamedTuple):
+    """What the principal cache knows of a token: who, whether its key's last use is due, whether to renew it."""
+
+    principal: Principal
+    touch_due: bool
+    renew: bool  # this caller is to `authenticate` from the database now (PrincipalCache: renewal ahead)
+
+
+def cached_principal(token: str, *, claim: bool = True) -> Cached | None:
+    """The principal behind a bearer token if the cache knows it (no database); None to ask `authenticate`.
+
+    `renew` in the answer tells the one caller to renew an entry near the end of its life: it should `authenticate`
+    as on a miss. A caller that cannot (it would pass the request on to one that does) asks with `claim=False`.
+    """
     if PRINCIPALS.ttl <= 0:
         return None
     now = utcnow()
-    principal = PRINCIPALS.get(hash_secret(token), now)
-    if principal is None:
+    known = PRINCIPALS.get(hash_secret(token), now, claim=claim)
+    if known is None:
         return None
-    return principal, principal.kind == "api_key" and PRINCIPALS.touch_due(principal.id, None, now)
+    principal, renew = known
+    touch_due = not renew and principal.kind == "api_key" and PRINCIPALS.touch_due(principal.id, None, now)
+    return Cached(principal, touch_due, renew)
 
 
 def _load_principal(session: Session, token: str) -> tuple[Principal, datetime | None, datetime | None]:

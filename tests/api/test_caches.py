@@ -7,9 +7,12 @@ unit of work of this process see it, exactly as with a second server or the comm
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from app.api import disclosure, kept
@@ -186,3 +189,71 @@ def test_the_cached_threat_level_answers_exactly_as_the_route_does(client, admin
     assert_problem(client.get("/api/v1/threat-level", headers={"Accept": "text/csv"}), 406)
     assert_problem(client.get("/api/v1/threat-level?scpoe=UK"), 422)  # a typo is still refused by the route
     assert client.get("/api/v1/threat-level?scope=UK").content == warm.content
+
+
+def _principal() -> Principal:
+    return Principal(id="k", kind="api_key", name="k", organisation="o", scopes=frozenset(), clearance="OFFICIAL")  # type: ignore[arg-type]
+
+
+def test_an_entry_near_the_end_of_its_life_is_renewed_by_one_caller(monkeypatch):
+    cache = identity.PrincipalCache(ttl=1.0)
+    principal, now = _principal(), identity.utcnow()
+    cache.put("digest", identity._Known(principal, None, time.monotonic() - 0.5), cache.generation)
+    assert cache.get("digest", now, claim=True) == (principal, False)  # half its life: no renewal yet
+    cache.put("digest", identity._Known(principal, None, time.monotonic() - 0.9), cache.generation)
+    assert cache.get("digest", now, claim=True) == (principal, True)  # the last fifth: this caller renews it
+    assert cache.get("digest", now, claim=True) == (principal, False)  # the others go on using it
+    assert cache.get("digest", now) == (principal, False)  # a caller that cannot renew is never told to
+    monkeypatch.setattr(cache, "RENEW_CLAIM_SECONDS", 0.0)  # the renewal never came (that request failed) ...
+    assert cache.get("digest", now, claim=True) == (principal, True)  # ... so another caller is told
+    cache.put("digest", identity._Known(principal, None, time.monotonic()), cache.generation)  # renewed
+    assert cache.get("digest", now, claim=True) == (principal, False)
+
+
+def test_an_entry_is_never_used_past_its_ttl_even_while_being_renewed():
+    cache = identity.PrincipalCache(ttl=1.0)
+    cache.put("digest", identity._Known(_principal(), None, time.monotonic() - 0.95), cache.generation)
+    assert cache.get("digest", identity.utcnow(), claim=True) is not None  # claimed; the renewal is slow ...
+    time.sleep(0.06)
+    assert cache.get("digest", identity.utcnow()) is None  # ... and the bound holds
+
+
+def test_of_many_callers_at_once_one_renews():
+    cache = identity.PrincipalCache(ttl=60)
+    cache.put("digest", identity._Known(_principal(), None, time.monotonic() - 59), cache.generation)
+    start = threading.Barrier(16)
+
+    def ask(_: int) -> bool:
+        start.wait()
+        known = cache.get("digest", identity.utcnow(), claim=True)
+        assert known is not None
+        return known[1]
+
+    with ThreadPoolExecutor(16) as pool:
+        told = list(pool.map(ask, range(16)))
+    assert told.count(True) == 1
+
+
+@pytest.mark.parametrize(
+    "route", ["/api/v1/sites/{id}", "/api/v1/me", "/api/v1/search?q=One"], ids=["fast path", "kept", "route"]
+)
+def test_a_busy_token_is_renewed_before_it_lapses(client, officer, monkeypatch, route):
+    """Under steady use the entry is renewed ahead, by one request at a time: it never lapses for all at once."""
+    path = route.format(id=make_site(client, officer, "One")["id"])
+    monkeypatch.setattr(identity.PRINCIPALS, "ttl", 0.5)
+    loads: list[bool] = []  # for each read from the database: was the cached entry still there (renewal ahead)?
+    load = identity._load_principal
+
+    def counted(session, token):
+        loads.append(identity.PRINCIPALS.get(hash_secret(token), identity.utcnow()) is not None)
+        return load(session, token)
+
+    monkeypatch.setattr(identity, "_load_principal", counted)
+    assert client.get(path, headers=officer.headers).status_code == 200
+    deadline = time.monotonic() + 1.6
+    while time.monotonic() < deadline:
+        assert client.get(path, headers=officer.headers).status_code == 200
+        time.sleep(0.005)
+    renewals = loads[1:] if loads and not loads[0] else loads  # the first read may be a miss (the cache was new)
+    assert 3 <= len(renewals) <= 5, loads  # once in each 0.4 s of use
+    assert all(renewals), loads  # never after the entry had lapsed
