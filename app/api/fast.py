@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import Session
 from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
@@ -203,7 +204,8 @@ class FastReads:
         try:
             if database.settings.is_sqlite:  # a read of a local file: cheaper here than a hop to a worker thread
                 return _run(database, read.work, request, principal, path, page)
-            return await run_in_threadpool(_run, database, read.work, request, principal, path, page)
+            # PostgreSQL: the work's statements wait for the server on the event loop (app/core/rows.py)
+            return await greenlet_spawn(_run_fast, database, read.work, request, principal, path, page)
         finally:
             database.gate.release()
 
@@ -212,4 +214,11 @@ def _run(
     database: Database, work: Work, request: Request, principal: Principal, path: dict[str, str], page: PageParams
 ) -> Response:
     with database.reader() as session:
+        return run_work(work, Call(request, session, principal, path, page))
+
+
+def _run_fast(
+    database: Database, work: Work, request: Request, principal: Principal, path: dict[str, str], page: PageParams
+) -> Response:
+    with database.fast_reader() as session:
         return run_work(work, Call(request, session, principal, path, page))

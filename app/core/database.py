@@ -31,6 +31,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.core.errors import ServiceUnavailable
+from app.core.rows import FAST, AsyncRows
 from app.core.settings import Settings
 
 log = logging.getLogger("contest_hub.database")
@@ -237,6 +238,8 @@ class Database:
     _watchdog: Watchdog | None = field(init=False, default=None)
     _reader_engine: Engine = field(init=False)
     url_key: str = field(init=False)
+    async_rows: AsyncRows | None = field(init=False, default=None)
+    """PostgreSQL: the hot reads' statements run on the event loop (app/core/rows.py); None on SQLite."""
     changes: int = field(init=False, default=0)
     """How many write units of work this process has committed (a generation for caches of derived reads)."""
 
@@ -253,8 +256,16 @@ class Database:
         if self.settings.is_sqlite:
             self._reader_engine = _sqlite_engine(url, immediate=None, pool_size=size, settings=self.settings)
         else:  # connections of their own, in autocommit from the start: switching a pooled one costs each time
-            self._reader_engine, _ = _postgres_engine(
+            self._reader_engine, watchdog = _postgres_engine(
                 url, pool_size=size, settings=self.settings, watchdog=self._watchdog, autocommit=True
+            )
+            self.async_rows = AsyncRows(
+                conninfo=self._reader_engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                dialect=self._reader_engine.dialect,
+                size=size,
+                connect_timeout=self.settings.db_connect_timeout_seconds,
+                statement_timeout_ms=int(self.settings.db_statement_timeout_seconds * 1000),
+                answer_limit_seconds=watchdog.limit,
             )
 
     @property
@@ -274,6 +285,14 @@ class Database:
         statement (PostgreSQL's default isolation; SQLite's WAL gives each statement the last commit). Never write
         with it."""
         return Session(self._reader_engine, expire_on_commit=False)
+
+    def fast_reader(self) -> Session:
+        """`reader()` whose plain Core statements `app.core.rows.rows` runs on the event loop through the driver, on
+        PostgreSQL (in `greenlet_spawn`; see app/core/rows.py). Anything else it runs is `reader()`'s."""
+        session = self.reader()
+        if self.async_rows is not None:
+            session.info[FAST] = self.async_rows
+        return session
 
     async def admit(self) -> None:
         """Take one of the gate's slots (one per open session); 503 after waiting `db_queue_timeout_seconds`.
@@ -322,6 +341,8 @@ class Database:
         self.engine.dispose()
         self.write_engine.dispose()
         self._reader_engine.dispose()
+        if self.async_rows is not None:
+            self.async_rows.close()
         if self._watchdog is not None:
             self._watchdog.stop()
 

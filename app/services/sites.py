@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from app.core.clock import rfc3339, today_london
 from app.core.errors import NotFound
 from app.core.pagination import RowView
+from app.core.rows import rows as statement_rows
 from app.core.security import Classification, Principal
 from app.models.protect import (
     ENHANCED_FROM,
@@ -281,7 +282,8 @@ _ONE_ROW = select(*COLUMNS).where(Site.__table__.c.id == bindparam("site_id"))  
 
 def get_row(session: Session, site_id: str, principal: Principal) -> Any:
     """`get` for reading only: the site as a row of `COLUMNS` (for `site_json`), with no ORM object; the same 404."""
-    row = session.connection().execute(_ONE_ROW, {"site_id": site_id}).first()
+    found = statement_rows(session, _ONE_ROW, {"site_id": site_id})
+    row = found[0] if found else None
     if row is None or not principal.may_see(row.classification):
         raise NotFound(f"There is no site with id {site_id!r}.")
     return row

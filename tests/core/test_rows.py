@@ -1,0 +1,136 @@
+"""The hot reads' statements on PostgreSQL's asyncio driver give exactly SQLAlchemy's rows (app/core/rows.py).
+
+The statements are the ones the fast path really runs: they are recorded while partners and users read sites and
+Prevent items (first pages and later ones), then each is run both ways and the rows compared value by value, types
+included. What the driver path must not take (values SQLAlchemy converts, a caller's `IN` list) goes to SQLAlchemy;
+a driver error is SQLAlchemy's exception; the pool's connections survive a failed statement.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+from sqlalchemy import Integer, String, TypeDecorator, bindparam, column, exc, literal, select
+from sqlalchemy.util import greenlet_spawn
+
+from app.core import rows as rows_module
+from app.core.database import Database
+from app.core.rows import AsyncRows, rows
+from tests.builders import make_prevent_item, make_prevent_plan, make_site
+from tests.races import in_own_loop
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CONTEST_TEST_BACKEND", "sqlite") != "postgres", reason="the asyncio driver path is PostgreSQL's"
+)
+
+
+def _fast(database: Database, run: Callable[[Any], Any]) -> Any:
+    """Run `run(session)` as the fast path does: a fast reader session, in a greenlet, on an event loop."""
+
+    def work() -> Any:
+        with database.fast_reader() as session:
+            return run(session)
+
+    async def main() -> Any:
+        try:
+            return await greenlet_spawn(work)
+        finally:
+            assert database.async_rows is not None
+            database.async_rows.close()  # its connections belong to this loop's run
+
+    return in_own_loop(main())
+
+
+def _slow(database: Database, statement: Any, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    with database.reader() as session:
+        return [tuple(row) for row in session.connection().execute(statement, parameters).all()]
+
+
+def _typed(found: Any) -> list[tuple[tuple[type, Any], ...]]:
+    return [tuple((type(value), value) for value in row) for row in found]
+
+
+def test_every_hot_statement_gives_sqlalchemys_rows(client, officer, make_api_key, database, monkeypatch):
+    plan = make_prevent_plan(client, officer)
+    for n in range(7):
+        make_site(client, officer, f"Site {n}", classification="OFFICIAL" if n % 2 else "OFFICIAL-SENSITIVE")
+        make_prevent_item(client, officer, plan["id"], title=f"Item {n}")
+    partner = make_api_key(["prevent:read", "protect:read"])
+    seen: list[tuple[Any, dict[str, Any]]] = []
+    real = rows_module.rows
+
+    def spy(session: Any, statement: Any, parameters: Mapping[str, Any]) -> Any:
+        seen.append((statement, dict(parameters)))
+        return real(session, statement, parameters)
+
+    monkeypatch.setattr(rows_module, "rows", spy)
+    monkeypatch.setattr("app.core.pagination.statement_rows", spy)
+    monkeypatch.setattr("app.services.sites.statement_rows", spy)
+    for actor in (officer, partner):
+        for path in ("/api/v1/sites?limit=2", "/api/v1/prevent/items?limit=2"):
+            for _ in range(2):  # the second time, each is known to the principal cache: the fast path answers
+                page = client.get(path, headers=actor.headers)
+                assert page.status_code == 200, page.text
+            nxt = page.json()["next_cursor"]
+            assert client.get(f"{path}&cursor={nxt}", headers=actor.headers).status_code == 200
+        site = page_of_sites = client.get("/api/v1/sites", headers=actor.headers).json()["items"][0]
+        assert client.get(f"/api/v1/sites/{site['id']}", headers=actor.headers).status_code == 200
+        assert page_of_sites
+    assert len({id(s) for s, _ in seen}) >= 4  # sites by id, and first and later pages of both lists
+
+    for statement, parameters in seen:
+        expected = _slow(database, statement, parameters)
+        assert expected, "every recorded statement finds rows"
+        fast = _fast(database, lambda session, s=statement, p=parameters: list(rows(session, s, p)))
+        assert _typed(fast) == _typed(expected)  # the first run learns whether psycopg's values are SQLAlchemy's
+        fast = _fast(database, lambda session, s=statement, p=parameters: list(rows(session, s, p)))
+        assert _typed(fast) == _typed(expected)
+        assert database.async_rows is not None
+        prepared = database.async_rows._prepared[id(statement)][1]
+        assert prepared is not None and prepared.exact, "a hot statement went to SQLAlchemy, not the driver"
+        assert fast[0].id == expected[0][0]  # rows read like records
+
+
+class Shouting(TypeDecorator[str]):
+    """A type SQLAlchemy converts on the way out: the driver's value is not the answer."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        return value.upper() if value is not None else None
+
+
+def test_a_statement_whose_values_sqlalchemy_converts_runs_through_sqlalchemy(database):
+    statement = select(literal("quiet", type_=Shouting()).label("word"), bindparam("n", type_=Integer).label("n"))
+    found = _fast(database, lambda session: [tuple(r) for r in rows(session, statement, {"n": 1})])
+    assert found == [("QUIET", 1)]
+    again = _fast(database, lambda session: [tuple(r) for r in rows(session, statement, {"n": 2})])
+    assert again == [("QUIET", 2)]
+
+
+def test_a_callers_in_list_runs_through_sqlalchemy(database):
+    numbers = select(column("n")).select_from(select(literal(1).label("n")).subquery())
+    statement = numbers.where(column("n").in_(bindparam("wanted", expanding=True)))
+    assert _fast(database, lambda session: [tuple(r) for r in rows(session, statement, {"wanted": [1, 2]})]) == [(1,)]
+    assert database.async_rows is not None
+    assert database.async_rows._prepared[id(statement)][1] is None
+
+
+def test_a_driver_error_is_sqlalchemys_and_the_connection_is_kept(database):
+    divide = select((literal(1) / bindparam("by", type_=Integer)).label("q"))
+
+    def run(session: Any) -> Any:
+        with pytest.raises(exc.DataError):  # division by zero: what SQLAlchemy would raise
+            rows(session, divide, {"by": 0})
+        pool: AsyncRows = session.info[rows_module.FAST]
+        kept = len(pool._idle)
+        answer = [tuple(r) for r in rows(session, divide, {"by": 1})]
+        return kept, answer
+
+    kept, answer = _fast(database, run)
+    assert kept == 1  # the connection went back to the pool after the error
+    assert answer == [(1,)]
