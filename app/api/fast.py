@@ -15,11 +15,16 @@ a path itself when the request is the common case:
 Anything else goes on to the route, so 401, 403, 406 and 422, filters and exports come from one place. The fast
 path does what the route's dependencies do, in their order: the API key's last use, the principal on the request's
 state (for the disclosure log, app/api/disclosure.py), the partner rate limit, then the work with a read session
-(`Database.reader`), admitted by the database's gate like any request's session. On PostgreSQL the work runs in a
-worker thread, as the route's would; on SQLite, where a read is a lookup in a local file that never waits for a
-writer (WAL), it runs on the event loop: under load the hop to a thread and back costs more than the read. An error
+(`Database.reader`), admitted by the database's gate like any request's session. On SQLite, where a read is a
+lookup in a local file that never waits for a writer (WAL), the work runs on the event loop: under load the hop to a
+thread and back costs more than the read. On PostgreSQL it runs on the event loop too, in a greenlet, and its
+statements wait for the server through psycopg's asyncio connection (`Database.fast_reader`, app/core/rows.py): the
+loop serves other requests meanwhile, and a hung server is given up after the watchdog's limit (a 503). An error
 the work raises (404 for a record the caller may not see) is answered by the same problem handler as the route's.
 tests/api/test_fast_reads.py asks both paths the same questions and compares every answer.
+
+The principal cache's entry for a busy token is renewed here too, by the one request the cache tells to
+(`identity.Cached.renew`), so that it never lapses for every request in flight at once.
 """
 
 from __future__ import annotations

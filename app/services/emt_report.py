@@ -153,10 +153,17 @@ def default_period(today: date) -> tuple[date, date]:
     return financial_quarter(today)
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)  # a report compares with the period before: it needs room
+
+
 def period(start: date | None, end: date | None) -> tuple[date, date]:
-    """The period asked for, each end defaulting to this quarter's; 422 when it ends before it starts."""
+    """The period asked for, each end defaulting to this quarter's; 422 when it ends before it starts, or either
+    end is outside 2000 to 2099 (no record is older; the period before a wider one would be outside the calendar)."""
     first, last = default_period(today_london())
     start, end = start or first, end or last
+    for name, day in (("from", start), ("to", end)):
+        if not EARLIEST <= day <= LATEST:
+            raise Unprocessable.field(name, "must be a date from 1 January 2000 to 31 December 2099")
     if end < start:
         raise Unprocessable.field("to", "must be on or after from")
     return start, end

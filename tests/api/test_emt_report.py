@@ -6,6 +6,8 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
+
 from app.core.clock import financial_quarter, today_london
 from app.services import emt_report
 from tests.builders import (
@@ -116,6 +118,20 @@ def test_the_period_defaults_to_this_financial_quarter_and_must_not_end_before_i
     )
     assert problem["errors"][0]["field"] == "to"
     assert_problem(client.get(URL, headers=officer.headers, params={"from": "yesterday"}), 422)
+
+
+@pytest.mark.parametrize(
+    ("asked", "field"),
+    [
+        ({"from": "0001-01-01"}, "from"),
+        ({"from": "2026-01-01", "to": "9999-12-31"}, "to"),
+        ({"to": "1999-12-31"}, "to"),
+    ],
+)
+def test_a_period_outside_the_calendar_it_can_report_is_refused(client, officer, asked, field):
+    """Found by schemathesis: from 0001-01-01 (the period before it) or to 9999-12-31 (the day after) was a 500."""
+    problem = assert_problem(client.get(URL, headers=officer.headers, params=asked), 422)
+    assert problem["errors"][0]["field"] == field
 
 
 def test_training_is_compared_with_the_period_before(client, officer):
