@@ -143,27 +143,20 @@ class Disclosure:
 class DisclosureJournal:
     """Writes disclosure events in batches: whoever arrives while a batch is being written joins the next one.
 
-    `append` returns only once the event is committed (or raises, and the response is never sent). On PostgreSQL two
-    batches may be under way at once: while one waits for its commit, the next is built and sent, and takes the
-    chain when the first lets it go (the chain's lock orders them, as it orders several processes' batches); on
-    SQLite, with its one writer, one at a time.
+    `append` returns only once the event is committed (or raises, and the response is never sent).
     """
 
     database: Database
     _pending: list[tuple[Disclosure, asyncio.Future[None]]] = field(default_factory=list)
-    _writers: int = 0
+    _writing: bool = False
     batches: int = 0  # how many transactions were written (for the tests)
-
-    @property
-    def most_writers(self) -> int:
-        return 1 if self.database.settings.is_sqlite else 2
 
     async def append(self, principal: Principal, path: str, ids: list[str]) -> None:
         """Log one disclosure; return once it is committed."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((Disclosure(principal, path, ids, current_request_id()), done))
-        if self._writers < self.most_writers:
-            self._writers += 1
+        if not self._writing:
+            self._writing = True
             asyncio.get_running_loop().create_task(self._write_all())
         await asyncio.shield(done)  # a client that goes away does not cancel the write of its batch
 
@@ -185,7 +178,7 @@ class DisclosureJournal:
                     if not done.done():
                         done.set_result(None)
         finally:
-            self._writers -= 1
+            self._writing = False
 
 
 def journal(database: Database) -> DisclosureJournal:
