@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import sys
 from collections.abc import Sequence
@@ -53,8 +54,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"CONTEST Hub on http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/api/docs)",
         flush=True,
     )
+    app = create_app(settings)
+    # Everything built at start-up (modules, routes, templates, settings) lives as long as the process. Frozen, the
+    # collector no longer walks it on each full collection: under load those pauses were the tail of the latency
+    # (256 connections on a list: p99 400 -> 210 ms, and 15% more requests a second; README "Performance").
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         access_log=False,

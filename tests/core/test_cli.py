@@ -233,3 +233,28 @@ def test_the_demo_prints_the_partner_keys_scopes_and_clearance(cli_env):
     assert again.returncode == 0 and "chub_" not in again.stdout
     assert "scopes: prepare:read, prevent:read, protect:read, threat:write" in again.stdout, again.stdout
     assert "clearance: OFFICIAL-SENSITIVE" in again.stdout
+
+
+def test_serve_freezes_what_start_up_built_before_serving(cli_env, monkeypatch):
+    """The collector skips the start-up heap (README "Performance": the tail latency under load)."""
+    import gc
+
+    import uvicorn
+
+    from app import cli
+
+    env, _ = cli_env
+    for name in ("CONTEST_DATABASE_URL", "CONTEST_ENV"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setenv("CONTEST_SECRET_KEY", "s" * 48)
+    from app.core.settings import get_settings
+
+    get_settings.cache_clear()
+    frozen: list[int] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: frozen.append(gc.get_freeze_count()))
+    try:
+        assert cli.main(["serve", "--port", "1"]) == 0
+    finally:
+        gc.unfreeze()
+        get_settings.cache_clear()
+    assert frozen and frozen[0] > 10_000
