@@ -165,7 +165,11 @@ class DisclosureJournal:
             while self._pending:
                 batch, self._pending = self._pending, []
                 try:
-                    await run_in_threadpool(_record, self.database, [d for d, _ in batch])
+                    entries = _entries([d for d, _ in batch])
+                    if self.database.async_rows is not None:  # PostgreSQL: on the event loop (app/core/rows.py)
+                        await audit.record_all_async(self.database, entries)
+                    else:
+                        await run_in_threadpool(_record, self.database, entries)
                 except BaseException as error:  # every request of the batch fails: none of their responses is sent
                     for _, done in batch:
                         if not done.done():
@@ -190,8 +194,8 @@ def journal(database: Database) -> DisclosureJournal:
     return found
 
 
-def _record(database: Database, batch: list[Disclosure]) -> None:
-    entries = [
+def _entries(batch: list[Disclosure]) -> list[audit.Entry]:
+    return [
         audit.Entry(
             actor=disclosure.principal,
             action="disclosure",
@@ -203,6 +207,9 @@ def _record(database: Database, batch: list[Disclosure]) -> None:
         )
         for disclosure in batch
     ]
+
+
+def _record(database: Database, entries: list[audit.Entry]) -> None:
     with database.session(write=True) as session:
         audit.record_all(session, entries)  # the batch holds the chain from its first event to its commit
         session.commit()

@@ -27,7 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,31 @@ class AsyncRows:
             raise
         self._release(connection)
         return described, found
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """One of the pool's connections for a block of statements (the disclosure log's batches write with it:
+        app/services/audit.py), in autocommit: a transaction is the block's own BEGIN and COMMIT. Bounded like a
+        statement: a server silent for longer than the watchdog's limit is given up. After any error, or a block
+        that left a transaction open, the connection is dropped (the server rolls back what it had begun); driver
+        errors are SQLAlchemy's exceptions, as `rows_if_exact`'s are."""
+        connection = self._idle.pop() if self._idle else await self._connect()
+        try:
+            async with asyncio.timeout(self.answer_limit_seconds):
+                yield connection
+        except TimeoutError:
+            _drop(connection)
+            log.warning("database did not answer within %.1f s: cutting the connection off", self.answer_limit_seconds)
+            raise exc.OperationalError("a block of statements", None, psycopg.OperationalError("no answer")) from None
+        except BaseException as error:
+            _drop(connection)
+            if isinstance(error, psycopg.Error):
+                raise exc.DBAPIError.instance("a block of statements", None, error, psycopg.Error) from error
+            raise
+        if connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            self._release(connection)
+        else:
+            _drop(connection)
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         try:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from sqlalchemy import ColumnElement, Select, Table, and_, exists, false, func, insert, not_, or_, text, true
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from app.core.audit_chain import GENESIS, event_hash
 from app.core.clock import utcnow
 from app.core.context import current_request_id
+from app.core.database import Database
 from app.core.security import Classification, Principal
 from app.models.audit import AuditEvent, AuditVerification
 
@@ -77,7 +80,34 @@ def record_all(session: Session, entries: Sequence[Entry]) -> None:
     in order (a batch of disclosures; no ORM objects are built)."""
     if not entries:
         return
-    prev_hash, rows = _chain_head(session), []
+    rows = _chained(_chain_head(session), entries)
+    session.connection().execute(insert(_TABLE), rows)  # Core: none of the ORM bulk insert's bookkeeping
+
+
+async def record_all_async(database: Database, entries: Sequence[Entry]) -> None:
+    """`record_all` in a transaction of its own on PostgreSQL's asyncio driver (app/core/rows.py), committed before
+    it returns: the same lock, head, rows and INSERT (SQLAlchemy's, with its processing of each value), without a
+    worker thread or a session; the event loop serves other requests while the server answers."""
+    if not entries:
+        return
+    assert database.async_rows is not None, "PostgreSQL only"
+    async with database.async_rows.connection() as connection, connection.cursor() as cursor:
+        # One round trip: begin, take the chain, read its head. The head is a statement of its own, so under READ
+        # COMMITTED its snapshot is taken once the lock is held: it sees the batch that held the lock before.
+        await cursor.execute(_TAKE_CHAIN, prepare=False)
+        while cursor.nextset():
+            pass
+        head = await cursor.fetchone()
+        rows = _chained(head[0] if head and head[0] else GENESIS, entries)
+        sql, prepare = _insert_for(database.async_rows.dialect, tuple(rows[0]))
+        async with connection.pipeline():  # and one more: the rows and the commit, sent together
+            await cursor.executemany(sql, [prepare(row) for row in rows])
+            await cursor.execute("COMMIT")
+
+
+def _chained(prev_hash: str, entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    """The rows of a batch of events, each chained to the one before it (the first to `prev_hash`)."""
+    rows = []
     for entry in entries:
         content = _content(
             entry.actor, entry.action, entry.entity_type, entry.entity_id, None, entry.after, None, entry.classification
@@ -87,8 +117,32 @@ def record_all(session: Session, entries: Sequence[Entry]) -> None:
         digest = event_hash(prev_hash, at, content)
         rows.append({"at": at, "prev_hash": prev_hash, "hash": digest, **content})
         prev_hash = digest
-    table = SQLModel.metadata.tables[str(AuditEvent.__tablename__)]
-    session.connection().execute(insert(table), rows)  # Core: none of the ORM bulk insert's bookkeeping
+    return rows
+
+
+_TABLE = SQLModel.metadata.tables[str(AuditEvent.__tablename__)]
+_TAKE_CHAIN = (
+    f"BEGIN; SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY:d}); SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1"  # noqa: S608 (an int constant)
+)
+
+
+@lru_cache(maxsize=8)
+def _insert_for(dialect: Dialect, keys: tuple[str, ...]) -> tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+    """The INSERT SQLAlchemy would send for rows of these keys, and what it does to each row's values first (JSON
+    columns become JSON text, as the engine's serializer writes them)."""
+    compiled: Any = insert(_TABLE).compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
+    processors = dict(compiled._bind_processors)
+    names = {key: compiled.bind_names[compiled.binds[key]] for key in keys}  # column key -> its bound name
+
+    def prepare(row: dict[str, Any]) -> dict[str, Any]:
+        values = {}
+        for key, value in row.items():
+            name = names[key]
+            processor = processors.get(name)
+            values[name] = processor(value) if processor is not None else value  # None too: JSON's null, as SQLAlchemy
+        return values
+
+    return compiled.string, prepare
 
 
 def _chain_head(session: Session) -> str:

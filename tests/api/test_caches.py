@@ -164,7 +164,11 @@ def test_no_response_is_sent_when_its_disclosure_cannot_be_written(
     def broken(*_args, **_kwargs):
         raise RuntimeError("the audit log is unavailable")
 
-    monkeypatch.setattr(audit, "record_all", broken)
+    async def broken_async(*_args, **_kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(audit, "record_all", broken)  # SQLite's writer
+    monkeypatch.setattr(audit, "record_all_async", broken_async)  # PostgreSQL's (app/core/rows.py)
     (response,) = _partner_reads(live_server, police, [f"/api/v1/sites/{site['id']}"])
     assert response.status_code == 500 and "Secret" not in response.text  # the record was not disclosed
 

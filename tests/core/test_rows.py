@@ -3,7 +3,8 @@
 The statements are the ones the fast path really runs: they are recorded while partners and users read sites and
 Prevent items (first pages and later ones), then each is run both ways and the rows compared value by value, types
 included. What the driver path must not take (values SQLAlchemy converts, a caller's `IN` list) goes to SQLAlchemy;
-a driver error is SQLAlchemy's exception; the pool's connections survive a failed statement.
+a driver error is SQLAlchemy's exception; the pool's connections survive a failed statement. The disclosure log's
+batches, written through the same driver, are stored exactly as SQLAlchemy stores them, on the same chain.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, String, TypeDecorator, bindparam, column, exc, literal, select
+from sqlalchemy import Integer, String, TypeDecorator, bindparam, column, exc, literal, select, text
 from sqlalchemy.util import greenlet_spawn
 
 from app.core import rows as rows_module
 from app.core.database import Database
 from app.core.rows import AsyncRows, rows
+from app.core.security import Classification, Principal
+from app.services import audit
 from tests.builders import make_prevent_item, make_prevent_plan, make_site
 from tests.races import in_own_loop
 
@@ -134,3 +137,63 @@ def test_a_driver_error_is_sqlalchemys_and_the_connection_is_kept(database):
     kept, answer = _fast(database, run)
     assert kept == 1  # the connection went back to the pool after the error
     assert answer == [(1,)]
+
+
+def _principal() -> Principal:
+    return Principal(
+        id="k", kind="api_key", name="Police", organisation="Met", scopes=frozenset(), clearance="OFFICIAL-SENSITIVE"
+    )  # type: ignore[arg-type]
+
+
+def _batch() -> list[audit.Entry]:
+    return [
+        audit.Entry(
+            actor=_principal(),
+            action="disclosure",
+            entity_type="sites",
+            entity_id=f"site-{n}",
+            after={"path": f"/api/v1/sites/site-{n}", "count": 1, "ids": [f"site-{n}"]},
+            classification=Classification.OFFICIAL_SENSITIVE,
+            request_id=f"request-{n}",
+        )
+        for n in range(3)
+    ]
+
+
+async def _write_through_the_driver(database: Database, entries: list[audit.Entry]) -> None:
+    try:
+        await audit.record_all_async(database, entries)
+    finally:
+        assert database.async_rows is not None
+        database.async_rows.close()
+
+
+def test_a_batch_of_disclosures_through_the_driver_is_stored_as_sqlalchemy_stores_it(database):
+    with database.session() as session:
+        audit.record_all(session, _batch())
+        session.commit()
+    in_own_loop(_write_through_the_driver(database, _batch()))
+    with database.session() as session:
+        stored = (
+            session.execute(text("SELECT *, before IS NULL AS sql_null_before FROM audit_event ORDER BY id"))
+            .mappings()
+            .all()
+        )
+        assert audit.verify(session).ok  # one chain across both ways of writing
+    assert len(stored) == 6
+    chained = {"id", "at", "prev_hash", "hash"}
+    by_sqlalchemy = [{k: v for k, v in row.items() if k not in chained} for row in stored[:3]]
+    by_driver = [{k: v for k, v in row.items() if k not in chained} for row in stored[3:]]
+    assert by_driver == by_sqlalchemy
+    assert stored[3]["prev_hash"] == stored[2]["hash"]
+
+
+def test_a_failed_batch_is_sqlalchemys_error_and_leaves_nothing_behind(database, monkeypatch):
+    monkeypatch.setattr(audit, "_TAKE_CHAIN", "BEGIN; SELECT no_such_function()")
+    with pytest.raises(exc.ProgrammingError):
+        in_own_loop(_write_through_the_driver(database, _batch()))
+    monkeypatch.undo()
+    in_own_loop(_write_through_the_driver(database, _batch()))  # the pool goes on with a good connection
+    with database.session() as session:
+        assert session.execute(text("SELECT count(*) FROM audit_event")).scalar() == 3
+        assert audit.verify(session).ok
