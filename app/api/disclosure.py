@@ -7,7 +7,8 @@ a coverage view's threat assessment, audit events and their snapshots) — one e
 Durability: the response is held until its event is committed, so a disclosure is never lost for a response that
 was sent (a crash before the commit means the partner never got the data). The events of requests finishing at the
 same moment are written together, one transaction and one commit for the batch (group commit): the chain lock and
-the fsync are paid once per batch, not once per read.
+the fsync are paid once per batch, not once per read. On SQLite a worker thread writes the batch; on PostgreSQL the
+asyncio driver does, on the event loop, in two round trips (`audit.record_all_async`, app/core/rows.py).
 """
 
 from __future__ import annotations
