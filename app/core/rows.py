@@ -12,8 +12,10 @@ extension does. `rows()` is also what the work calls on any other session: there
 
 Exactness: a statement is taken here only when SQLAlchemy would hand the driver's values through untouched (no
 bind or result processing for its columns' types, as psycopg returns them); anything else, or anything SQLAlchemy
-compiles in a way this module does not know, runs through SQLAlchemy as before. tests/core/test_rows.py compares
-the rows of both ways for every hot statement, and tests/api/test_fast_reads.py every answer.
+compiles in a way this module does not know, runs through SQLAlchemy as before — on the fast path that is the
+synchronous driver on the event loop, blocking it for that statement (bounded by the watchdog), so
+tests/core/test_rows.py checks that no hot statement falls back, and compares the rows of both ways for every one;
+tests/api/test_fast_reads.py compares every answer.
 
 Outages are bounded as on the synchronous path (app/core/database.py): connecting has the connect timeout, the
 server enforces the statement timeout, and a server that does not answer at all is given up after the watchdog's
