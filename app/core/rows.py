@@ -124,35 +124,18 @@ class AsyncRows:
         )
 
     async def _run(self, prepared: _Prepared, parameters: dict[str, Any]) -> tuple[Sequence[Any], list[Any]]:
-        connection = self._idle.pop() if self._idle else await self._connect()
-        try:
-            async with asyncio.timeout(self.answer_limit_seconds):
-                async with connection.cursor() as cursor:
-                    await cursor.execute(prepared.sql, parameters, prepare=True)
-                    found = await cursor.fetchall()
-                    described = cursor.description or []
-        except TimeoutError:
-            _drop(connection)
-            log.warning("database did not answer within %.1f s: cutting the connection off", self.answer_limit_seconds)
-            raise exc.OperationalError(prepared.sql, parameters, psycopg.OperationalError("no answer")) from None
-        except BaseException as error:
-            if connection.broken or connection.closed or not isinstance(error, psycopg.Error):
-                _drop(connection)  # broken, or interrupted mid-statement (cancelled): not to be used again
-            else:
-                self._release(connection)
-            if isinstance(error, psycopg.Error):
-                raise exc.DBAPIError.instance(prepared.sql, parameters, error, psycopg.Error) from error
-            raise
-        self._release(connection)
-        return described, found
+        async with self.connection(prepared.sql) as connection, connection.cursor() as cursor:
+            await cursor.execute(prepared.sql, parameters, prepare=True)
+            return cursor.description or [], await cursor.fetchall()
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        """One of the pool's connections for a block of statements (the disclosure log's batches write with it:
-        app/services/audit.py), in autocommit: a transaction is the block's own BEGIN and COMMIT. Bounded like a
-        statement: a server silent for longer than the watchdog's limit is given up. After any error, or a block
-        that left a transaction open, the connection is dropped (the server rolls back what it had begun); driver
-        errors are SQLAlchemy's exceptions, as `rows_if_exact`'s are."""
+    async def connection(self, statement: str = "a block of statements") -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """One of the pool's connections for a statement or a block of them (the disclosure log's batches write with
+        it: app/services/audit.py), in autocommit: a transaction is the block's own BEGIN and COMMIT. Bounded: a
+        server silent for longer than the watchdog's limit is given up and the connection dropped. Afterwards the
+        connection goes back to the pool only if it is sound and no transaction is left open (a failed statement in
+        autocommit leaves none; one inside a block's BEGIN does, and the server rolls it back when the connection
+        is dropped). Driver errors are SQLAlchemy's exceptions; `statement` names what ran, for their messages."""
         connection = self._idle.pop() if self._idle else await self._connect()
         try:
             async with asyncio.timeout(self.answer_limit_seconds):
@@ -160,16 +143,23 @@ class AsyncRows:
         except TimeoutError:
             _drop(connection)
             log.warning("database did not answer within %.1f s: cutting the connection off", self.answer_limit_seconds)
-            raise exc.OperationalError("a block of statements", None, psycopg.OperationalError("no answer")) from None
+            raise exc.OperationalError(statement, None, psycopg.OperationalError("no answer")) from None
         except BaseException as error:
-            _drop(connection)
+            if isinstance(error, psycopg.Error) and self._sound(connection):
+                self._release(connection)
+            else:
+                _drop(connection)  # broken, left mid-transaction, or interrupted mid-statement (cancelled)
             if isinstance(error, psycopg.Error):
-                raise exc.DBAPIError.instance("a block of statements", None, error, psycopg.Error) from error
+                raise exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
             raise
-        if connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        if self._sound(connection):
             self._release(connection)
         else:
             _drop(connection)
+
+    @staticmethod
+    def _sound(connection: psycopg.AsyncConnection[Any]) -> bool:
+        return not connection.closed and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         try:
