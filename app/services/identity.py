@@ -235,16 +235,16 @@ class Cached(NamedTuple):
     renew: bool  # this caller is to `authenticate` from the database now (PrincipalCache: renewal ahead)
 
 
-def cached_principal(token: str, *, claim: bool = True) -> Cached | None:
+def cached_principal(token: str) -> Cached | None:
     """The principal behind a bearer token if the cache knows it (no database); None to ask `authenticate`.
 
     `renew` in the answer tells the one caller to renew an entry near the end of its life: it should `authenticate`
-    as on a miss. A caller that cannot (it would pass the request on to one that does) asks with `claim=False`.
+    as on a miss (or `app.api.deps.renew_principal`), before passing the request on.
     """
     if PRINCIPALS.ttl <= 0:
         return None
     now = utcnow()
-    known = PRINCIPALS.get(hash_secret(token), now, claim=claim)
+    known = PRINCIPALS.get(hash_secret(token), now, claim=True)
     if known is None:
         return None
     principal, renew = known
