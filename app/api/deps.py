@@ -14,7 +14,8 @@ from app.api import rate_limit
 from app.api.problems import is_database_outage
 from app.core.database import Database
 from app.core.errors import AppError, Forbidden, Unauthorized, Unprocessable
-from app.core.security import Principal
+from app.core.once import Once
+from app.core.security import Principal, hash_secret
 from app.core.settings import Settings
 from app.services import identity
 
@@ -72,24 +73,46 @@ async def get_principal(
     return principal
 
 
-async def renew_principal(database: Database, token: str) -> identity.Cached | None:
-    """The caller read again from the database, which renews its principal cache entry (for the middleware told to
-    renew it: `identity.Cached.renew`); None when that fails (the token was revoked meanwhile, the database is
-    unavailable): the request then goes on to its route, which answers as for any request (401, 503)."""
-    await database.admit()  # a read session, admitted by the gate like a route's
+async def known_principal(database: Database, token: str) -> identity.Cached | None:
+    """Who a bearer token stands for, for the middleware that answer reads before routing (app/api/fast.py,
+    app/api/kept.py): from the principal cache, or read from the database when the cache does not know the token or
+    tells this caller to renew it (`identity.Cached.renew`). None when that read fails (the token is unknown or was
+    revoked, the database is unavailable): the request then goes on to its route, which answers as for any request
+    (401, 503).
+
+    On SQLite the read runs here, on the event loop (a local file: app/api/fast.py), on the reader engine that only
+    the loop uses, so it needs no slot of the gate; the first caller's read fills the cache before the next asks. On
+    PostgreSQL it waits for the server in a worker thread, admitted by the gate like a route's session, and callers
+    asking for the same token meanwhile share that one read: when a busy token's entry has lapsed (after a pause in
+    its use), hundreds of requests in flight would otherwise each read it, each holding a session."""
+    known = identity.cached_principal(token)
+    if known is not None and not known.renew:
+        return known
+    if database.settings.is_sqlite:
+        return _read_principal(database, token)
+    return await _READING((database.url_key, hash_secret(token)), lambda: _read_principal_in_thread(database, token))
+
+
+_READING: Once[tuple[str, str], identity.Cached | None] = Once()
+
+
+async def _read_principal_in_thread(database: Database, token: str) -> identity.Cached | None:
+    await database.admit()
     try:
-        if database.settings.is_sqlite:  # a local file: cheaper than a hop to a thread (app/api/fast.py)
-            principal, touch_due = _authenticate(database, token)
-        else:
-            principal, touch_due = await run_in_threadpool(_authenticate, database, token)
+        return await run_in_threadpool(_read_principal, database, token)
+    finally:
+        database.gate.release()
+
+
+def _read_principal(database: Database, token: str) -> identity.Cached | None:
+    try:
+        principal, touch_due = _authenticate(database, token)
     except AppError:
         return None
     except Exception as error:
         if not is_database_outage(error):
             raise
         return None
-    finally:
-        database.gate.release()
     return identity.Cached(principal, touch_due, renew=False)
 
 

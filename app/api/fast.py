@@ -6,8 +6,9 @@ itself does. A read route opts in by naming its work as a plain function of a `C
 FastAPI route runs — with `@hot(path, scope)`. `FastReads`, the innermost middleware of the API, answers a GET to such
 a path itself when the request is the common case:
 
-- a bearer token that the principal cache already knows (app/services/identity.py; otherwise the route
-  authenticates, and fills the cache);
+- a bearer token that stands for a caller: from the principal cache (app/services/identity.py), or read from the
+  database when the cache has let it go or is to renew it (`deps.known_principal`: on PostgreSQL one read for all
+  the requests asking meanwhile); a token that no longer stands for anyone goes on to the route (401);
 - a principal with the route's scope;
 - no query parameters but a list's `limit` and `cursor`, each given once and well-formed;
 - an `Accept` that the route would answer with JSON (not CSV, not GeoJSON).
@@ -15,16 +16,20 @@ a path itself when the request is the common case:
 Anything else goes on to the route, so 401, 403, 406 and 422, filters and exports come from one place. The fast
 path does what the route's dependencies do, in their order: the API key's last use, the principal on the request's
 state (for the disclosure log, app/api/disclosure.py), the partner rate limit, then the work with a read session
-(`Database.reader`), admitted by the database's gate like any request's session. On SQLite, where a read is a
-lookup in a local file that never waits for a writer (WAL), the work runs on the event loop: under load the hop to a
-thread and back costs more than the read. On PostgreSQL it runs on the event loop too, in a greenlet, and its
+(`Database.reader`). On SQLite, where a read is a lookup in a local file that never waits for a writer (WAL), the
+work runs on the event loop, start to end: under load the hop to a thread and back costs more than the read, and,
+one at a time on an engine only the loop uses, it needs no slot of the database's gate (queued behind routes'
+sessions, every hot read would wait a turn of the loop for each slot freed). On PostgreSQL, admitted by the gate
+like any request's session, it runs on the event loop too, in a greenlet, and its
 statements wait for the server through psycopg's asyncio connection (`Database.fast_reader`, app/core/rows.py): the
 loop serves other requests meanwhile, and a hung server is given up after the watchdog's limit (a 503). An error
 the work raises (404 for a record the caller may not see) is answered by the same problem handler as the route's.
 tests/api/test_fast_reads.py asks both paths the same questions and compares every answer.
 
 The principal cache's entry for a busy token is renewed here too, by the one request the cache tells to
-(`identity.Cached.renew`), so that it never lapses for every request in flight at once.
+(`identity.Cached.renew`), so that it never lapses for every request in flight at once; and when it has lapsed (the
+token was not used for a while), the requests that find it gone read it once, here, rather than each going to its
+route and its own session (README "Performance": 256 connections after a pause).
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import rate_limit
-from app.api.deps import _touch_key, renew_principal
+from app.api.deps import _touch_key, known_principal
 from app.api.http import PageParams
 from app.api.negotiation import JSON, accepts
 from app.api.problems import is_database_outage, problem_response, unavailable_response
@@ -136,16 +141,10 @@ def _answers_json(accept: str | None) -> bool:
     return "csv" not in lowered and "geo+json" not in lowered and accepts(accept, [JSON])
 
 
-def _cached_principal(headers: Headers) -> tuple[str, identity.Cached] | None:
-    """The bearer token and its caller, when the principal cache knows it (HTTPBearer's reading of the header)."""
-    authorization = headers.get("authorization")
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    known = identity.cached_principal(token)
-    return None if known is None else (token, known)
+def _bearer_token(headers: Headers) -> str | None:
+    """The bearer token of a request (HTTPBearer's reading of the header)."""
+    scheme, _, token = (headers.get("authorization") or "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
 
 
 class FastReads:
@@ -172,17 +171,15 @@ class FastReads:
         read, path = matched
         headers = Headers(scope=scope)
         page = _page(read, scope.get("query_string", b""))
-        known = _cached_principal(headers) if page is not None and _answers_json(headers.get("accept")) else None
-        if known is not None and known[1].renew:  # this request renews the cached principal, as a route's would
-            renewed = await renew_principal(scope["app"].state.database, known[0])
-            known = None if renewed is None else (known[0], renewed)
-        if known is None or not known[1].principal.has(read.scope):
+        token = _bearer_token(headers) if page is not None and _answers_json(headers.get("accept")) else None
+        known = None if token is None else await known_principal(scope["app"].state.database, token)
+        if known is None or not known.principal.has(read.scope):
             await self.app(scope, receive, send)
             return
         assert page is not None
         request = Request(scope, receive)
         try:
-            response = await self._answer(request, read, known[1], path, page)
+            response = await self._answer(request, read, known, path, page)
         except AppError as error:
             response = problem_response(error.problem(instance=request.url.path), error.headers)
         except Exception as error:
@@ -205,11 +202,13 @@ class FastReads:
             await run_in_threadpool(_touch_key, database, principal.id)
         request.state.principal = principal
         await rate_limit.enforce(request, principal, None)  # a GET never writes its count in its own session
+        if database.settings.is_sqlite:  # a read of a local file: cheaper here than a hop to a worker thread
+            # Start to end on the event loop, one at a time, on the reader engine that only the loop uses: it needs no
+            # slot of the gate (whose waiters would otherwise queue each hot read behind routes' sessions).
+            return _run(database, read.work, request, principal, path, page)
+        # PostgreSQL: the work's statements wait for the server on the event loop (app/core/rows.py), holding a session
         await database.admit()
         try:
-            if database.settings.is_sqlite:  # a read of a local file: cheaper here than a hop to a worker thread
-                return _run(database, read.work, request, principal, path, page)
-            # PostgreSQL: the work's statements wait for the server on the event loop (app/core/rows.py)
             return await greenlet_spawn(_run_fast, database, read.work, request, principal, path, page)
         finally:
             database.gate.release()

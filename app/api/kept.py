@@ -10,8 +10,9 @@ disclosure), keyed by the user's token, the path, the query and `Accept`, and gi
 - nothing has been committed through this process since it was built (`Database.changes`): a change anyone makes
   through this server shows on the next read at once; a change made by another process (a second server on
   PostgreSQL, the feed worker, the command line) shows within `TTL` seconds, as the summary's cache (README);
-- the token is still known to the principal cache, and no user, token or key has changed since (a sign-out, a
-  revocation, a role or clearance change clears every kept answer at once).
+- the token still stands for the user (the principal cache, or the database when the cache has let it go:
+  `deps.known_principal`), and no user, token or key has changed since (a sign-out, a revocation, a role or
+  clearance change clears every kept answer at once).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from starlette._utils import get_route_path
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.deps import get_principal, renew_principal
+from app.api.deps import get_principal, known_principal
 from app.api.fast import path_pattern
 from app.core.database import Database
 from app.core.security import hash_secret
@@ -117,10 +118,8 @@ class KeptReads:
             return
         headers = Headers(scope=scope)
         scheme, _, token = (headers.get("authorization") or "").partition(" ")
-        known = identity.cached_principal(token) if scheme.lower() == "bearer" and token else None
         database: Database = scope["app"].state.database
-        if known is not None and known.renew:  # this request renews the cached principal, as a route's would
-            known = await renew_principal(database, token)
+        known = await known_principal(database, token) if scheme.lower() == "bearer" and token else None
         if known is None or known.principal.kind != "user":
             await self.app(scope, receive, send)
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from email.utils import format_datetime
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from app.api.http import CSV_RESPONSE, PageParams, collection, created, page_par
 from app.api.negotiation import JSON, accepts
 from app.core.database import Database
 from app.core.errors import NotFound
+from app.core.once import Once
 from app.core.pagination import SortKey
 from app.core.security import Principal
 from app.models.common import Page
@@ -101,13 +101,7 @@ async def _current(database: Database, scope: ThreatScope) -> threat_level.Curre
     current = threat_level.CACHE.peek(database.url_key, scope)
     if current is not None:
         return current
-    loop = asyncio.get_running_loop()
-    key = (id(loop), database.url_key, scope)
-    loading = _LOADING.get(key)
-    if loading is None:  # a task of its own: a client that goes away does not cancel the others' answer
-        loading = _LOADING[key] = loop.create_task(_load(database, scope))
-        loading.add_done_callback(lambda _: _LOADING.pop(key, None))
-    return await asyncio.shield(loading)
+    return await _LOADING((database.url_key, scope), lambda: _load(database, scope))
 
 
 async def _load(database: Database, scope: ThreatScope) -> threat_level.Current:
@@ -118,7 +112,7 @@ async def _load(database: Database, scope: ThreatScope) -> threat_level.Current:
         database.gate.release()
 
 
-_LOADING: dict[tuple[int, str, ThreatScope], asyncio.Task[threat_level.Current]] = {}
+_LOADING: Once[tuple[str, ThreatScope], threat_level.Current] = Once()
 
 
 async def history_filters(

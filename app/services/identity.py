@@ -239,7 +239,7 @@ def cached_principal(token: str) -> Cached | None:
     """The principal behind a bearer token if the cache knows it (no database); None to ask `authenticate`.
 
     `renew` in the answer tells the one caller to renew an entry near the end of its life: it should `authenticate`
-    as on a miss (or `app.api.deps.renew_principal`), before passing the request on.
+    as on a miss (as `app.api.deps.known_principal` does), before passing the request on.
     """
     if PRINCIPALS.ttl <= 0:
         return None

@@ -186,6 +186,8 @@ def test_callers_the_route_must_judge(
     assert _same(client, routed, path, {"Authorization": f"Basic {officer.token}"}).status_code == 401
     prevent_only = make_api_key(["prevent:read"])
     client.get(f"{API}/prevent/items", headers=prevent_only.headers)  # known to the principal cache from here on
+    assert answered_fast == [f"{API}/prevent/items"]  # its first read too: the fast path read who it is
+    answered_fast.clear()
     assert _same(client, routed, path, prevent_only.headers).status_code == 403
     assert answered_fast == []
 
@@ -215,6 +217,7 @@ def test_a_partner_read_is_disclosed_and_counted_either_way(
     make_prevent_item(client, officer, plan["id"], classification="OFFICIAL-SENSITIVE")
     partner = make_api_key(["protect:read", "prevent:read"], clearance="OFFICIAL-SENSITIVE")
     client.get(f"{API}/sites/{site['id']}", headers=partner.headers)
+    answered_fast.clear()
     for path in (f"{API}/sites/{site['id']}", f"{API}/sites", f"{API}/prevent/items?limit=5"):
         before = _disclosures(database)
         served = client.get(path, headers=partner.headers)
