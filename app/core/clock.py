@@ -46,6 +46,8 @@ def rfc3339(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:  # UTC as SQLite returns it (as_utc's reading, without a copy)
         return value.isoformat() + "Z"
+    if value.tzinfo is UTC:  # as PostgreSQL's connections give it (database.server_options)
+        return value.isoformat().replace("+00:00", "Z")
     return as_utc(value).isoformat().replace("+00:00", "Z")
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from pydantic_core import from_json
 from sqlalchemy import Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -48,6 +49,9 @@ NAMING_CONVENTION = {
 PING_AFTER_IDLE_SECONDS = 1.0  # a pooled PostgreSQL connection idle longer than this is pinged before use
 BUSY = "The service is too busy or its database is not answering; try again."
 
+# How JSON columns are read (`json.loads`' values, ~8 times faster: a page of sites reads one list per row).
+JSON_LOADS = from_json
+
 # Connections beyond the gated pool, for short side transactions (an API key's last use, idempotency records)
 # that run while the request's own session holds its connection.
 SIDE_CONNECTIONS = 5
@@ -70,6 +74,7 @@ def _sqlite_engine(url: str, *, immediate: bool | None, pool_size: int, settings
         pool_size=pool_size,
         max_overflow=SIDE_CONNECTIONS,
         pool_timeout=settings.db_pool_timeout_seconds,
+        json_deserializer=JSON_LOADS,
     )
     busy_ms = int(settings.db_busy_timeout_seconds * 1000)
 
@@ -157,20 +162,27 @@ class Watchdog:
                     sock.close()
 
 
+def server_options(settings: Settings) -> str:
+    """What each PostgreSQL connection of the process sets when it connects: the statement and lock timeouts, and
+    UTC as the session's time zone. Every time is kept and computed in UTC (Europe/London in Python, where a date
+    needs it), so the zone changes no answer; but the driver then gives times as UTC (`datetime.UTC`) rather than in
+    whatever zone the server defaults to: no zone database conversion for each time it reads (~80 us of a page of
+    40 sites) and the same values whatever the server's configuration."""
+    statement_ms = int(settings.db_statement_timeout_seconds * 1000)
+    return f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms} -c TimeZone=UTC"
+
+
 def _postgres_engine(
     url: str, *, pool_size: int, settings: Settings, watchdog: Watchdog | None = None, autocommit: bool = False
 ) -> tuple[Engine, Watchdog]:
     """`autocommit`: connections that run each statement on its own, set once when connected (read-only sessions)."""
-    statement_ms = int(settings.db_statement_timeout_seconds * 1000)
     engine = create_engine(
         _psycopg_url(url),
-        connect_args={
-            "connect_timeout": settings.db_connect_timeout_seconds,
-            "options": f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}",
-        },
+        connect_args={"connect_timeout": settings.db_connect_timeout_seconds, "options": server_options(settings)},
         pool_size=pool_size,
         max_overflow=SIDE_CONNECTIONS,
         pool_timeout=settings.db_pool_timeout_seconds,
+        json_deserializer=JSON_LOADS,
         **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
     # The server enforces statement_timeout itself; the watchdog is for when it cannot (frozen): a second later.
@@ -212,6 +224,8 @@ def _postgres_engine(
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _ending(connection: Any) -> None:
+        if connection.invalidated:  # lost (the server went away): nothing left to watch, and no connection to ask
+            return
         watchdog.arm(connection.connection.dbapi_connection)  # until the connection is checked in
 
     @event.listens_for(engine.pool, "reset")
@@ -264,7 +278,7 @@ class Database:
                 dialect=self._reader_engine.dialect,
                 size=size,
                 connect_timeout=self.settings.db_connect_timeout_seconds,
-                statement_timeout_ms=int(self.settings.db_statement_timeout_seconds * 1000),
+                options=server_options(self.settings),
                 answer_limit_seconds=watchdog.limit,
             )
 

@@ -11,7 +11,8 @@ SQLAlchemy's `greenlet_spawn`, and `rows()` waits for the driver with `await_onl
 extension does. `rows()` is also what the work calls on any other session: there it is SQLAlchemy's execution.
 
 Exactness: a statement is taken here only when SQLAlchemy would hand the driver's values through untouched (no
-bind or result processing for its columns' types, as psycopg returns them); anything else, or anything SQLAlchemy
+bind or result processing for its columns' types, as psycopg returns them: its connections are given the adapters
+SQLAlchemy gives its own, JSON's loads among them); anything else, or anything SQLAlchemy
 compiles in a way this module does not know, runs through SQLAlchemy as before — on the fast path that is the
 synchronous driver on the event loop, blocking it for that statement (bounded by the watchdog), so
 tests/core/test_rows.py checks that no hot statement falls back, and compares the rows of both ways for every one;
@@ -83,7 +84,7 @@ class AsyncRows:
     dialect: Dialect
     size: int
     connect_timeout: int
-    statement_timeout_ms: int
+    options: str  # the server settings of its connections (`database.server_options`)
     answer_limit_seconds: float  # the watchdog's limit: a server silent for longer is given up
     _idle: list[psycopg.AsyncConnection[Any]] = field(default_factory=list)
     _prepared: dict[int, tuple[Executable, _Prepared | None]] = field(default_factory=dict)
@@ -124,9 +125,20 @@ class AsyncRows:
         )
 
     async def _run(self, prepared: _Prepared, parameters: dict[str, Any]) -> tuple[Sequence[Any], list[Any]]:
-        async with self.connection(prepared.sql) as connection, connection.cursor() as cursor:
-            await cursor.execute(prepared.sql, parameters, prepare=True)
-            return cursor.description or [], await cursor.fetchall()
+        """The statement's columns and rows. A pooled connection that the server closed while it was idle (a restart)
+        fails at once: the statement, a read, runs again on a new connection, and the other idle ones, gone with the
+        same server, are let go (the engines' pools do the same on a disconnect)."""
+        for last in (False, True):
+            pooled = bool(self._idle)
+            try:
+                async with self.connection(prepared.sql) as connection, connection.cursor() as cursor:
+                    await cursor.execute(prepared.sql, parameters, prepare=True)
+                    return cursor.description or [], await cursor.fetchall()
+            except exc.DBAPIError as error:
+                if last or not pooled or not error.connection_invalidated:
+                    raise
+                self.close()
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def connection(self, statement: str = "a block of statements") -> AsyncIterator[psycopg.AsyncConnection[Any]]:
@@ -145,12 +157,15 @@ class AsyncRows:
             log.warning("database did not answer within %.1f s: cutting the connection off", self.answer_limit_seconds)
             raise exc.OperationalError(statement, None, psycopg.OperationalError("no answer")) from None
         except BaseException as error:
+            lost = connection.broken  # the server closed it, or the network did (SQLAlchemy: "invalidated")
             if isinstance(error, psycopg.Error) and self._sound(connection):
                 self._release(connection)
             else:
                 _drop(connection)  # broken, left mid-transaction, or interrupted mid-statement (cancelled)
             if isinstance(error, psycopg.Error):
-                raise exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
+                raise exc.DBAPIError.instance(
+                    statement, None, error, psycopg.Error, connection_invalidated=lost
+                ) from error
             raise
         if self._sound(connection):
             self._release(connection)
@@ -165,9 +180,10 @@ class AsyncRows:
         try:
             return await psycopg.AsyncConnection.connect(
                 self.conninfo,
+                context=self.dialect._psycopg_adapters_map,  # type: ignore[attr-defined]  # SQLAlchemy's: JSON_LOADS
                 autocommit=True,
                 connect_timeout=self.connect_timeout,
-                options=f"-c statement_timeout={self.statement_timeout_ms} -c lock_timeout={self.statement_timeout_ms}",
+                options=self.options,
             )
         except psycopg.Error as error:
             raise exc.DBAPIError.instance("connect", None, error, psycopg.Error) from error

@@ -7,10 +7,13 @@ client reads must be the same, and a partner's read of a sensitive record must b
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -27,6 +30,7 @@ from app.models.audit import AuditEvent
 from app.services import identity
 from tests.builders import API, make_approved_prevent_plan, make_prevent_item, make_site
 from tests.conftest import Actor
+from tests.races import in_own_loop
 
 COMPARED_HEADERS = ("content-type", "etag", "link", "ratelimit-policy", "www-authenticate")
 
@@ -190,6 +194,49 @@ def test_callers_the_route_must_judge(
     answered_fast.clear()
     assert _same(client, routed, path, prevent_only.headers).status_code == 403
     assert answered_fast == []
+
+
+def test_requests_that_find_a_lapsed_principal_read_it_once(
+    live_server: str, client: TestClient, officer: Actor, monkeypatch: pytest.MonkeyPatch, answered_fast: list[str]
+) -> None:
+    """A busy token after a pause in its use: the requests in flight that find its cache entry gone share one read of
+    it, and are answered on the fast path; each going to its route instead held a session of its own, and every hot
+    read then queued behind them (README "Performance": 256 connections after a pause)."""
+    path = f"{API}/sites/{make_site(client, officer, 'Stadium')['id']}"
+    reads: list[str] = []
+    load = identity._load_principal
+
+    def slow_load(session: Any, token: str) -> Any:
+        reads.append(token)
+        time.sleep(0.05)  # long enough that the others arrive while it runs
+        return load(session, token)
+
+    monkeypatch.setattr(identity, "_load_principal", slow_load)
+    identity.PRINCIPALS.clear()  # the entry has lapsed
+    answered_fast.clear()
+
+    async def together() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+            return await asyncio.gather(*(http.get(path, headers=officer.headers) for _ in range(24)))
+
+    responses = in_own_loop(together())
+    assert [r.status_code for r in responses] == [200] * 24
+    assert reads.count(officer.token) == 1
+    assert answered_fast == [path] * 24
+
+
+def test_a_hot_read_on_sqlite_takes_no_slot_of_the_gate(
+    client: TestClient, database: Database, officer: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a hot read runs start to end on the event loop, on an engine only the loop uses: with every slot of
+    the gate held by routes' sessions it is still answered at once. On PostgreSQL it holds a session while the
+    server answers, so the gate bounds it like any request's (and a full gate is a 503 after the queue's wait)."""
+    path = f"{API}/sites/{make_site(client, officer, 'Stadium')['id']}"
+    assert client.get(path, headers=officer.headers).status_code == 200  # the principal is cached from here on
+    monkeypatch.setattr(database, "_gate", asyncio.Semaphore(0))  # every slot held
+    monkeypatch.setattr(database.settings, "db_queue_timeout_seconds", 0.2)
+    answer = client.get(path, headers=officer.headers)
+    assert answer.status_code == (200 if database.settings.is_sqlite else 503)
 
 
 def test_a_revoked_token_is_refused_at_once(

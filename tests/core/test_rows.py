@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from datetime import UTC
 from typing import Any
 
 import pytest
 from sqlalchemy import Integer, String, TypeDecorator, bindparam, column, exc, literal, select, text
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.engine import make_url
+from sqlalchemy.util import await_only, greenlet_spawn
 
 from app.core import rows as rows_module
 from app.core.database import Database
@@ -74,7 +76,7 @@ def test_every_hot_statement_gives_sqlalchemys_rows(client, officer, make_api_ke
     monkeypatch.setattr("app.services.sites.statement_rows", spy)
     for actor in (officer, partner):
         for path in ("/api/v1/sites?limit=2", "/api/v1/prevent/items?limit=2"):
-            for _ in range(2):  # the second time, each is known to the principal cache: the fast path answers
+            for _ in range(2):  # both on the fast path (the first reads the caller there), the second cached
                 page = client.get(path, headers=actor.headers)
                 assert page.status_code == 200, page.text
             nxt = page.json()["next_cursor"]
@@ -139,6 +141,30 @@ def test_a_driver_error_is_sqlalchemys_and_the_connection_is_kept(database):
     assert answer == [(1,)]
 
 
+def test_a_read_on_a_pooled_connection_the_server_closed_runs_again_on_a_new_one(database):
+    """A connection the server closed while it was idle in the pool (a restart: every one of them) fails at once;
+    the read runs again on a new connection rather than failing with a 503, and the other idle ones are let go."""
+    one = select(literal(1).label("n"))
+
+    def run(session: Any) -> Any:
+        pool: AsyncRows = session.info[rows_module.FAST]
+        rows(session, one, {})  # a pooled connection
+        pool._release(await_only(pool._connect()))  # and another
+        gone = list(pool._idle)
+        pids = [connection.info.backend_pid for connection in gone]
+        with database.write_engine.connect() as admin:  # the server ends their backends, as a restart would
+            for pid in pids:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.commit()
+        answer = [tuple(r) for r in rows(session, one, {})]
+        return answer, all(connection.closed for connection in gone), pids, pool._idle[-1].info.backend_pid
+
+    answer, all_let_go, old, new = _fast(database, run)
+    assert answer == [(1,)]
+    assert all_let_go
+    assert new not in old
+
+
 def _principal() -> Principal:
     return Principal(
         id="k", kind="api_key", name="Police", organisation="Met", scopes=frozenset(), clearance="OFFICIAL-SENSITIVE"
@@ -197,3 +223,37 @@ def test_a_failed_batch_is_sqlalchemys_error_and_leaves_nothing_behind(database,
     with database.session() as session:
         assert session.execute(text("SELECT count(*) FROM audit_event")).scalar() == 3
         assert audit.verify(session).ok
+
+
+def test_every_connection_reads_times_in_utc_whatever_the_servers_zone(settings):
+    """Each connection sets its session's zone to UTC (database.server_options): the driver gives times as
+    `datetime.UTC` (no zone database conversion per value), the same whichever zone the server defaults to."""
+    name = make_url(settings.database_url).database
+    admin = Database(settings)
+    with admin.write_engine.connect() as connection:
+        connection.execute(text(f"ALTER DATABASE \"{name}\" SET TimeZone = 'Europe/London'"))
+        connection.commit()
+    database = Database(settings)  # connections made after the change of default
+    moment = "SELECT current_setting('TimeZone'), TIMESTAMPTZ '2026-06-01 12:00:00+01'"
+    try:
+        for engine in (database.engine, database._reader_engine):
+            with engine.connect() as connection:
+                zone, at = connection.execute(text(moment)).one()
+            assert (zone, at.tzinfo, at.hour) == ("UTC", UTC, 11)
+
+        async def on_the_driver() -> Any:
+            assert database.async_rows is not None
+            try:
+                async with database.async_rows.connection() as connection:
+                    return await (await connection.execute(moment)).fetchone()
+            finally:
+                database.async_rows.close()
+
+        zone, at = in_own_loop(on_the_driver())
+        assert (zone, at.tzinfo, at.hour) == ("UTC", UTC, 11)
+    finally:
+        database.dispose()
+        with admin.write_engine.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" RESET TimeZone'))
+            connection.commit()
+        admin.dispose()
