@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from app.api import rate_limit
 from app.api.problems import is_database_outage
@@ -20,6 +21,7 @@ from app.core.settings import Settings
 from app.services import identity
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+AUTHENTICATED = "authenticated"  # on the request's state: (token, principal, touch_due), see `hand_on`
 
 
 def get_database(request: Request) -> Database:
@@ -57,7 +59,7 @@ async def get_principal(
         raise Unauthorized()
     # The idempotency middleware may have authenticated this very request already (app/api/idempotency.py); reuse
     # that, for the same token only. It is the same moment of the same request, so revocation holds as before.
-    earlier = getattr(request.state, "authenticated", None)
+    earlier = getattr(request.state, AUTHENTICATED, None)
     if earlier is not None and earlier[0] == credentials.credentials:
         principal, touch_due = earlier[1], earlier[2]
     elif (known := identity.cached_principal(credentials.credentials)) is not None and not known.renew:
@@ -91,6 +93,13 @@ async def known_principal(database: Database, token: str) -> identity.Cached | N
     if database.settings.is_sqlite:
         return _read_principal(database, token)
     return await _READING((database.url_key, hash_secret(token)), lambda: _read_principal_in_thread(database, token))
+
+
+def hand_on(scope: Scope, token: str, known: identity.Cached) -> None:
+    """Leave what a middleware learnt of a request's token for the route's `get_principal`, when the middleware
+    passes the request on: the route then neither reads the principal again nor misses a key's last use that fell
+    due in the middleware (the principal cache says it is due once a minute, to the first to ask)."""
+    scope.setdefault("state", {})[AUTHENTICATED] = (token, known.principal, known.touch_due)
 
 
 _READING: Once[tuple[str, str], identity.Cached | None] = Once()

@@ -48,7 +48,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import rate_limit
-from app.api.deps import _touch_key, known_principal
+from app.api.deps import _touch_key, hand_on, known_principal
 from app.api.http import PageParams
 from app.api.negotiation import JSON, accepts
 from app.api.problems import is_database_outage, problem_response, unavailable_response
@@ -174,6 +174,8 @@ class FastReads:
         token = _bearer_token(headers) if page is not None and _answers_json(headers.get("accept")) else None
         known = None if token is None else await known_principal(scope["app"].state.database, token)
         if known is None or not known.principal.has(read.scope):
+            if known is not None and token is not None:
+                hand_on(scope, token, known)
             await self.app(scope, receive, send)
             return
         assert page is not None

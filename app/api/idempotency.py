@@ -23,6 +23,7 @@ from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.deps import AUTHENTICATED
 from app.api.problems import problem_response
 from app.core.database import Database
 from app.core.errors import AppError, Conflict, Unprocessable
@@ -39,7 +40,6 @@ PRINCIPAL_CHANGED = (
     "Your clearance or scopes have changed since the request with this Idempotency-Key was first made, so its "
     "response is not repeated. Send the request again with a new Idempotency-Key."
 )
-AUTHENTICATED = "authenticated"
 """Request state key: (token, principal, whether the key's last use is due to be recorded), set by the middleware."""
 
 

@@ -28,7 +28,7 @@ from starlette._utils import get_route_path
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.deps import get_principal, known_principal
+from app.api.deps import get_principal, hand_on, known_principal
 from app.api.fast import path_pattern
 from app.core.database import Database
 from app.core.security import hash_secret
@@ -121,6 +121,8 @@ class KeptReads:
         database: Database = scope["app"].state.database
         known = await known_principal(database, token) if scheme.lower() == "bearer" and token else None
         if known is None or known.principal.kind != "user":
+            if known is not None:
+                hand_on(scope, token, known)
             await self.app(scope, receive, send)
             return
         generation = (database.changes, identity.PRINCIPALS.generation)

@@ -27,6 +27,7 @@ from app.core.security import Role
 from app.core.settings import Settings
 from app.main import create_app
 from app.models.audit import AuditEvent
+from app.models.identity import ApiKey
 from app.services import identity
 from tests.builders import API, make_approved_prevent_plan, make_prevent_item, make_site
 from tests.conftest import Actor
@@ -194,6 +195,33 @@ def test_callers_the_route_must_judge(
     answered_fast.clear()
     assert _same(client, routed, path, prevent_only.headers).status_code == 403
     assert answered_fast == []
+
+
+@pytest.mark.parametrize(
+    ("scopes", "path", "status"),
+    [
+        (["prepare:read"], "/me", 200),  # a Kept read: KeptReads reads the key, keeps nothing for it, passes it on
+        (["prevent:read"], "/prevent/items", 200),  # answered on the fast path
+        (["prepare:read"], "/sites/{site}", 403),  # the fast path reads the key, and passes it on to be refused
+    ],
+)
+def test_a_keys_first_use_is_recorded_whichever_layer_reads_it(
+    client: TestClient,
+    database: Database,
+    officer: Actor,
+    make_api_key: Callable[..., Actor],
+    scopes: list[str],
+    path: str,
+    status: int,
+) -> None:
+    """The principal cache says a key's last use is due once a minute, to the first to ask; a middleware that reads
+    the key and passes the request on hands that on to the route (`deps.hand_on`), or the use is never recorded."""
+    site = make_site(client, officer, "Stadium")
+    key = make_api_key(scopes)
+    identity.PRINCIPALS.clear()
+    assert client.get(API + path.format(site=site["id"]), headers=key.headers).status_code == status
+    with database.session(write=False) as session:
+        assert session.get(ApiKey, key.user_id).last_used_at is not None  # type: ignore[union-attr]
 
 
 def test_requests_that_find_a_lapsed_principal_read_it_once(
