@@ -132,8 +132,31 @@ def sign_in(base: str, username: str, password: str) -> tuple[str, str]:
     return token["access_token"], cookie
 
 
-def wrk(url: str, *, connections: int, duration: int, headers: dict[str, str]) -> WrkResult:
-    """One wrk run; requests per second, p99 latency and errors (socket errors and non-2xx answers)."""
+def settle(pid: int, *, bound: float = 10) -> None:
+    """Wait until the server process is idle (no CPU used over 100 ms): it has finished the requests the last wrk
+    run left in flight (wrk stops with every connection's request unanswered, and the server still serves them, the
+    ones queued for a database session last). Each run then starts from an idle server, not behind the last one's
+    leftovers: a 256-connection run started straight after another waited that long again for its first wave, and
+    its p99 was ~250 ms higher. (A health check is no guide: it needs no session, and is answered at once.)"""
+    deadline = time.monotonic() + bound
+    used = _cpu_ticks(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = _cpu_ticks(pid)
+        if now - used <= 1:  # a tick is 10 ms: 10% of a core at most
+            return
+        used = now
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wrk(url: str, *, server: int, connections: int, duration: int, headers: dict[str, str]) -> WrkResult:
+    """One wrk run, from an idle server (its process id); requests per second, p99 latency and errors (socket
+    errors and non-2xx answers)."""
+    settle(server)
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -207,7 +230,9 @@ def main() -> int:
             stdout=subprocess.DEVNULL,
         )
         try:
-            return run(args, app, f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}", logins, partner_key)
+            return run(
+                args, app, bare, f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}", logins, partner_key
+            )
         finally:
             for process in (app, bare):
                 process.send_signal(signal.SIGINT)
@@ -217,6 +242,7 @@ def main() -> int:
 def run(
     args: argparse.Namespace,
     app: subprocess.Popen[bytes],
+    bare_process: subprocess.Popen[bytes],
     base: str,
     bare: str,
     logins: dict[str, str],
@@ -249,15 +275,25 @@ def run(
         response = httpx.get(base + target.path, headers=headers[target.who])
         if response.status_code != 200:
             raise SystemExit(f"{target.path} answered {response.status_code}: {response.text[:300]}")
-        wrk(base + target.path, connections=args.connections, duration=1, headers=headers[target.who])
-    wrk(f"{bare}/ping", connections=args.connections, duration=1, headers={})
+        wrk(base + target.path, server=app.pid, connections=args.connections, duration=1, headers=headers[target.who])
+    wrk(f"{bare}/ping", server=bare_process.pid, connections=args.connections, duration=1, headers={})
 
     floors: list[float] = []
     for round_number in range(1, args.rounds + 1):
         for target in targets:
-            floor = wrk(f"{bare}/ping", connections=args.connections, duration=args.duration, headers={})
+            floor = wrk(
+                f"{bare}/ping",
+                server=bare_process.pid,
+                connections=args.connections,
+                duration=args.duration,
+                headers={},
+            )
             measured = wrk(
-                base + target.path, connections=args.connections, duration=args.duration, headers=headers[target.who]
+                base + target.path,
+                server=app.pid,
+                connections=args.connections,
+                duration=args.duration,
+                headers=headers[target.who],
             )
             if measured.errors:
                 print(f"  ! {target.name}: {measured.errors} errors", file=sys.stderr)
@@ -270,7 +306,9 @@ def run(
         crowd = (
             None
             if args.no_crowd
-            else wrk(base + "/api/v1/sites?limit=50", connections=256, duration=crowd_seconds, headers=user)
+            else wrk(
+                base + "/api/v1/sites?limit=50", server=app.pid, connections=256, duration=crowd_seconds, headers=user
+            )
         )
     memory, lifetime_peak = under_load[0], memory_mb(app.pid, "VmHWM")
 
