@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from starlette.types import Scope
 
 from app import web
-from app.api import create_api
+from app.api import create_api, telemetry
 from app.api.problems import RETRY_AFTER_SECONDS, UnexpectedErrors
 from app.core.database import Database
 from app.core.middleware import RequestMiddleware, content_security_policy
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     database = database or Database(settings)
-    app = FastAPI(title="CONTEST Hub", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="CONTEST Hub", docs_url=None, redoc_url=None, openapi_url=None, telemetry=telemetry(settings))
     app.state.settings, app.state.database = settings, database
     api = create_api(settings, database)
     tile_host = ""

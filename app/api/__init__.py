@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from app.api import fast, fastapi_memo, openapi
 from app.api.deps import strict_query_parameters
@@ -24,6 +25,14 @@ def routers() -> list[APIRouter]:
     return [m.router for m in modules("app.api") if isinstance(getattr(m, "router", None), APIRouter)]
 
 
+def telemetry(settings: Settings) -> TelemetryConfig:
+    """FastAPI's own OpenTelemetry for an app of this product: as FastAPI sets it (used when a provider is
+    configured) with `CONTEST_TELEMETRY`, else off, so no request asks whether a provider is configured."""
+    if settings.telemetry:
+        return {}
+    return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+
 def create_api(settings: Settings, database: Database) -> FastAPI:
     """The API application, to be mounted at /api/v1."""
     fastapi_memo.install()
@@ -36,6 +45,7 @@ def create_api(settings: Settings, database: Database) -> FastAPI:
         redoc_url=None,
         dependencies=[Depends(strict_query_parameters), Depends(negotiate)],
         generate_unique_id_function=openapi.operation_id,
+        telemetry=telemetry(settings),
     )
     api.state.settings = settings
     api.state.database = database

@@ -95,7 +95,9 @@ class AsyncRows:
         prepared = self._prepare(statement, parameters)
         if prepared is None or prepared.exact is False:
             return None
-        described, found = await_only(self._run(prepared, {**prepared.fixed, **parameters}))
+        described, found = await_only(
+            self._run(prepared, {**prepared.fixed, **parameters}, describe=prepared.exact is None)
+        )
         if prepared.exact is None:
             prepared.exact = self._untouched(prepared, described)
             if not prepared.exact:
@@ -124,8 +126,11 @@ class AsyncRows:
             for type_, code in zip(prepared.types, codes, strict=True)
         )
 
-    async def _run(self, prepared: _Prepared, parameters: dict[str, Any]) -> tuple[Sequence[Any], list[Any]]:
-        """The statement's columns and rows. A pooled connection that the server closed while it was idle (a restart)
+    async def _run(
+        self, prepared: _Prepared, parameters: dict[str, Any], *, describe: bool = True
+    ) -> tuple[Sequence[Any], list[Any]]:
+        """The statement's columns (when asked to `describe` them: psycopg builds them afresh on each asking, for
+        the first answer's check) and rows. A pooled connection that the server closed while it was idle (a restart)
         fails at once: the statement, a read, runs again on a new connection, and the other idle ones, gone with the
         same server, are let go (the engines' pools do the same on a disconnect)."""
         for last in (False, True):
@@ -133,7 +138,7 @@ class AsyncRows:
             try:
                 async with self.connection(prepared.sql) as connection, connection.cursor() as cursor:
                     await cursor.execute(prepared.sql, parameters, prepare=True)
-                    return cursor.description or [], await cursor.fetchall()
+                    return (cursor.description or []) if describe else [], await cursor.fetchall()
             except exc.DBAPIError as error:
                 if last or not pooled or not error.connection_invalidated:
                     raise

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     db_queue_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Plain hot reads (a site, the first pages of a list) skip FastAPI's routing: app/api/fast.py. Off only to compare.
     fast_reads: bool = True
+    # FastAPI's own OpenTelemetry spans and metrics, when a tracer or meter provider is configured (e.g. by
+    # `opentelemetry-instrument`). Off: asking whether one is configured costs every request its own look-ups.
+    telemetry: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Engine, Select
 from sqlmodel import Session, select
 
 from app.core.clock import LONDON, as_utc, utcnow
@@ -115,7 +116,7 @@ class CurrentCache:
 
     def get(self, session: Session, scope: ThreatScope) -> Current:
         """The current level, from the cache when fresh."""
-        database_url = str(session.get_bind().engine.url)
+        database_url = _url_key(session.get_bind().engine)
         cached = self.peek(database_url, scope)
         if cached is not None:
             return cached
@@ -131,6 +132,16 @@ class CurrentCache:
 
 
 CACHE = CurrentCache()
+_URL_KEYS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _url_key(engine: Engine) -> str:
+    """An engine's URL as the caches are keyed by it (`Database.url_key`), rendered once per engine: rendering it
+    on every request cost more than the rest of a cached read of the level."""
+    key = _URL_KEYS.get(engine)
+    if key is None:
+        key = _URL_KEYS[engine] = str(engine.url)
+    return key
 
 
 def _load_current(session: Session, scope: ThreatScope) -> Current:

@@ -340,3 +340,20 @@ def test_the_partner_rate_limit_holds_on_the_fast_path(
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert answers[3].headers["content-type"] == "application/problem+json"
     assert int(answers[3].headers["retry-after"]) >= 1
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_fastapis_own_telemetry_is_asked_for_only_when_turned_on(
+    settings: Settings, database: Database, on: bool
+) -> None:
+    """FastAPI asks on every request whether an OpenTelemetry provider is configured, in each of the product's two
+    apps (the site and the API mounted in it), unless told not to trace, measure or log: `CONTEST_TELEMETRY`."""
+    site = create_app(settings.model_copy(update={"telemetry": on}), database)
+    apps = [site, *(r.app for r in site.routes if isinstance(getattr(r, "app", None), FastAPI))]
+    assert len(apps) == 2
+    asked: list[FastAPI] = []
+    for app in apps:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("opentelemetry.trace.get_tracer_provider", lambda app=app: asked.append(app))
+            app._native_telemetry.enabled()  # what FastAPI.__call__ asks first
+    assert asked == (apps if on else [])
