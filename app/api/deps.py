@@ -21,7 +21,9 @@ from app.core.settings import Settings
 from app.services import identity
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-AUTHENTICATED = "authenticated"  # on the request's state: (token, principal, touch_due), see `hand_on`
+AUTHENTICATED = "authenticated"
+"""Request state key: (token, principal, whether the key's last use is due to be recorded), left by a middleware that
+read the principal (the idempotency middleware, `hand_on`) for `get_principal`."""
 
 
 def get_database(request: Request) -> Database:

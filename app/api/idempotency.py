@@ -40,7 +40,6 @@ PRINCIPAL_CHANGED = (
     "Your clearance or scopes have changed since the request with this Idempotency-Key was first made, so its "
     "response is not repeated. Send the request again with a new Idempotency-Key."
 )
-"""Request state key: (token, principal, whether the key's last use is due to be recorded), set by the middleware."""
 
 
 async def _mark_secret_bearing(request: Request) -> None:
